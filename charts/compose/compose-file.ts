@@ -1,0 +1,140 @@
+import { posix } from 'node:path';
+import { dependenciesOf, type StackService } from '../../constructs/index.ts';
+import { imageOf } from '../images.ts';
+import { escapeLiteral, resolveComposeValue, type ComposePlacement } from './compose-values.ts';
+
+/** Everything one Compose file is rendered from. */
+export interface ComposeFileInput {
+  /** Compose project name (`name:`), e.g. `voice-agent-development`. */
+  readonly projectName: string;
+  /** Services rendered into this file. */
+  readonly services: StackService[];
+  readonly placement: ComposePlacement;
+  /** Path of the compose file relative to the repository root, to make build contexts relative. */
+  readonly filePath: string;
+  /** Provenance recorded under the top-level `x-voice-agent` key, which Compose ignores. */
+  readonly provenance: Record<string, unknown>;
+}
+
+/** Renders one Compose document (as plain data) and notes what Compose cannot express. */
+export function composeDocument(input: ComposeFileInput): { document: Record<string, unknown>; warnings: string[] } {
+  const warnings: string[] = [];
+  const services: Record<string, unknown> = {};
+  const volumes: Record<string, unknown> = {};
+  for (const service of input.services) {
+    services[service.name] = composeService(service, input, warnings);
+    for (const volume of service.persistentVolumes) volumes[namedVolume(service, volume.name)] = {};
+  }
+  return {
+    document: {
+      name: input.projectName,
+      services,
+      ...(Object.keys(volumes).length > 0 ? { volumes } : {}),
+      'x-voice-agent': input.provenance,
+    },
+    warnings,
+  };
+}
+
+function composeService(service: StackService, input: ComposeFileInput, warnings: string[]): Record<string, unknown> {
+  const data = service.data;
+  const environment = Object.fromEntries(
+    Object.entries(service.env).map(([name, value]) => [name, resolveComposeValue(value, input.placement)]),
+  );
+  return {
+    ...source(service, input.filePath),
+    ...(data.platform !== undefined ? { platform: data.platform } : {}),
+    ...(data.command !== undefined ? { command: data.command.map(escapeLiteral) } : {}),
+    ...(Object.keys(environment).length > 0 ? { environment } : {}),
+    ...publishedPorts(service),
+    ...healthcheck(service, warnings),
+    ...dependsOn(service, input.placement),
+    ...mounts(service),
+    read_only: data.readOnlyRootFilesystem,
+    security_opt: ['no-new-privileges:true'],
+    restart: 'unless-stopped',
+    deploy: deploy(service),
+    'x-voice-agent': { construct: service.node.path, ...(data.description ? { description: data.description } : {}) },
+  };
+}
+
+/** An image, or a build of this repository with `develop.watch` so `docker compose watch` rebuilds on change. */
+function source(service: StackService, filePath: string): Record<string, unknown> {
+  const build = service.data.build;
+  if (build === undefined) return { image: imageOf(service) };
+  const context = posix.relative(posix.dirname(filePath), build.context);
+  return {
+    image: `voice-agent/${service.name}:dev`,
+    build: { context, dockerfile: build.dockerfile },
+    develop: { watch: [{ action: 'rebuild', path: context, ignore: ['node_modules/', '.next/', 'dist/'] }] },
+  };
+}
+
+/** Only public ports are published on the host; services reach each other on the project network. */
+function publishedPorts(service: StackService): Record<string, unknown> {
+  const ports = service.publicPorts.map((port) => {
+    const published = `${port.hostPort ?? port.port}:${port.port}`;
+    return port.protocol === 'udp' ? `${published}/udp` : published;
+  });
+  return ports.length > 0 ? { ports } : {};
+}
+
+function healthcheck(service: StackService, warnings: string[]): Record<string, unknown> {
+  const check = service.data.healthCheck;
+  if (check === undefined) return {};
+  if (check.exec === undefined) {
+    warnings.push(`compose: service "${service.name}" has only an HTTP health check; Compose runs commands, so it gets none and dependents wait only for it to start`);
+    return {};
+  }
+  return {
+    healthcheck: {
+      test: ['CMD', ...check.exec.map(escapeLiteral)],
+      interval: `${check.intervalSeconds}s`,
+      timeout: `${check.timeoutSeconds}s`,
+      retries: check.retries,
+      start_period: `${check.startPeriodSeconds}s`,
+    },
+  };
+}
+
+/** Waits for dependencies in this file to be healthy (or started, when they have no check). */
+function dependsOn(service: StackService, placement: ComposePlacement): Record<string, unknown> {
+  const entries = dependenciesOf(service)
+    .filter((dependency) => placement.local.has(dependency.name))
+    .map((dependency) => [
+      dependency.name,
+      { condition: dependency.data.healthCheck?.exec !== undefined ? 'service_healthy' : 'service_started' },
+    ]);
+  return entries.length > 0 ? { depends_on: Object.fromEntries(entries) } : {};
+}
+
+/** Named volumes for persistent data; tmpfs for scratch directories of a read-only container. */
+function mounts(service: StackService): Record<string, unknown> {
+  const volumes = service.data.volumes.map((volume) =>
+    volume.persistent
+      ? { type: 'volume', source: namedVolume(service, volume.name), target: volume.mountPath }
+      : // tmpfs defaults to root-owned 0755; the images run as non-root users, so make it
+        // world-writable with the sticky bit, like /tmp.
+        { type: 'tmpfs', target: volume.mountPath, tmpfs: { mode: 0o1777 } },
+  );
+  return volumes.length > 0 ? { volumes } : {};
+}
+
+function deploy(service: StackService): Record<string, unknown> {
+  const resources = service.data.resources;
+  const cpuLimit = resources.cpuLimitMillicores ?? resources.cpuMillicores * 2;
+  return {
+    resources: {
+      limits: { cpus: millicoresToCpus(cpuLimit), memory: `${resources.memoryMiB}M` },
+      reservations: { cpus: millicoresToCpus(resources.cpuMillicores), memory: `${resources.memoryMiB}M` },
+    },
+  };
+}
+
+function millicoresToCpus(millicores: number): string {
+  return String(millicores / 1000);
+}
+
+function namedVolume(service: StackService, volume: string): string {
+  return `${service.name}-${volume}`;
+}

@@ -1,0 +1,67 @@
+import {
+  DatabaseOutputRef,
+  Interpolation,
+  PublicUrlRef,
+  SecretRef,
+  ServiceEndpointRef,
+  type EnvValue,
+  type StackService,
+} from '../../constructs/index.ts';
+
+/**
+ * How one Compose file reaches things: services inside the file by name, services elsewhere
+ * through `remote`, and public addresses through `publicUrl`.
+ */
+export interface ComposePlacement {
+  /** Names of the services rendered into this file. */
+  readonly local: ReadonlySet<string>;
+  /** How a service outside this file is reached; undefined when it cannot be. */
+  remote(ref: ServiceEndpointRef): string | undefined;
+  /** The public URL of a service as a browser reaches it. */
+  publicUrl(service: StackService): string;
+}
+
+/**
+ * Compose interpolation that fails `docker compose up` with a clear message when a secret is
+ * missing. Values come from `doppler run --` or a git-ignored `.env`; they are never written.
+ */
+export function requiredVariable(name: string, hint: string): string {
+  return `\${${name}:?${name} is not set: ${hint}}`;
+}
+
+const SECRET_HINT = 'run docker compose through doppler run -- or add it to a git-ignored .env';
+
+/** Escapes a literal so Compose does not interpolate `$`. */
+export function escapeLiteral(text: string): string {
+  return text.replaceAll('$', '$$$$');
+}
+
+/** Resolves a value of the stack description to the text Compose puts in the environment. */
+export function resolveComposeValue(value: EnvValue, placement: ComposePlacement): string {
+  if (typeof value === 'string') return escapeLiteral(value);
+  if (value instanceof Interpolation) return value.parts.map((part) => resolveComposeValue(part, placement)).join('');
+  if (value instanceof SecretRef) return requiredVariable(value.name, SECRET_HINT);
+  if (value instanceof PublicUrlRef) return placement.publicUrl(value.service);
+  if (value instanceof DatabaseOutputRef) {
+    const output = value.database.selfHostedOutput(value.output);
+    if (output === undefined) throw new Error(`${value.database.engine} has no ${value.output} output`);
+    return resolveComposeValue(output, placement);
+  }
+  return resolveEndpoint(value, placement);
+}
+
+function resolveEndpoint(ref: ServiceEndpointRef, placement: ComposePlacement): string {
+  if (!placement.local.has(ref.service.name)) {
+    const remote = placement.remote(ref);
+    if (remote === undefined) throw new Error(`service "${ref.service.name}" is not reachable from this Compose file`);
+    return remote;
+  }
+  switch (ref.form) {
+    case 'host':
+      return ref.service.name;
+    case 'port':
+      return String(ref.port);
+    case 'url':
+      return `${ref.scheme}://${ref.service.name}:${ref.port}${ref.path}`;
+  }
+}

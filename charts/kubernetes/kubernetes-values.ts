@@ -1,0 +1,118 @@
+import {
+  DatabaseOutputRef,
+  Interpolation,
+  isManagedDatabase,
+  PublicUrlRef,
+  SecretRef,
+  ServiceEndpointRef,
+  type EnvValue,
+  type StackEnvironment,
+  type StackService,
+} from '../../constructs/index.ts';
+
+/** A value as a Kubernetes container sees it. */
+export type KubernetesValue =
+  | { readonly kind: 'plain'; readonly text: string }
+  | { readonly kind: 'secret'; readonly key: string }
+  /** Text with `$(VAR)` references to secret variables defined earlier in the container's env. */
+  | { readonly kind: 'composite'; readonly text: string; readonly secrets: string[] };
+
+/** The environment of one container, split by where each value lives. */
+export interface KubernetesEnvironment {
+  /** Plain values: go into the service's ConfigMap. */
+  readonly plain: Record<string, string>;
+  /** Values read from the service's Doppler-managed Secret. */
+  readonly secret: Record<string, string>;
+  /** Values that mix text and secrets, assembled by Kubernetes from `$(VAR)` references. */
+  readonly composite: Record<string, string>;
+  /** Every Doppler secret the container needs, sorted. */
+  readonly secretNames: string[];
+}
+
+/** Name of the hidden variable that carries a secret into a composite value. */
+export function compositeSecretVariable(secretName: string): string {
+  return `__SECRET_${secretName}`;
+}
+
+/** True when Kubernetes runs this service itself, false when an external database stands in for it. */
+export function runsInCluster(service: StackService): boolean {
+  return !(isManagedDatabase(service) && service.environment.settings.kubernetes.databases === 'external');
+}
+
+/** The in-cluster DNS name of a service. */
+export function clusterHost(environment: StackEnvironment, serviceName: string): string {
+  return `${serviceName}.${environment.namespace}.svc.cluster.local`;
+}
+
+/** Resolves every variable of a service for Kubernetes. */
+export function kubernetesEnvironment(service: StackService): KubernetesEnvironment {
+  const plain: Record<string, string> = {};
+  const secret: Record<string, string> = {};
+  const composite: Record<string, string> = {};
+  const secretNames = new Set<string>();
+  for (const [name, value] of Object.entries(service.env)) {
+    const resolved = resolveKubernetesValue(value, service.environment);
+    if (resolved.kind === 'plain') plain[name] = resolved.text;
+    if (resolved.kind === 'secret') {
+      secret[name] = resolved.key;
+      secretNames.add(resolved.key);
+    }
+    if (resolved.kind === 'composite') {
+      composite[name] = resolved.text;
+      for (const key of resolved.secrets) secretNames.add(key);
+    }
+  }
+  return { plain, secret, composite, secretNames: [...secretNames].sort() };
+}
+
+/** Resolves one value for Kubernetes. */
+export function resolveKubernetesValue(value: EnvValue, environment: StackEnvironment): KubernetesValue {
+  if (typeof value === 'string') return { kind: 'plain', text: value };
+  if (value instanceof SecretRef) return { kind: 'secret', key: value.name };
+  if (value instanceof PublicUrlRef) return { kind: 'plain', text: `https://${environment.publicHostname(value.service.name)}` };
+  if (value instanceof DatabaseOutputRef) {
+    if (runsInCluster(value.database)) {
+      const output = value.database.selfHostedOutput(value.output);
+      if (output === undefined) throw new Error(`${value.database.engine} has no ${value.output} output`);
+      return resolveKubernetesValue(output, environment);
+    }
+    const key = value.database.externalSecretName(value.output);
+    if (key === undefined) throw new Error(`${value.database.engine} has no ${value.output} output`);
+    return { kind: 'secret', key };
+  }
+  if (value instanceof Interpolation) return resolveInterpolation(value, environment);
+  return { kind: 'plain', text: endpointText(value, environment) };
+}
+
+function resolveInterpolation(value: Interpolation, environment: StackEnvironment): KubernetesValue {
+  const parts = value.parts.map((part) => resolveKubernetesValue(part, environment));
+  if (parts.every((part) => part.kind === 'plain')) {
+    return { kind: 'plain', text: parts.map((part) => (part.kind === 'plain' ? part.text : '')).join('') };
+  }
+  const secrets = new Set<string>();
+  const text = parts
+    .map((part) => {
+      // Kubernetes expands $(VAR) in `value`; a literal "$(" must be written "$$(".
+      if (part.kind === 'plain') return part.text.replaceAll('$(', '$$(');
+      if (part.kind === 'secret') {
+        secrets.add(part.key);
+        return `$(${compositeSecretVariable(part.key)})`;
+      }
+      for (const key of part.secrets) secrets.add(key);
+      return part.text;
+    })
+    .join('');
+  return { kind: 'composite', text, secrets: [...secrets].sort() };
+}
+
+function endpointText(ref: ServiceEndpointRef, environment: StackEnvironment): string {
+  const host = clusterHost(environment, ref.service.name);
+  switch (ref.form) {
+    case 'host':
+      return host;
+    case 'port':
+      return String(ref.port);
+    case 'url':
+      return `${ref.scheme}://${host}:${ref.port}${ref.path}`;
+  }
+}

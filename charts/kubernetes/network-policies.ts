@@ -1,0 +1,115 @@
+import type { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import {
+  dependenciesOf,
+  dependentsOf,
+  isManagedDatabase,
+  type ServicePort,
+  type StackService,
+} from '../../constructs/index.ts';
+import { runsInCluster } from './kubernetes-values.ts';
+import { selectorLabels, serviceLabels } from './labels.ts';
+
+/** Private address ranges: "the internet" excludes them, so pods reach each other only as declared. */
+const PRIVATE_IPV4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+const PRIVATE_IPV6 = ['fc00::/7', 'fe80::/10'];
+
+/** Every address: public UDP (media) must accept clients on private networks too. */
+const ANYWHERE: k8s.NetworkPolicyPeer[] = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+
+/** Public addresses only. */
+const INTERNET: k8s.NetworkPolicyPeer[] = [
+  { ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_IPV4 } },
+  { ipBlock: { cidr: '::/0', except: PRIVATE_IPV6 } },
+];
+
+/**
+ * The namespace's baseline: deny all traffic in and out, then allow DNS lookups. Every service
+ * adds its own policy for exactly what it declares.
+ */
+export function namespacePolicies(scope: Construct): void {
+  const labels = { 'app.kubernetes.io/part-of': 'voice-agent', 'app.kubernetes.io/managed-by': 'cdk8s' };
+  new k8s.KubeNetworkPolicy(scope, 'default-deny', {
+    metadata: { name: 'default-deny', labels },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
+  new k8s.KubeNetworkPolicy(scope, 'allow-dns', {
+    metadata: { name: 'allow-dns', labels },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
+          ports: [
+            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          ],
+        },
+      ],
+    },
+  });
+}
+
+/**
+ * What one service may do on the network: receive from the services that depend on it (and from
+ * the ingress controller or the internet on public ports), and send to its dependencies (and to
+ * the internet when it declares `egressToInternet`).
+ */
+export function servicePolicy(scope: Construct, service: StackService): void {
+  const environment = service.environment;
+  const ingress: k8s.NetworkPolicyIngressRule[] = [];
+  const dependents = dependentsOf(service).filter(runsInCluster);
+  const privatePorts = service.data.ports;
+  if (dependents.length > 0 && privatePorts.length > 0) {
+    ingress.push({
+      from: dependents.map((dependent) => ({ podSelector: { matchLabels: selectorLabels(dependent.name) } })),
+      ports: privatePorts.map(policyPort),
+    });
+  }
+  const publicHttp = service.publicHttpPort;
+  if (publicHttp !== undefined) {
+    ingress.push({
+      from: [
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': environment.settings.kubernetes.ingressNamespace } } },
+      ],
+      ports: [policyPort(publicHttp)],
+    });
+  }
+  const publicUdp = service.publicPorts.filter((port) => port.protocol === 'udp');
+  if (publicUdp.length > 0) ingress.push({ from: ANYWHERE, ports: publicUdp.map(policyPort) });
+
+  const egress: k8s.NetworkPolicyEgressRule[] = [];
+  for (const dependency of dependenciesOf(service)) {
+    if (dependency.data.ports.length === 0) continue;
+    if (runsInCluster(dependency)) {
+      egress.push({
+        to: [{ podSelector: { matchLabels: selectorLabels(dependency.name) } }],
+        ports: dependency.data.ports.map(policyPort),
+      });
+    } else if (isManagedDatabase(dependency)) {
+      // An external database lives outside the cluster, at an address only Doppler knows.
+      egress.push({ to: INTERNET, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(dependency.clientPort) }] });
+    }
+  }
+  if (service.data.egressToInternet) egress.push({ to: INTERNET });
+
+  new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+    metadata: { name: service.name, labels: serviceLabels(service) },
+    spec: {
+      podSelector: { matchLabels: selectorLabels(service.name) },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress,
+      egress,
+    },
+  });
+}
+
+function policyPort(port: ServicePort): k8s.NetworkPolicyPort {
+  return { protocol: port.protocol === 'udp' ? 'UDP' : 'TCP', port: k8s.IntOrString.fromNumber(port.port) };
+}

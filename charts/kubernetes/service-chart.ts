@@ -1,0 +1,124 @@
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { ServicePort, StackService } from '../../constructs/index.ts';
+import { dopplerSecret } from './doppler-secret.ts';
+import { kubernetesEnvironment, type KubernetesEnvironment } from './kubernetes-values.ts';
+import { selectorLabels, serviceLabels } from './labels.ts';
+import { servicePolicy } from './network-policies.ts';
+import { workload } from './workload.ts';
+
+/**
+ * Every Kubernetes object of one service, in one chart (one file): its ConfigMap and
+ * DopplerSecret, workload, Services, Ingress, NetworkPolicy and PodDisruptionBudget. One file per
+ * service keeps diffs, and deploy plans, per service.
+ */
+export class ServiceChart extends Chart {
+  constructor(scope: Construct, service: StackService) {
+    super(scope, service.name, { namespace: service.environment.namespace, disableResourceNameHashes: true });
+    const environment = kubernetesEnvironment(service);
+    const configMap = configMapOf(this, service, environment);
+    if (environment.secretNames.length > 0) dopplerSecret(this, service, environment.secretNames);
+    const clusterService = clusterServiceOf(this, service);
+    workload(this, {
+      service,
+      environment,
+      ...(configMap !== undefined ? { configMap } : {}),
+      ...(service.isStateful && clusterService !== undefined ? { headlessService: clusterService } : {}),
+    });
+    publicUdpService(this, service);
+    if (clusterService !== undefined) ingressOf(this, service, clusterService);
+    servicePolicy(this, service);
+    if (service.data.replicas > 1) disruptionBudget(this, service);
+  }
+}
+
+/** Plain configuration, read by the container through envFrom. */
+function configMapOf(scope: Construct, service: StackService, environment: KubernetesEnvironment): kplus.ConfigMap | undefined {
+  if (Object.keys(environment.plain).length === 0) return undefined;
+  return new kplus.ConfigMap(scope, 'config', {
+    metadata: { name: `${service.name}-env`, labels: serviceLabels(service) },
+    data: environment.plain,
+  });
+}
+
+/**
+ * The in-cluster Service for every port except public UDP. A StatefulSet's Service is headless,
+ * so its pods keep stable DNS names.
+ */
+function clusterServiceOf(scope: Construct, service: StackService): kplus.Service | undefined {
+  const ports = service.data.ports.filter((port) => !(port.exposure === 'public' && port.protocol === 'udp'));
+  if (ports.length === 0) return undefined;
+  const clusterService = new kplus.Service(scope, 'service', {
+    metadata: { name: service.name, labels: serviceLabels(service) },
+    type: kplus.ServiceType.CLUSTER_IP,
+    ...(service.isStateful ? { clusterIP: 'None' } : {}),
+    ports: ports.map(servicePort),
+  });
+  clusterService.selectLabel('app.kubernetes.io/name', service.name);
+  // A StatefulSet makes cdk8s-plus add its own address label to the selector; select on ours only.
+  ApiObject.of(clusterService).addJsonPatch(JsonPatch.replace('/spec/selector', selectorLabels(service.name)));
+  return clusterService;
+}
+
+/** Public UDP (the video bridge's media) through a LoadBalancer that keeps client addresses. */
+function publicUdpService(scope: Construct, service: StackService): void {
+  const ports = service.publicPorts.filter((port) => port.protocol === 'udp');
+  if (ports.length === 0) return;
+  const annotations = service.environment.settings.kubernetes.loadBalancerAnnotations;
+  const udp = new kplus.Service(scope, 'public-udp', {
+    metadata: {
+      name: `${service.name}-udp`,
+      labels: serviceLabels(service),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
+    type: kplus.ServiceType.LOAD_BALANCER,
+    ports: ports.map(servicePort),
+  });
+  udp.selectLabel('app.kubernetes.io/name', service.name);
+  // Media must come back from the address the client sent it to.
+  ApiObject.of(udp).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', 'Local'));
+}
+
+function servicePort(port: ServicePort): kplus.ServicePort {
+  return {
+    port: port.port,
+    targetPort: port.port,
+    name: port.name ?? `${port.protocol}-${port.port}`,
+    protocol: port.protocol === 'udp' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
+  };
+}
+
+/** HTTPS for the public HTTP port: TLS ends at the ingress controller with a cert-manager certificate. */
+function ingressOf(scope: Construct, service: StackService, clusterService: kplus.Service): void {
+  const port = service.publicHttpPort;
+  if (port === undefined) return;
+  const settings = service.environment.settings.kubernetes;
+  const host = service.environment.publicHostname(service.name);
+  new kplus.Ingress(scope, 'ingress', {
+    metadata: {
+      name: service.name,
+      labels: serviceLabels(service),
+      annotations: { 'cert-manager.io/cluster-issuer': settings.tlsClusterIssuer, ...settings.ingressAnnotations },
+    },
+    className: settings.ingressClassName,
+    rules: [
+      {
+        host,
+        path: '/',
+        pathType: kplus.HttpIngressPathType.PREFIX,
+        backend: kplus.IngressBackend.fromService(clusterService, { port: port.port }),
+      },
+    ],
+    tls: [{ hosts: [host], secret: kplus.Secret.fromSecretName(scope, 'tls-secret', `${service.name}-tls`) }],
+  });
+}
+
+/** Keeps all but one replica running through node drains. */
+function disruptionBudget(scope: Construct, service: StackService): void {
+  new k8s.KubePodDisruptionBudget(scope, 'disruption-budget', {
+    metadata: { name: service.name, labels: serviceLabels(service) },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(service.name) } },
+  });
+}

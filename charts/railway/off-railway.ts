@@ -1,0 +1,47 @@
+import type { StackEnvironment } from '../../constructs/index.ts';
+import { composeDocument, requiredVariable, type ComposePlacement } from '../compose/index.ts';
+import { provenance } from '../provenance.ts';
+import type { RenderedOutput } from '../rendered-output.ts';
+import { toYaml } from '../serialize.ts';
+import type { RailwayEnvironmentPlan } from './railway-plan.ts';
+
+/** Path of the Compose file for the services an environment runs off Railway. */
+export function offRailwayComposePath(environment: StackEnvironment): string {
+  return `dist/railway/${environment.name}-${environment.settings.railway?.offRailwayHost ?? 'media-host'}/compose.yaml`;
+}
+
+/**
+ * Renders the services Railway cannot run (public UDP: the Jitsi video bridge) as a Compose file
+ * for a separate host. They reach Railway services through Railway TCP proxies, whose domain and
+ * port Railway assigns; the file reads them from the host's environment.
+ */
+export function renderOffRailway(environment: StackEnvironment, plan: RailwayEnvironmentPlan, output: RenderedOutput): void {
+  if (plan.offRailway.length === 0) return;
+  const filePath = offRailwayComposePath(environment);
+  const placement: ComposePlacement = {
+    local: new Set(plan.offRailway.map((service) => service.name)),
+    remote: (ref) => {
+      const prefix = `${ref.service.name.toUpperCase().replaceAll('-', '_')}_TCP_${ref.port}`;
+      const hint = `read RAILWAY_TCP_PROXY_DOMAIN and RAILWAY_TCP_PROXY_PORT with railway variables --service ${ref.service.name} --environment ${environment.name} --kv`;
+      const host = requiredVariable(`${prefix}_DOMAIN`, hint);
+      const port = requiredVariable(`${prefix}_PORT`, hint);
+      if (ref.form === 'host') return host;
+      if (ref.form === 'port') return port;
+      return `${ref.scheme}://${host}:${port}${ref.path}`;
+    },
+    publicUrl: (service) => `https://${environment.publicHostname(service.name)}`,
+  };
+  const { document, warnings } = composeDocument({
+    projectName: `voice-agent-${environment.name}-${environment.settings.railway?.offRailwayHost ?? 'media-host'}`,
+    services: plan.offRailway,
+    placement,
+    filePath,
+    provenance: {
+      ...provenance(environment),
+      why: 'Railway has no public UDP; these services run on a separate host and reach Railway through TCP proxies',
+      run: `doppler run --project ${environment.settings.doppler.project} --config ${environment.settings.doppler.config} -- docker compose -f compose.yaml up -d`,
+    },
+  });
+  output.files.set(filePath, toYaml(document));
+  output.warnings.push(...warnings.map((message) => ({ environment: environment.name, message })));
+}

@@ -1,0 +1,208 @@
+import {
+  DatabaseOutputRef,
+  dependenciesOf,
+  Interpolation,
+  isManagedDatabase,
+  PublicUrlRef,
+  referencesIn,
+  SecretRef,
+  ServiceEndpointRef,
+  servicesOf,
+  startOrder,
+  type EnvValue,
+  type StackEnvironment,
+  type StackService,
+} from '../../constructs/index.ts';
+
+/**
+ * The Railway rendering of one environment as plain data. Two writers consume it: one calls the
+ * real `railway/iac` SDK (for dist/railway/<env>.json), the other writes the same calls as
+ * source code (.railway/railway.ts). Tests check that both agree.
+ */
+export interface RailwayEnvironmentPlan {
+  readonly environment: string;
+  readonly project: string;
+  /** In declaration order: everything a resource refers to comes before it. */
+  readonly resources: RailwayResourcePlan[];
+  /** Services rendered for a separate host instead of Railway. */
+  readonly offRailway: StackService[];
+  readonly warnings: string[];
+}
+
+export type RailwayResourcePlan = RailwayDatabasePlan | RailwayServicePlan;
+
+/** A Railway-managed database, created with `postgres()` or `redis()`. */
+export interface RailwayDatabasePlan {
+  readonly kind: 'postgres' | 'redis';
+  readonly name: string;
+}
+
+/** A variable value: a literal (which may embed `${{…}}` references), a shared variable, or another resource's variable. */
+export type RailwayValue =
+  | { readonly type: 'literal'; readonly value: string }
+  | { readonly type: 'shared'; readonly name: string }
+  | { readonly type: 'reference'; readonly resource: string; readonly output: string };
+
+export interface RailwayServicePlan {
+  readonly kind: 'service';
+  readonly name: string;
+  readonly source:
+    | { readonly type: 'image'; readonly image: string }
+    | { readonly type: 'github'; readonly repo: string; readonly branch: string; readonly rootDirectory: string };
+  readonly build?: { readonly dockerfilePath: string; readonly watchPatterns: string[] };
+  readonly healthcheck?: string;
+  readonly healthcheckTimeout?: number;
+  readonly replicas: number;
+  readonly env: Record<string, RailwayValue>;
+  readonly volume?: { readonly name: string; readonly mountPath: string; readonly sizeMB: number };
+  readonly domains: Array<{ readonly domain: string; readonly port: number }>;
+  /** Ports that get a TCP proxy, because a service off Railway connects to them. */
+  readonly tcp: number[];
+}
+
+/** Plans the Railway rendering of one environment. */
+export function planRailwayEnvironment(environment: StackEnvironment): RailwayEnvironmentPlan {
+  const railway = environment.settings.railway;
+  if (railway === undefined) throw new Error(`environment "${environment.name}" has no railway settings`);
+  const services = startOrder(servicesOf(environment));
+  const offRailway = services.filter((service) => environment.isOffRailway(service.name));
+  const warnings: string[] = [];
+  const resources: RailwayResourcePlan[] = services
+    .filter((service) => !environment.isOffRailway(service.name))
+    .map((service) =>
+      isManagedDatabase(service)
+        ? { kind: service.engine, name: service.name }
+        : planService(service, proxiedPorts(service, offRailway), warnings),
+    );
+  return { environment: environment.name, project: railway.project, resources, offRailway, warnings };
+}
+
+function planService(service: StackService, tcp: number[], warnings: string[]): RailwayServicePlan {
+  const data = service.data;
+  const env: Record<string, RailwayValue> = Object.fromEntries(
+    Object.entries(service.env).map(([name, value]) => [name, railwayValue(value, service)]),
+  );
+  const probe = healthProbe(service, env, warnings);
+  const volume = service.persistentVolumes[0];
+  const publicHttp = service.publicHttpPort;
+  return {
+    kind: 'service',
+    name: service.name,
+    ...sourceOf(service),
+    ...probe,
+    replicas: data.replicas,
+    env,
+    ...(volume !== undefined
+      ? { volume: { name: `${service.name}-${volume.name}`, mountPath: volume.mountPath, sizeMB: volume.sizeGiB * 1024 } }
+      : {}),
+    domains: publicHttp !== undefined ? [{ domain: service.environment.publicHostname(service.name), port: publicHttp.port }] : [],
+    tcp,
+  };
+}
+
+function sourceOf(service: StackService): Pick<RailwayServicePlan, 'source' | 'build'> {
+  const build = service.data.build;
+  if (build === undefined) return { source: { type: 'image', image: service.data.image ?? '' } };
+  const repository = service.environment.settings.repository;
+  if (repository === undefined) {
+    service.fail('build', 'Railway builds from GitHub: give the environment a repository (github, imageRegistry)');
+  }
+  return {
+    source: { type: 'github', repo: repository.github, branch: repository.branch, rootDirectory: build.context },
+    // Changes outside the build context never redeploy the service.
+    build: { dockerfilePath: build.dockerfile, watchPatterns: [`/${build.context}/**`] },
+  };
+}
+
+/**
+ * Railway probes the health check path on the port in PORT. Services that do not read PORT get
+ * it set to their health port; a service that uses PORT for something else (the TEN playground)
+ * cannot be probed on its health port, and we say so instead of probing the wrong thing.
+ */
+function healthProbe(
+  service: StackService,
+  env: Record<string, RailwayValue>,
+  warnings: string[],
+): Pick<RailwayServicePlan, 'healthcheck' | 'healthcheckTimeout'> {
+  const check = service.data.healthCheck;
+  const ownPort = service.env['PORT'];
+  const probePort =
+    typeof ownPort === 'string' ? Number(ownPort) : (check?.http?.port ?? service.publicHttpPort?.port);
+  if (typeof ownPort !== 'string' && probePort !== undefined) env['PORT'] = { type: 'literal', value: String(probePort) };
+  if (check?.http === undefined) {
+    if (check !== undefined) warnings.push(`railway: "${service.name}" has no HTTP health check; Railway deploys it without a health gate`);
+    return {};
+  }
+  if (check.http.port !== probePort) {
+    warnings.push(
+      `railway: "${service.name}" serves health on port ${check.http.port} but uses PORT=${probePort} for another server; ` +
+        'Railway probes PORT, so its deploys are not health-gated there (the health command checks it after deploy)',
+    );
+    return {};
+  }
+  return {
+    healthcheck: check.http.path,
+    healthcheckTimeout: check.startPeriodSeconds + check.intervalSeconds * check.retries,
+  };
+}
+
+/** Ports of `service` that services off Railway connect to: each needs a TCP proxy. */
+function proxiedPorts(service: StackService, offRailway: StackService[]): number[] {
+  const ports = new Set<number>();
+  for (const remote of offRailway) {
+    for (const value of Object.values(remote.env)) {
+      for (const ref of referencesIn(value)) {
+        if (ref instanceof ServiceEndpointRef && ref.service === service) ports.add(ref.port);
+      }
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** Resolves a value for a service on Railway. */
+function railwayValue(value: EnvValue, service: StackService): RailwayValue {
+  if (value instanceof SecretRef) return { type: 'shared', name: value.name };
+  if (value instanceof DatabaseOutputRef) {
+    return { type: 'reference', resource: value.database.name, output: railwayDatabaseVariable(value) };
+  }
+  return { type: 'literal', value: railwayText(value, service) };
+}
+
+function railwayDatabaseVariable(ref: DatabaseOutputRef): string {
+  const variable = ref.database.railwayVariable(ref.output);
+  if (variable === undefined) throw new Error(`Railway ${ref.database.engine} has no ${ref.output} variable`);
+  return variable;
+}
+
+/** A value as text, with Railway `${{…}}` references for what Railway resolves at deploy time. */
+function railwayText(value: EnvValue, service: StackService): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Interpolation) return value.parts.map((part) => railwayText(part, service)).join('');
+  if (value instanceof SecretRef) return `\${{shared.${value.name}}}`;
+  if (value instanceof DatabaseOutputRef) return `\${{${value.database.name}.${railwayDatabaseVariable(value)}}}`;
+  const environment = service.environment;
+  // A service refers to its own variables without a service name.
+  const namespace = (target: StackService) => (target === service ? '' : `${target.name}.`);
+  if (value instanceof PublicUrlRef) {
+    return environment.isOffRailway(value.service.name)
+      ? `https://${environment.publicHostname(value.service.name)}`
+      : `https://\${{${namespace(value.service)}RAILWAY_PUBLIC_DOMAIN}}`;
+  }
+  // Validation already refused endpoints of services placed off Railway.
+  const host = `\${{${namespace(value.service)}RAILWAY_PRIVATE_DOMAIN}}`;
+  switch (value.form) {
+    case 'host':
+      return host;
+    case 'port':
+      return String(value.port);
+    case 'url':
+      return `${value.scheme}://${host}:${value.port}${value.path}`;
+  }
+}
+
+/** Names of services this one depends on that Railway runs (for diagrams and the plan). */
+export function railwayDependencies(service: StackService): string[] {
+  return dependenciesOf(service)
+    .filter((dependency) => !service.environment.isOffRailway(dependency.name))
+    .map((dependency) => dependency.name);
+}

@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import { SpecError } from '../constructs/index.ts';
+import { synth } from './synth.ts';
+import { validate } from './validate.ts';
+
+/**
+ * The project's command line: `npm run synth`, `npm run validate`. Exit codes: 0 success,
+ * 1 a problem in the stack description or the rendered output, 2 an internal error.
+ */
+const program = new Command()
+  .name('voice-agent')
+  .description('Render and check the voice-agent stack for Kubernetes, Docker Compose and Railway.')
+  .showHelpAfterError();
+
+program
+  .command('synth')
+  .description('render every environment and target into dist/ and .railway/railway.ts (atomically)')
+  .addOption(new Option('--env-file <file...>', 'render only these environment files (default: environments/*.ts)'))
+  .addOption(new Option('--out <dir>', 'output root; dist/ and .railway/ are written under it').default('.'))
+  .action(async (options: { envFile?: string[]; out: string }) => {
+    await synth({ ...(options.envFile !== undefined ? { envFiles: options.envFile } : {}), outDir: options.out });
+  });
+
+program
+  .command('validate')
+  .description('validate rendered output offline: Kubernetes schemas, the Compose spec, Railway IaC with its SDK')
+  .addOption(new Option('--dir <dir>', 'output root to validate').default('.'))
+  .action(async (options: { dir: string }) => {
+    const problems = await validate({ root: options.dir });
+    if (problems.length > 0) process.exitCode = 1;
+  });
+
+/**
+ * Node 20 scans its whole command line for `--env-file` (its own dotenv flag) up to the first
+ * `--`, and exits when the file is missing, before our code runs. The npm scripts therefore put
+ * a `--` right after the command; drop that one separator before parsing.
+ */
+function withoutScriptSeparator(argv: string[]): string[] {
+  const separator = argv.indexOf('--', 2);
+  return separator === 3 ? [...argv.slice(0, separator), ...argv.slice(separator + 1)] : argv;
+}
+
+try {
+  await program.parseAsync(withoutScriptSeparator(process.argv));
+} catch (error) {
+  if (SpecError.isSpecError(error)) {
+    process.stderr.write(`error: ${error.message}\nnothing was written.\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RootConstruct, type Construct } from 'constructs';
+import { SOURCE_FILE_CONTEXT, SpecError, StackEnvironment } from '../constructs/index.ts';
+import { REPO_ROOT } from '../charts/repo-root.ts';
+
+/** What an environment file default-exports. */
+export type EnvironmentBuilder = (scope: Construct) => StackEnvironment;
+
+/**
+ * Imports environment files and builds each one's construct tree. Each file gets its own root, so
+ * construct paths start at the environment name; validation of a single service already runs
+ * here, as the constructs are created.
+ */
+export async function loadEnvironments(files: string[]): Promise<StackEnvironment[]> {
+  const environments: StackEnvironment[] = [];
+  for (const file of files) {
+    const absolute = resolve(file);
+    const shown = relative(REPO_ROOT, absolute).split('\\').join('/');
+    if (!existsSync(absolute)) throw new SpecError({}, `environment file ${file} does not exist`);
+    const module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    if (typeof module.default !== 'function') {
+      throw new SpecError({}, `${shown} must default-export a function (scope) => StackEnvironment`);
+    }
+    const root = new RootConstruct();
+    root.node.setContext(SOURCE_FILE_CONTEXT, shown);
+    const built = (module.default as EnvironmentBuilder)(root);
+    if (!StackEnvironment.isStackEnvironment(built)) {
+      throw new SpecError({}, `${shown}: its default export must return the StackEnvironment it builds`);
+    }
+    const duplicate = environments.find((environment) => environment.name === built.name);
+    if (duplicate !== undefined) {
+      throw new SpecError(
+        { environment: built.name },
+        `environment name is used by both ${duplicate.sourceFile ?? 'another file'} and ${shown}`,
+      );
+    }
+    environments.push(built);
+  }
+  return environments;
+}

@@ -1,0 +1,56 @@
+import { relative } from 'node:path';
+import { dependenciesOf, isManagedDatabase, servicesOf, type StackEnvironment } from '../constructs/index.ts';
+import { renderEnvironments } from '../charts/render.ts';
+import type { RenderedOutput } from '../charts/rendered-output.ts';
+import { ENVIRONMENT_FILES } from '../environments/index.ts';
+import { loadEnvironments } from './load-environments.ts';
+import { writeOutput } from './write-output.ts';
+
+export interface SynthOptions {
+  /** Environment files to render. @default - environments/{development,staging,production}.ts */
+  readonly envFiles?: string[];
+  /** Output root; `dist/` and `.railway/railway.ts` are written under it. @default - the current directory */
+  readonly outDir?: string;
+  /** Where progress goes. @default - stdout */
+  readonly log?: (line: string) => void;
+}
+
+export interface SynthResult {
+  readonly environments: StackEnvironment[];
+  readonly output: RenderedOutput;
+}
+
+/**
+ * Loads the environment files, validates and renders every target in memory, then writes the
+ * result in one swap. Any error is thrown before anything is written.
+ */
+export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const started = performance.now();
+  const environments = await loadEnvironments(options.envFiles ?? ENVIRONMENT_FILES);
+  const output = renderEnvironments(environments);
+  const outDir = options.outDir ?? process.cwd();
+  await writeOutput(output, outDir);
+  for (const line of summary(environments, output)) log(line);
+  const where = relative(process.cwd(), outDir) || '.';
+  log(`wrote ${output.files.size} files under ${where} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  return { environments, output };
+}
+
+/** One line per environment (services × targets), then what targets could not express. */
+export function summary(environments: StackEnvironment[], output: RenderedOutput): string[] {
+  const width = Math.max(...environments.map((environment) => environment.name.length));
+  const lines = environments.map((environment) => {
+    const services = servicesOf(environment);
+    const notes: string[] = [];
+    const offRailway = environment.renders('railway') ? environment.settings.railway?.offRailway ?? [] : [];
+    if (offRailway.length > 0) notes.push(`${offRailway.join(', ')} off Railway`);
+    if (environment.renders('kubernetes') && environment.settings.kubernetes.databases === 'external') {
+      notes.push(`${services.filter(isManagedDatabase).map((service) => service.name).join(', ')} external on kubernetes`);
+    }
+    const edges = services.reduce((count, service) => count + dependenciesOf(service).length, 0);
+    return `  ${environment.name.padEnd(width)}  ${services.length} services × ${environment.settings.targets.join(', ')}  (${edges} connections${notes.length > 0 ? `; ${notes.join('; ')}` : ''})`;
+  });
+  const warnings = output.warnings.map((warning) => `  ! ${warning.environment}: ${warning.message}`);
+  return [`synth: ${environments.length} environment(s)`, ...lines, ...(warnings.length > 0 ? ['notes:', ...warnings] : [])];
+}

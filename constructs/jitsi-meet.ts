@@ -1,0 +1,202 @@
+import { Construct } from 'constructs';
+import { JITSI_VERSION } from '../environments/versions.ts';
+import { interpolate, secret, type EnvValue } from './references.ts';
+import type { ResourcesProps, VolumeProps } from './service-props.ts';
+import { StackService } from './stack-service.ts';
+
+/** Properties of `JitsiMeet`. */
+export interface JitsiMeetProps {
+  /**
+   * Public IP addresses clients use to reach the video bridge's UDP port (the LoadBalancer IP in
+   * Kubernetes, the host's public IP for Compose). Without them, calls of three or more fail.
+   */
+  readonly advertiseIps: string[];
+  /** JWT `iss` values prosody accepts. @default - [appId] */
+  readonly jwtAcceptedIssuers?: string[];
+  /** JWT `aud` values prosody accepts; Jitsi accepts any audience unless this is set. @default - [appId] */
+  readonly jwtAcceptedAudiences?: string[];
+  /** The JWT application id (`JWT_APP_ID`). @default 'voice-agent' */
+  readonly jwtAppId?: string;
+  /** Value of `frame-ancestors` in the web component's CSP, i.e. who may embed the meeting. @default "'self'" */
+  readonly frameAncestors?: EnvValue;
+  /** Time zone of all components. @default 'UTC' */
+  readonly timeZone?: string;
+  /** Replicas of the web component (stateless nginx). @default 1 */
+  readonly webReplicas?: number;
+  /** @default - sized per component for a small deployment */
+  readonly resources?: Partial<Record<'web' | 'prosody' | 'jicofo' | 'jvb', ResourcesProps>>;
+}
+
+/** The media port of the video bridge; clients send RTP over UDP here. */
+export const JVB_MEDIA_PORT = 10000;
+
+const WEB_HTTP_PORT = 8000;
+const PROSODY_C2S_PORT = 5222;
+const PROSODY_HTTP_PORT = 5280;
+const JICOFO_REST_PORT = 8888;
+const JVB_HTTP_PORT = 8080;
+/** The rootless Jitsi images (stable-11146 and later) run as uid/gid 1000. */
+const JITSI_UID = 1000;
+
+/** Internal XMPP domains; they need no DNS records. */
+const XMPP_DOMAINS = {
+  XMPP_DOMAIN: 'meet.jitsi',
+  XMPP_AUTH_DOMAIN: 'auth.meet.jitsi',
+  XMPP_MUC_DOMAIN: 'muc.meet.jitsi',
+  XMPP_INTERNAL_MUC_DOMAIN: 'internal-muc.meet.jitsi',
+  XMPP_GUEST_DOMAIN: 'guest.meet.jitsi',
+  XMPP_HIDDEN_DOMAIN: 'hidden.meet.jitsi',
+};
+
+/** Room access by JWT only: no anonymous guests. */
+const JWT_AUTH = { ENABLE_AUTH: '1', AUTH_TYPE: 'jwt', ENABLE_GUESTS: '0' };
+
+/** The rootless images write only to /config, /run and /tmp; everything else stays read-only. */
+function writableDirs(extra: VolumeProps[] = []): VolumeProps[] {
+  return [
+    { name: 'config', mountPath: '/config' },
+    { name: 'run', mountPath: '/run' },
+    { name: 'tmp', mountPath: '/tmp' },
+    ...extra,
+  ];
+}
+
+/**
+ * Self-hosted Jitsi Meet as its four components, all from one image version:
+ * `jitsi-web` (UI and BOSH/WebSocket proxy), `jitsi-prosody` (XMPP), `jitsi-jicofo` (focus) and
+ * `jitsi-jvb` (video bridge, public UDP). Rooms require a JWT signed with JWT_APP_SECRET.
+ */
+export class JitsiMeet extends Construct {
+  public readonly web: StackService;
+  public readonly prosody: StackService;
+  public readonly jicofo: StackService;
+  public readonly jvb: StackService;
+
+  constructor(scope: Construct, id: string, props: JitsiMeetProps) {
+    super(scope, id);
+    const appId = props.jwtAppId ?? 'voice-agent';
+    const common: Record<string, EnvValue> = {
+      TZ: props.timeZone ?? 'UTC',
+      ...XMPP_DOMAINS,
+      // Kubernetes emptyDirs and Compose tmpfs mounts are world-writable; s6 refuses /run
+      // like that unless told it is expected.
+      S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES: '1',
+    };
+    const image = (component: string) => `ghcr.io/jitsi/${component}:${JITSI_VERSION}`;
+    const resources = props.resources ?? {};
+
+    this.prosody = new StackService(this, 'jitsi-prosody', {
+      description: 'Jitsi XMPP server (prosody)',
+      image: image('prosody'),
+      ports: [
+        { name: 'xmpp-c2s', port: PROSODY_C2S_PORT },
+        { name: 'bosh', port: PROSODY_HTTP_PORT },
+      ],
+      // /health answers 403 to anyone but localhost, so remote probes use /http-bind.
+      healthCheck: {
+        http: { path: '/http-bind', port: PROSODY_HTTP_PORT },
+        exec: ['/usr/local/bin/healthcheck.sh'],
+      },
+      env: {
+        ...common,
+        ...JWT_AUTH,
+        JWT_APP_ID: appId,
+        JWT_APP_SECRET: secret('JWT_APP_SECRET'),
+        JWT_ACCEPTED_ISSUERS: (props.jwtAcceptedIssuers ?? [appId]).join(','),
+        JWT_ACCEPTED_AUDIENCES: (props.jwtAcceptedAudiences ?? [appId]).join(','),
+        JWT_ALLOW_EMPTY: '0',
+        JICOFO_AUTH_PASSWORD: secret('JICOFO_AUTH_PASSWORD'),
+        JVB_AUTH_PASSWORD: secret('JVB_AUTH_PASSWORD'),
+      },
+      resources: resources.prosody ?? { cpuMillicores: 250, memoryMiB: 256 },
+      volumes: writableDirs([{ name: 'data', mountPath: '/var/lib/prosody' }]),
+      runAs: { uid: JITSI_UID, gid: JITSI_UID },
+    });
+
+    this.web = new StackService(this, 'jitsi-web', {
+      description: 'Jitsi Meet web UI, proxies BOSH and XMPP WebSocket to prosody',
+      image: image('web'),
+      ports: [{ name: 'http', port: WEB_HTTP_PORT, exposure: 'public' }],
+      healthCheck: {
+        http: { path: '/', port: WEB_HTTP_PORT },
+        exec: ['curl', '--fail', '--silent', '--output', '/dev/null', `http://127.0.0.1:${WEB_HTTP_PORT}/`],
+      },
+      env: {
+        ...common,
+        ...JWT_AUTH,
+        // TLS ends at the Ingress or Railway's edge; the container serves plain HTTP.
+        DISABLE_HTTPS: '1',
+        ENABLE_HTTP_REDIRECT: '0',
+        ENABLE_LETSENCRYPT: '0',
+        ENABLE_XMPP_WEBSOCKET: '1',
+        XMPP_BOSH_URL_BASE: this.prosody.url(PROSODY_HTTP_PORT),
+        CSP_HEADER: cspHeader(props.frameAncestors ?? "'self'"),
+      },
+      replicas: props.webReplicas ?? 1,
+      resources: resources.web ?? { cpuMillicores: 250, memoryMiB: 256 },
+      volumes: writableDirs(),
+      runAs: { uid: JITSI_UID, gid: JITSI_UID },
+    });
+
+    // Both need the address browsers use; prosody is created first because web proxies to it.
+    this.prosody.addEnv('PUBLIC_URL', this.web.publicUrl());
+    this.web.addEnv('PUBLIC_URL', this.web.publicUrl());
+
+    this.jicofo = new StackService(this, 'jitsi-jicofo', {
+      description: 'Jitsi conference focus (jicofo)',
+      image: image('jicofo'),
+      ports: [{ name: 'rest', port: JICOFO_REST_PORT }],
+      healthCheck: {
+        http: { path: '/about/health', port: JICOFO_REST_PORT },
+        exec: ['/usr/local/bin/healthcheck.sh'],
+      },
+      env: {
+        ...common,
+        ...JWT_AUTH,
+        XMPP_SERVER: this.prosody.host(PROSODY_C2S_PORT),
+        XMPP_PORT: this.prosody.portNumber(PROSODY_C2S_PORT),
+        JICOFO_AUTH_PASSWORD: secret('JICOFO_AUTH_PASSWORD'),
+        // REST binds 127.0.0.1 unless enabled; probes from outside the container need it.
+        JICOFO_ENABLE_REST: '1',
+      },
+      resources: resources.jicofo ?? { cpuMillicores: 250, memoryMiB: 512 },
+      volumes: writableDirs(),
+      runAs: { uid: JITSI_UID, gid: JITSI_UID },
+    });
+
+    this.jvb = new StackService(this, 'jitsi-jvb', {
+      description: 'Jitsi video bridge: routes media over public UDP',
+      image: image('jvb'),
+      ports: [
+        { name: 'media', port: JVB_MEDIA_PORT, protocol: 'udp', exposure: 'public' },
+        { name: 'http', port: JVB_HTTP_PORT },
+      ],
+      healthCheck: {
+        http: { path: '/about/health', port: JVB_HTTP_PORT },
+        exec: ['/usr/local/bin/healthcheck.sh'],
+      },
+      env: {
+        ...common,
+        XMPP_SERVER: this.prosody.host(PROSODY_C2S_PORT),
+        XMPP_PORT: this.prosody.portNumber(PROSODY_C2S_PORT),
+        JVB_AUTH_PASSWORD: secret('JVB_AUTH_PASSWORD'),
+        JVB_PORT: String(JVB_MEDIA_PORT),
+        JVB_ADVERTISE_IPS: props.advertiseIps.join(','),
+      },
+      resources: resources.jvb ?? { cpuMillicores: 1000, memoryMiB: 1024 },
+      volumes: writableDirs(),
+      runAs: { uid: JITSI_UID, gid: JITSI_UID },
+      // STUN lookups and media to clients anywhere.
+      egressToInternet: true,
+    });
+  }
+
+  /** The four components, in start order. */
+  public get services(): StackService[] {
+    return [this.prosody, this.jicofo, this.jvb, this.web];
+  }
+}
+
+function cspHeader(frameAncestors: EnvValue): EnvValue {
+  return interpolate`frame-ancestors ${frameAncestors}`;
+}

@@ -1,0 +1,48 @@
+import type { Construct } from 'constructs';
+import { DatabaseOutputRef, type DatabaseOutputName, type EnvValue } from './references.ts';
+import type { StackServiceProps } from './service-props.ts';
+import { StackService } from './stack-service.ts';
+
+/** Engines that a platform may offer as a managed database. */
+export type DatabaseEngine = 'postgres' | 'redis';
+
+/**
+ * A database that each target realises its own way: a container with a volume (Compose, and
+ * Kubernetes in-cluster), connection secrets from Doppler (Kubernetes `external`), or Railway's
+ * managed `postgres()` / `redis()`. Consumers use its typed outputs, never hostnames.
+ */
+export abstract class ManagedDatabase extends StackService {
+  public static isManagedDatabase(value: unknown): value is ManagedDatabase {
+    return value instanceof ManagedDatabase;
+  }
+
+  public abstract readonly engine: DatabaseEngine;
+  /** The port clients connect to. */
+  public abstract readonly clientPort: number;
+
+  constructor(scope: Construct, id: string, props: StackServiceProps) {
+    super(scope, id, props);
+  }
+
+  /** Reference to one output: `url`, `host`, `port`, `user`, `password` or `database`. */
+  public output(name: DatabaseOutputName): DatabaseOutputRef {
+    return new DatabaseOutputRef(this, name);
+  }
+
+  /** Connection URL, e.g. for DATABASE_URL or REDIS_URL. */
+  public get connectionUrl(): DatabaseOutputRef {
+    return this.output('url');
+  }
+
+  /**
+   * How an output is built when this stack runs the database itself: from the service's host,
+   * port and secrets. Undefined when the engine has no such output.
+   */
+  public abstract selfHostedOutput(name: DatabaseOutputName): EnvValue | undefined;
+
+  /** Doppler secret that holds an output when the database is external (managed elsewhere). */
+  public abstract externalSecretName(name: DatabaseOutputName): string | undefined;
+
+  /** Railway's variable name for an output of its managed database. */
+  public abstract railwayVariable(name: DatabaseOutputName): string | undefined;
+}

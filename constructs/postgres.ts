@@ -1,0 +1,92 @@
+import type { Construct } from 'constructs';
+import { POSTGRES_VERSION } from '../environments/versions.ts';
+import { ManagedDatabase } from './managed-database.ts';
+import { interpolate, secret, type DatabaseOutputName, type EnvValue } from './references.ts';
+import type { ResourcesProps } from './service-props.ts';
+
+/** Properties of `Postgres`. */
+export interface PostgresProps {
+  /** Database created at first start. @default 'voice_agent' */
+  readonly database?: string;
+  /** Owner of that database. @default 'voice_agent' */
+  readonly user?: string;
+  /** Size of the data volume in GiB. @default 10 */
+  readonly storageGiB?: number;
+  /** @default - 250 millicores, 512 MiB */
+  readonly resources?: ResourcesProps;
+}
+
+const PORT = 5432;
+/** uid and gid of the `postgres` user in the official Alpine image. */
+const POSTGRES_UID = 70;
+
+/** PostgreSQL: conversation history and the MCP audit log. */
+export class Postgres extends ManagedDatabase {
+  public readonly engine = 'postgres';
+  public readonly clientPort = PORT;
+  public readonly databaseName: string;
+  public readonly userName: string;
+
+  constructor(scope: Construct, id: string, props: PostgresProps = {}) {
+    const database = props.database ?? 'voice_agent';
+    const user = props.user ?? 'voice_agent';
+    super(scope, id, {
+      description: 'PostgreSQL: history and audit log',
+      image: `postgres:${POSTGRES_VERSION}`,
+      ports: [{ name: 'postgres', port: PORT }],
+      healthCheck: { exec: ['pg_isready', '--host=127.0.0.1', `--username=${user}`, `--dbname=${database}`] },
+      env: {
+        POSTGRES_DB: database,
+        POSTGRES_USER: user,
+        POSTGRES_PASSWORD: secret('POSTGRES_PASSWORD'),
+      },
+      resources: props.resources ?? { cpuMillicores: 250, memoryMiB: 512 },
+      // The official image (18+) keeps its data in a subdirectory of /var/lib/postgresql, so the
+      // volume's lost+found never confuses initdb.
+      volumes: [
+        { name: 'data', mountPath: '/var/lib/postgresql', persistent: true, sizeGiB: props.storageGiB ?? 10 },
+        { name: 'run', mountPath: '/var/run/postgresql' },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+      runAs: { uid: POSTGRES_UID, gid: POSTGRES_UID },
+    });
+    this.databaseName = database;
+    this.userName = user;
+  }
+
+  public selfHostedOutput(name: DatabaseOutputName): EnvValue | undefined {
+    const password = secret('POSTGRES_PASSWORD');
+    switch (name) {
+      case 'host':
+        return this.host(PORT);
+      case 'port':
+        return this.portNumber(PORT);
+      case 'user':
+        return this.userName;
+      case 'password':
+        return password;
+      case 'database':
+        return this.databaseName;
+      case 'url':
+        return interpolate`postgresql://${this.userName}:${password}@${this.host(PORT)}:${this.portNumber(PORT)}/${this.databaseName}`;
+    }
+  }
+
+  public externalSecretName(name: DatabaseOutputName): string {
+    return RAILWAY_AND_EXTERNAL_NAMES[name];
+  }
+
+  public railwayVariable(name: DatabaseOutputName): string {
+    return RAILWAY_AND_EXTERNAL_NAMES[name];
+  }
+}
+
+/** Railway's Postgres variables; external databases use the same names in Doppler. */
+const RAILWAY_AND_EXTERNAL_NAMES: Record<DatabaseOutputName, string> = {
+  url: 'DATABASE_URL',
+  host: 'PGHOST',
+  port: 'PGPORT',
+  user: 'PGUSER',
+  password: 'PGPASSWORD',
+  database: 'PGDATABASE',
+};

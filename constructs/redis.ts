@@ -1,0 +1,78 @@
+import type { Construct } from 'constructs';
+import { REDIS_VERSION } from '../environments/versions.ts';
+import { ManagedDatabase } from './managed-database.ts';
+import { interpolate, secret, type DatabaseOutputName, type EnvValue } from './references.ts';
+import type { ResourcesProps } from './service-props.ts';
+
+/** Properties of `Redis`. */
+export interface RedisProps {
+  /** Size of the data volume in GiB. @default 2 */
+  readonly storageGiB?: number;
+  /** @default - 100 millicores, 256 MiB */
+  readonly resources?: ResourcesProps;
+}
+
+const PORT = 6379;
+/** uid of the `redis` user and gid of its group in the official Alpine image. */
+const REDIS_UID = 999;
+const REDIS_GID = 1000;
+
+/** Redis: console sessions and agent keep-alive deadlines. */
+export class Redis extends ManagedDatabase {
+  public readonly engine = 'redis';
+  public readonly clientPort = PORT;
+
+  constructor(scope: Construct, id: string, props: RedisProps = {}) {
+    super(scope, id, {
+      description: 'Redis: sessions',
+      image: `redis:${REDIS_VERSION}`,
+      ports: [{ name: 'redis', port: PORT }],
+      // The password comes from the environment at run time, so it never appears in a rendered
+      // command line; redis-cli reads REDISCLI_AUTH for the health check.
+      command: ['sh', '-c', 'exec redis-server --appendonly yes --requirepass "$REDIS_PASSWORD"'],
+      healthCheck: { exec: ['sh', '-c', 'redis-cli ping | grep -q PONG'] },
+      env: {
+        REDIS_PASSWORD: secret('REDIS_PASSWORD'),
+        REDISCLI_AUTH: secret('REDIS_PASSWORD'),
+      },
+      resources: props.resources ?? { cpuMillicores: 100, memoryMiB: 256 },
+      volumes: [{ name: 'data', mountPath: '/data', persistent: true, sizeGiB: props.storageGiB ?? 2 }],
+      runAs: { uid: REDIS_UID, gid: REDIS_GID },
+    });
+  }
+
+  public selfHostedOutput(name: DatabaseOutputName): EnvValue | undefined {
+    const password = secret('REDIS_PASSWORD');
+    switch (name) {
+      case 'host':
+        return this.host(PORT);
+      case 'port':
+        return this.portNumber(PORT);
+      case 'user':
+        return 'default';
+      case 'password':
+        return password;
+      case 'url':
+        return interpolate`redis://default:${password}@${this.host(PORT)}:${this.portNumber(PORT)}`;
+      case 'database':
+        return undefined;
+    }
+  }
+
+  public externalSecretName(name: DatabaseOutputName): string | undefined {
+    return RAILWAY_AND_EXTERNAL_NAMES[name];
+  }
+
+  public railwayVariable(name: DatabaseOutputName): string | undefined {
+    return RAILWAY_AND_EXTERNAL_NAMES[name];
+  }
+}
+
+/** Railway's Redis variables; external databases use the same names in Doppler. */
+const RAILWAY_AND_EXTERNAL_NAMES: Partial<Record<DatabaseOutputName, string>> = {
+  url: 'REDIS_URL',
+  host: 'REDISHOST',
+  port: 'REDISPORT',
+  user: 'REDISUSER',
+  password: 'REDISPASSWORD',
+};

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import type { EnvValue } from './references.ts';
+import type { StackService } from './stack-service.ts';
+
+/**
+ * The plain-data part of a service description, checked with zod as soon as a service is
+ * created. References (env values, dependencies) are checked by `StackService` itself.
+ */
+
+const portNumber = z.number().int().min(1).max(65535);
+const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
+
+export const portSchema = z.strictObject({
+  /** Port name, used for Kubernetes port names. @default - the protocol and number, e.g. `tcp-8080` */
+  name: dnsLabel.max(15).optional(),
+  /** The port the container listens on. */
+  port: portNumber,
+  /** @default 'tcp' */
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  /**
+   * `public` ports are reachable from the internet (Ingress, published Compose port, Railway
+   * domain); `private` ports only from services that depend on this one.
+   * @default 'private'
+   */
+  exposure: z.enum(['private', 'public']).default('private'),
+  /** Host port a public port is published on by Compose. @default - the container port */
+  hostPort: portNumber.optional(),
+});
+
+export const healthCheckSchema = z
+  .strictObject({
+    /** HTTP form, used for Kubernetes probes and Railway's deploy health check. */
+    http: z.strictObject({ path: z.string().startsWith('/'), port: portNumber }).optional(),
+    /** Exec form, run inside the container: Compose health checks, and Kubernetes when there is no HTTP form. */
+    exec: z.array(z.string().min(1)).min(1).optional(),
+    /** @default 10 */
+    intervalSeconds: z.number().int().min(1).max(3600).default(10),
+    /** @default 5 */
+    timeoutSeconds: z.number().int().min(1).max(600).default(5),
+    /** Consecutive failures before the service counts as unhealthy. @default 6 */
+    retries: z.number().int().min(1).max(100).default(6),
+    /** Grace period after start before failures count. @default 30 */
+    startPeriodSeconds: z.number().int().min(0).max(3600).default(30),
+  })
+  .refine((check) => check.http !== undefined || check.exec !== undefined, {
+    message: 'give at least one of http (path, port) or exec (command)',
+  });
+
+export const resourcesSchema = z.strictObject({
+  /** CPU the service is guaranteed, in millicores (1000 = one core). */
+  cpuMillicores: z.number().int().min(10).max(64000),
+  /** CPU ceiling in millicores. @default - twice cpuMillicores */
+  cpuLimitMillicores: z.number().int().min(10).max(128000).optional(),
+  /** Memory request and limit, in MiB; memory is not overcommitted. */
+  memoryMiB: z.number().int().min(16).max(262144),
+});
+
+export const volumeSchema = z.strictObject({
+  /** Volume name, unique within the service. */
+  name: dnsLabel,
+  /** Where the volume is mounted in the container. */
+  mountPath: absolutePath,
+  /**
+   * Persistent volumes survive restarts (Kubernetes PVC, Compose named volume, Railway volume).
+   * Scratch volumes are empty at each start (emptyDir, tmpfs) and exist to give a read-only
+   * container a writable directory.
+   * @default false
+   */
+  persistent: z.boolean().default(false),
+  /** Size of a persistent volume in GiB. @default 1 */
+  sizeGiB: z.number().int().min(1).max(16384).default(1),
+});
+
+export const buildSchema = z.strictObject({
+  /** Build context, relative to the repository root, e.g. `services/mcp-server`. */
+  context: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path inside the repository')
+    .refine((path) => !path.split('/').includes('..'), 'must not leave the repository'),
+  /** Dockerfile path relative to the context. @default 'Dockerfile' */
+  dockerfile: z.string().min(1).default('Dockerfile'),
+});
+
+export const runAsSchema = z.strictObject({
+  uid: z.number().int().min(1, 'must not be 0 (root)').max(2147483647),
+  gid: z.number().int().min(1, 'must not be 0 (root)').max(2147483647),
+});
+
+export const serviceDataSchema = z.strictObject({
+  description: z.string().optional(),
+  image: z.string().optional(),
+  build: buildSchema.optional(),
+  ports: z.array(portSchema).default([]),
+  healthCheck: healthCheckSchema.optional(),
+  replicas: z.number().int().min(0).max(100).default(1),
+  resources: resourcesSchema.default({ cpuMillicores: 250, memoryMiB: 256 }),
+  volumes: z.array(volumeSchema).default([]),
+  runAs: runAsSchema.default({ uid: 10001, gid: 10001 }),
+  readOnlyRootFilesystem: z.boolean().default(true),
+  platform: z.enum(['linux/amd64', 'linux/arm64']).optional(),
+  command: z.array(z.string()).min(1).optional(),
+  egressToInternet: z.boolean().default(false),
+});
+
+export type PortProps = z.input<typeof portSchema>;
+export type HealthCheckProps = z.input<typeof healthCheckSchema>;
+export type ResourcesProps = z.input<typeof resourcesSchema>;
+export type VolumeProps = z.input<typeof volumeSchema>;
+export type BuildProps = z.input<typeof buildSchema>;
+export type RunAsProps = z.input<typeof runAsSchema>;
+
+export type ServicePort = z.output<typeof portSchema>;
+export type ServiceHealthCheck = z.output<typeof healthCheckSchema>;
+export type ServiceResources = z.output<typeof resourcesSchema>;
+export type ServiceVolume = z.output<typeof volumeSchema>;
+export type ServiceBuild = z.output<typeof buildSchema>;
+export type ServiceData = z.output<typeof serviceDataSchema>;
+
+/** Properties of a `StackService`. */
+export interface StackServiceProps {
+  /** One line on what the service does, shown in the stack diagram. @default - none */
+  readonly description?: string;
+  /**
+   * A pinned image, `repository:tag` or `repository@sha256:…`. Floating tags (`latest`,
+   * `stable`, `unstable`, a bare major) are rejected. Give exactly one of `image` or `build`.
+   * @default - none; `build` must be given
+   */
+  readonly image?: string;
+  /** Build the image from a context in this repository. @default - none; `image` must be given */
+  readonly build?: BuildProps;
+  /** Ports the container listens on. @default - no ports */
+  readonly ports?: PortProps[];
+  /** How to tell the service is healthy. Required for services with a public port. @default - none */
+  readonly healthCheck?: HealthCheckProps;
+  /** Environment variables: literals or references (secrets, endpoints, database outputs). @default - none */
+  readonly env?: Record<string, EnvValue>;
+  /**
+   * Services that must be running first, beyond those implied by references in `env`. A name
+   * refers to a service declared elsewhere in the environment. @default - only implied ones
+   */
+  readonly dependsOn?: Array<StackService | string>;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default - 250 millicores, 256 MiB */
+  readonly resources?: ResourcesProps;
+  /** @default - no volumes */
+  readonly volumes?: VolumeProps[];
+  /** User and group the container runs as where the target enforces it. @default - uid 10001, gid 10001 */
+  readonly runAs?: RunAsProps;
+  /** Mount the image read-only; give scratch volumes for directories it writes. @default true */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Only platform the image is published for. @default - any */
+  readonly platform?: 'linux/amd64' | 'linux/arm64';
+  /** Overrides the image's entrypoint and command. @default - the image's own */
+  readonly command?: string[];
+  /** The service calls hosts outside the stack (vendor APIs, STUN). @default false */
+  readonly egressToInternet?: boolean;
+}
+
+/** What an environment may change about any service, by service name. */
+export interface ServiceOverrides {
+  readonly image?: string;
+  readonly replicas?: number;
+  readonly resources?: ResourcesProps;
+  /** Merged over the service's own variables. */
+  readonly env?: Record<string, EnvValue>;
+  /** Added to the service's own dependencies. */
+  readonly dependsOn?: string[];
+}
+
+export const overridesSchema = z.strictObject({
+  image: z.string().optional(),
+  replicas: z.number().int().min(0).max(100).optional(),
+  resources: resourcesSchema.optional(),
+  env: z.record(z.string(), z.any()).optional(),
+  dependsOn: z.array(z.string()).optional(),
+});

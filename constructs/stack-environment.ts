@@ -1,0 +1,207 @@
+import { Construct, type IConstruct } from 'constructs';
+import { z } from 'zod';
+import { overridesSchema, type ServiceOverrides } from './service-props.ts';
+import { SpecError } from './spec-error.ts';
+import { formatZodIssue } from './zod-issues.ts';
+
+/** Context key under which the loader records the environment file being built. */
+export const SOURCE_FILE_CONTEXT = 'voice-agent:source-file';
+
+/** The renderings an environment can ask for. */
+export const TARGETS = ['compose', 'kubernetes', 'railway'] as const;
+export type Target = (typeof TARGETS)[number];
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lowercase hostname');
+
+const environmentSchema = z.strictObject({
+  targets: z
+    .array(z.enum(TARGETS))
+    .min(1, 'name at least one target')
+    .refine((targets) => new Set(targets).size === targets.length, 'lists a target twice'),
+  domain: hostname,
+  publicHostnames: z.record(z.string(), hostname).default({}),
+  doppler: z.strictObject({
+    project: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a lowercase Doppler project slug'),
+    config: z
+      .string()
+      .regex(
+        /^(dev|stg|prd|[a-z0-9]+)(_[a-z0-9]+)*$/,
+        'must follow Doppler config naming: an environment slug (dev, stg, prd) optionally followed by _suffix, e.g. prd_railway',
+      ),
+  }),
+  kubernetes: z
+    .strictObject({
+      namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label').optional(),
+      databases: z.enum(['in-cluster', 'external']).default('in-cluster'),
+      ingressClassName: z.string().default('nginx'),
+      ingressNamespace: z.string().default('ingress-nginx'),
+      ingressAnnotations: z.record(z.string(), z.string()).default({}),
+      tlsClusterIssuer: z.string().default('letsencrypt'),
+      storageClassName: z.string().optional(),
+      loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
+      dopplerOperatorNamespace: z.string().default('doppler-operator-system'),
+      dopplerTokenSecret: z.string().default('doppler-token-secret'),
+    })
+    .default({
+      databases: 'in-cluster',
+      ingressClassName: 'nginx',
+      ingressNamespace: 'ingress-nginx',
+      ingressAnnotations: {},
+      tlsClusterIssuer: 'letsencrypt',
+      loadBalancerAnnotations: {},
+      dopplerOperatorNamespace: 'doppler-operator-system',
+      dopplerTokenSecret: 'doppler-token-secret',
+    }),
+  railway: z
+    .strictObject({
+      project: z.string().min(1),
+      offRailway: z.array(z.string()).default([]),
+      offRailwayHost: dnsLabelSchema().default('media-host'),
+    })
+    .optional(),
+  repository: z
+    .strictObject({
+      github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name'),
+      branch: z.string().min(1).default('main'),
+      imageRegistry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, 'must be registry/path'),
+    })
+    .optional(),
+  overrides: z.record(z.string(), overridesSchema).default({}),
+});
+
+function dnsLabelSchema() {
+  return z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label');
+}
+
+/** Properties of a `StackEnvironment`. */
+export interface StackEnvironmentProps {
+  /** Which renderings this environment produces. */
+  readonly targets: Target[];
+  /**
+   * Base domain of public services: a public service is reachable at `<service>.<domain>`.
+   * Development uses `localhost`.
+   */
+  readonly domain: string;
+  /** Hostnames that replace `<service>.<domain>` for some services. @default - none */
+  readonly publicHostnames?: Record<string, string>;
+  /** Where this environment's secrets live in Doppler. */
+  readonly doppler: { project: string; config: string };
+  /** Kubernetes settings. @default - namespace `voice-agent-<env>`, in-cluster databases, nginx ingress */
+  readonly kubernetes?: {
+    namespace?: string;
+    /** `external` reads database connection secrets from Doppler instead of running StatefulSets. @default 'in-cluster' */
+    databases?: 'in-cluster' | 'external';
+    /** @default 'nginx' */
+    ingressClassName?: string;
+    /** Namespace of the ingress controller, allowed to reach public HTTP ports. @default 'ingress-nginx' */
+    ingressNamespace?: string;
+    /** @default - none */
+    ingressAnnotations?: Record<string, string>;
+    /** cert-manager ClusterIssuer for Ingress TLS. @default 'letsencrypt' */
+    tlsClusterIssuer?: string;
+    /** @default - the cluster's default StorageClass */
+    storageClassName?: string;
+    /** Annotations for LoadBalancer Services (public UDP). @default - none */
+    loadBalancerAnnotations?: Record<string, string>;
+    /** @default 'doppler-operator-system' */
+    dopplerOperatorNamespace?: string;
+    /** Secret holding the Doppler service token, in the operator namespace. @default 'doppler-token-secret' */
+    dopplerTokenSecret?: string;
+  };
+  /** Railway settings; required when `targets` includes `railway`. @default - none */
+  readonly railway?: {
+    /** Railway project name; one project holds every Railway environment. */
+    project: string;
+    /**
+     * Services that run off Railway, on a host that can do what Railway cannot (public UDP).
+     * They are rendered to a Compose file next to the Railway output. @default - none
+     */
+    offRailway?: string[];
+    /** Name of that host, used in file names. @default 'media-host' */
+    offRailwayHost?: string;
+  };
+  /** Where built services come from; required when a service has `build`. @default - none */
+  readonly repository?: {
+    /** GitHub repository, `owner/name`. */
+    github: string;
+    /** @default 'main' */
+    branch?: string;
+    /** Registry path that CI pushes built images to, e.g. `ghcr.io/acme/voice-agent`. */
+    imageRegistry: string;
+  };
+  /** Per-service changes for this environment, by service name. @default - none */
+  readonly overrides?: Record<string, ServiceOverrides>;
+}
+
+export type EnvironmentSettings = z.output<typeof environmentSchema>;
+
+/**
+ * One deployment environment (development, staging, production): the root under which an
+ * environment file builds the stack. Its construct id is the environment name.
+ */
+export class StackEnvironment extends Construct {
+  /** Finds the environment a construct belongs to. */
+  public static of(construct: IConstruct): StackEnvironment {
+    for (const scope of construct.node.scopes.slice().reverse()) {
+      if (scope instanceof StackEnvironment) return scope;
+    }
+    throw new Error(`construct "${construct.node.path}" is not inside a StackEnvironment; create services under one`);
+  }
+
+  public static isStackEnvironment(value: unknown): value is StackEnvironment {
+    return value instanceof StackEnvironment;
+  }
+
+  public readonly settings: EnvironmentSettings;
+  /** Which environment file built this environment; recorded in rendered output for provenance. */
+  public readonly sourceFile: string | undefined;
+
+  constructor(scope: Construct, id: string, props: StackEnvironmentProps) {
+    super(scope, id);
+    if (!/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/.test(id)) {
+      throw new SpecError({ environment: id }, `environment name must be a lowercase DNS label of at most 32 characters, got "${id}"`);
+    }
+    const parsed = environmentSchema.safeParse(props, { reportInput: true });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SpecError({ environment: id, ...(issue ? { field: issue.path.join('.') } : {}) }, formatZodIssue(issue));
+    }
+    this.settings = parsed.data;
+    const source: unknown = this.node.tryGetContext(SOURCE_FILE_CONTEXT);
+    this.sourceFile = typeof source === 'string' ? source : undefined;
+    if (this.renders('railway') && this.settings.railway === undefined) {
+      throw new SpecError({ environment: id, field: 'railway' }, 'targets include railway, so give railway.project');
+    }
+  }
+
+  /** The environment name. */
+  public get name(): string {
+    return this.node.id;
+  }
+
+  public renders(target: Target): boolean {
+    return this.settings.targets.includes(target);
+  }
+
+  /** Kubernetes namespace of this environment. */
+  public get namespace(): string {
+    return this.settings.kubernetes.namespace ?? `voice-agent-${this.name}`;
+  }
+
+  /** Overrides this environment declares for one service. */
+  public overridesFor(serviceName: string): ServiceOverrides | undefined {
+    return this.settings.overrides[serviceName] as ServiceOverrides | undefined;
+  }
+
+  /** Public hostname of a service in this environment. */
+  public publicHostname(serviceName: string): string {
+    return this.settings.publicHostnames[serviceName] ?? `${serviceName}.${this.settings.domain}`;
+  }
+
+  /** True when Railway renders this service on a separate host instead of Railway. */
+  public isOffRailway(serviceName: string): boolean {
+    return this.settings.railway?.offRailway.includes(serviceName) ?? false;
+  }
+}

@@ -1,0 +1,213 @@
+import { Construct } from 'constructs';
+import { whyLooksLikeCredential } from './credentials.ts';
+import { whyNotPinned } from './image.ts';
+import {
+  isReference,
+  PublicUrlRef,
+  referencesIn,
+  SecretRef,
+  ServiceEndpointRef,
+  type EnvValue,
+} from './references.ts';
+import { serviceDataSchema, type ServiceData, type ServicePort, type StackServiceProps } from './service-props.ts';
+import { SpecError } from './spec-error.ts';
+import { StackEnvironment } from './stack-environment.ts';
+import { formatZodIssue } from './zod-issues.ts';
+
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SERVICE_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/**
+ * One deployable service, described once and rendered by every target: image or build context,
+ * ports, health check, environment, dependencies, replicas, resources and volumes.
+ *
+ * The construct id is the service name in every target (Kubernetes object names, Compose service
+ * keys, Railway service names), so it is part of the external contract.
+ */
+export class StackService extends Construct {
+  public static isStackService(value: unknown): value is StackService {
+    return value instanceof StackService;
+  }
+
+  public readonly environment: StackEnvironment;
+  /** Validated plain data, with this environment's overrides applied. */
+  public readonly data: ServiceData;
+  /** Environment variables set by the environment's overrides; they win over the service's own. */
+  private readonly overriddenEnv: ReadonlySet<string>;
+  private readonly envVars: Record<string, EnvValue>;
+  /** Dependencies named explicitly; resolved and checked when the environment is validated. */
+  public readonly explicitDependencies: ReadonlyArray<StackService | string>;
+
+  constructor(scope: Construct, id: string, props: StackServiceProps) {
+    super(scope, id);
+    this.environment = StackEnvironment.of(this);
+    if (!SERVICE_NAME_PATTERN.test(id)) {
+      this.fail('name', `service name must be a lowercase DNS label of at most 32 characters, got "${id}"`);
+    }
+
+    // Overrides were checked against their schema when the environment was created.
+    const overrides = this.environment.overridesFor(this.node.id);
+    this.data = this.parseData({ ...props, ...pickDefined(overrides, ['image', 'replicas', 'resources']) });
+    this.checkSource();
+    this.overriddenEnv = new Set(Object.keys(overrides?.env ?? {}));
+    this.envVars = this.mergeEnv(props.env ?? {}, overrides?.env ?? {});
+    this.explicitDependencies = [...(props.dependsOn ?? []), ...(overrides?.dependsOn ?? [])];
+  }
+
+  /** Environment variables, with this environment's overrides applied. */
+  public get env(): Readonly<Record<string, EnvValue>> {
+    return this.envVars;
+  }
+
+  /**
+   * Adds a variable after creation, for values that need a service created later (such as its
+   * public URL). An override from the environment keeps precedence.
+   */
+  public addEnv(name: string, value: EnvValue): void {
+    if (this.overriddenEnv.has(name)) return;
+    Object.assign(this.envVars, this.mergeEnv({}, { [name]: value }));
+  }
+
+  /** The service name, identical in every target. */
+  public get name(): string {
+    return this.node.id;
+  }
+
+  /** Reference to the private URL of one of this service's ports, e.g. `http://jitsi-prosody:5280`. */
+  public url(port: number, options: { scheme?: string; path?: string } = {}): ServiceEndpointRef {
+    return new ServiceEndpointRef(this, port, 'url', options.scheme ?? 'http', options.path ?? '');
+  }
+
+  /** Reference to this service's private hostname, as reached on one of its ports. */
+  public host(port: number): ServiceEndpointRef {
+    return new ServiceEndpointRef(this, port, 'host');
+  }
+
+  /** Reference to the port number other services use to reach `port` (differs when a target proxies it). */
+  public portNumber(port: number): ServiceEndpointRef {
+    return new ServiceEndpointRef(this, port, 'port');
+  }
+
+  /** Reference to this service's public HTTPS URL. */
+  public publicUrl(): PublicUrlRef {
+    return new PublicUrlRef(this);
+  }
+
+  /** Ports reachable from the internet. */
+  public get publicPorts(): ServicePort[] {
+    return this.data.ports.filter((port) => port.exposure === 'public');
+  }
+
+  /** The public HTTP port, if the service has one: the target of Ingress, Railway domains, published Compose ports. */
+  public get publicHttpPort(): ServicePort | undefined {
+    return this.publicPorts.find((port) => port.protocol === 'tcp');
+  }
+
+  /** Finds a declared port by number. */
+  public findPort(port: number): ServicePort | undefined {
+    return this.data.ports.find((candidate) => candidate.port === port);
+  }
+
+  /** Persistent volumes (PVCs, named volumes, Railway volumes). */
+  public get persistentVolumes() {
+    return this.data.volumes.filter((volume) => volume.persistent);
+  }
+
+  /** Scratch volumes (emptyDir, tmpfs): writable directories in a read-only container. */
+  public get scratchVolumes() {
+    return this.data.volumes.filter((volume) => !volume.persistent);
+  }
+
+  /** Stateful services keep data in a persistent volume and run as a StatefulSet. */
+  public get isStateful(): boolean {
+    return this.persistentVolumes.length > 0;
+  }
+
+  /** Doppler secret names this service needs, sorted. */
+  public get secretNames(): string[] {
+    const names = new Set<string>();
+    for (const value of Object.values(this.env)) {
+      for (const ref of referencesIn(value)) if (ref instanceof SecretRef) names.add(ref.name);
+    }
+    return [...names].sort();
+  }
+
+  /** Throws a SpecError located at this service. */
+  public fail(field: string | undefined, problem: string): never {
+    throw new SpecError(
+      { environment: this.environment.name, service: this.node.id, ...(field !== undefined ? { field } : {}) },
+      problem,
+    );
+  }
+
+  private parseData(props: StackServiceProps): ServiceData {
+    const { env: _env, dependsOn: _dependsOn, ...data } = props;
+    const parsed = serviceDataSchema.safeParse(data, { reportInput: true });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      this.fail(issue?.path.join('.') || undefined, formatZodIssue(issue));
+    }
+    return parsed.data;
+  }
+
+  private checkSource(): void {
+    const { image, build } = this.data;
+    if ((image === undefined) === (build === undefined)) {
+      this.fail('image', 'give exactly one of image (a pinned image) or build (a build context)');
+    }
+    if (image !== undefined) {
+      const problem = whyNotPinned(image);
+      if (problem !== undefined) this.fail('image', problem);
+    }
+    const seen = new Set<string>();
+    for (const [index, port] of this.data.ports.entries()) {
+      const key = `${port.port}/${port.protocol}`;
+      if (seen.has(key)) this.fail(`ports[${index}]`, `port ${key} is declared twice`);
+      seen.add(key);
+    }
+    const volumeNames = new Set<string>();
+    for (const [index, volume] of this.data.volumes.entries()) {
+      if (volumeNames.has(volume.name)) this.fail(`volumes[${index}].name`, `volume name "${volume.name}" is used twice`);
+      volumeNames.add(volume.name);
+    }
+    const check = this.data.healthCheck?.http;
+    if (check !== undefined && this.findPort(check.port) === undefined) {
+      this.fail('healthCheck.http.port', `health check port ${check.port} is not one of the service's ports (${this.describePorts()})`);
+    }
+  }
+
+  private mergeEnv(base: Record<string, EnvValue>, overrides: Record<string, EnvValue>): Record<string, EnvValue> {
+    for (const [name, value] of Object.entries(overrides)) {
+      if (typeof value === 'string' && base[name] instanceof SecretRef) {
+        this.fail(
+          `env.${name}`,
+          `literal value for a variable declared secret; reference the Doppler secret with secret("${(base[name] as SecretRef).name}") instead`,
+        );
+      }
+    }
+    const merged = { ...base, ...overrides };
+    for (const [name, value] of Object.entries(merged)) {
+      if (!ENV_NAME_PATTERN.test(name)) this.fail(`env.${name}`, `"${name}" is not a valid environment variable name`);
+      if (typeof value === 'string') {
+        const problem = whyLooksLikeCredential(name, value);
+        if (problem !== undefined) {
+          this.fail(`env.${name}`, `${problem}; never put secrets in the stack description, use secret("${name}") and store the value in Doppler`);
+        }
+      } else if (!isReference(value)) {
+        this.fail(`env.${name}`, `value must be a string or a reference (secret(), service.url(), ...), got ${JSON.stringify(value)}`);
+      }
+    }
+    return merged;
+  }
+
+  private describePorts(): string {
+    return this.data.ports.map((port) => `${port.port}/${port.protocol}`).join(', ') || 'none';
+  }
+}
+
+function pickDefined<T extends object, K extends keyof T>(value: T | undefined, keys: K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  if (value === undefined) return picked;
+  for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
+  return picked;
+}

@@ -1,0 +1,37 @@
+import { Construct } from 'constructs';
+import { JitsiMeet, type JitsiMeetProps } from './jitsi-meet.ts';
+import { Postgres, type PostgresProps } from './postgres.ts';
+import { Redis, type RedisProps } from './redis.ts';
+import { TenAgent, type TenAgentProps } from './ten-agent.ts';
+
+/** Properties of `VoiceAgentStack`. */
+export interface VoiceAgentStackProps {
+  /** Jitsi Meet settings; `advertiseIps` has no default. */
+  readonly jitsi: JitsiMeetProps;
+  /** @default - TenAgent defaults */
+  readonly tenAgent?: TenAgentProps;
+  /** @default - Postgres defaults */
+  readonly postgres?: PostgresProps;
+  /** @default - Redis defaults */
+  readonly redis?: RedisProps;
+}
+
+/**
+ * The whole voice-agent product in one construct: shared databases, Jitsi Meet for WebRTC and
+ * the TEN voice agent. Every environment builds exactly this; adding a service here adds it to
+ * every environment and every target.
+ */
+export class VoiceAgentStack extends Construct {
+  public readonly postgres: Postgres;
+  public readonly redis: Redis;
+  public readonly jitsi: JitsiMeet;
+  public readonly tenAgent: TenAgent;
+
+  constructor(scope: Construct, id: string, props: VoiceAgentStackProps) {
+    super(scope, id);
+    this.postgres = new Postgres(this, 'postgres', props.postgres);
+    this.redis = new Redis(this, 'redis', props.redis);
+    this.jitsi = new JitsiMeet(this, 'jitsi', props.jitsi);
+    this.tenAgent = new TenAgent(this, 'ten-agent', props.tenAgent);
+  }
+}

@@ -1,0 +1,20 @@
+import type { Construct } from 'constructs';
+import { StackEnvironment, VoiceAgentStack } from '../constructs/index.ts';
+
+/**
+ * Local development on one machine: `docker compose -f dist/compose/development/compose.yaml up`.
+ * Secrets come from `doppler run --` (config `dev`) or a git-ignored `.env`.
+ */
+export default function development(scope: Construct): StackEnvironment {
+  const environment = new StackEnvironment(scope, 'development', {
+    targets: ['compose'],
+    domain: 'localhost',
+    doppler: { project: 'voice-agent', config: 'dev' },
+  });
+  new VoiceAgentStack(environment, 'voice-agent', {
+    // A browser on the same machine reaches the published UDP port on loopback.
+    jitsi: { advertiseIps: ['127.0.0.1'] },
+    tenAgent: { workersMax: 2 },
+  });
+  return environment;
+}

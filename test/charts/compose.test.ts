@@ -1,0 +1,125 @@
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { validateComposeDocument } from '../../cli/validate/compose-schema.ts';
+import { fixture, render } from '../helpers/synth.ts';
+
+let files: Map<string, string>;
+let development: any;
+let consumer: any;
+
+beforeAll(async () => {
+  const { output } = await render(['environments/development.ts', 'environments/staging.ts', 'environments/production.ts', fixture('database-consumer')]);
+  files = output.files;
+  development = parse(files.get('dist/compose/development/compose.yaml') ?? '');
+  consumer = parse(files.get('dist/compose/consumer/compose.yaml') ?? '');
+});
+
+describe('compose target', () => {
+  it('renders a Compose file for each environment that asks for one, and the off-Railway hosts', () => {
+    const composeFiles = [...files.keys()].filter((path) => path.endsWith('compose.yaml')).sort();
+    expect(composeFiles).toEqual([
+      'dist/compose/consumer/compose.yaml',
+      'dist/compose/development/compose.yaml',
+      'dist/railway/production-media-host/compose.yaml',
+      'dist/railway/staging-media-host/compose.yaml',
+    ]);
+  });
+
+  it('validates every file against the Compose Specification schema', () => {
+    for (const [path, text] of files) {
+      if (path.endsWith('compose.yaml')) expect(validateComposeDocument(path, parse(text)), path).toEqual([]);
+    }
+  });
+
+  it.each<[string, (document: any) => void]>([
+    ['an unknown service key', (document) => (document.services['jitsi-web'].unknown_key = true)],
+    ['an unknown health check key', (document) => (document.services['jitsi-web'].healthcheck.every = '10s')],
+    ['a malformed depends_on condition', (document) => (document.services['jitsi-web'].depends_on['jitsi-prosody'].condition = 'whenever')],
+    ['an unknown tmpfs option', (document) => (document.services.postgres.volumes[1].tmpfs.sizes = '1m')],
+  ])('has a schema check that catches %s', (_, breakIt) => {
+    const broken = structuredClone(development);
+    breakIt(broken);
+    const problems = validateComposeDocument('broken.yaml', broken);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(/^broken\.yaml: \/services\//);
+  });
+
+  it('runs the whole stack with exec health checks and health-gated start order', () => {
+    expect(development.name).toBe('voice-agent-development');
+    expect(Object.keys(development.services).sort()).toEqual(['jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'postgres', 'redis', 'ten-agent']);
+    expect(development.services['jitsi-web'].depends_on).toEqual({ 'jitsi-prosody': { condition: 'service_healthy' } });
+    expect(development.services['jitsi-prosody'].healthcheck).toEqual({
+      test: ['CMD', '/usr/local/bin/healthcheck.sh'],
+      interval: '10s',
+      timeout: '5s',
+      retries: 6,
+      start_period: '30s',
+    });
+    expect(development.services['postgres'].healthcheck.test.slice(0, 2)).toEqual(['CMD', 'pg_isready']);
+    expect(consumer.services.api.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it('publishes only public ports', () => {
+    const published = Object.fromEntries(Object.entries<any>(development.services).map(([name, service]) => [name, service.ports ?? []]));
+    expect(published).toEqual({
+      'jitsi-jicofo': [],
+      'jitsi-jvb': ['10000:10000/udp'],
+      'jitsi-prosody': [],
+      'jitsi-web': ['8000:8000'],
+      postgres: [],
+      redis: [],
+      'ten-agent': [],
+    });
+  });
+
+  it('takes secrets from the shell with a clear error when one is missing, never a value', () => {
+    const prosody = development.services['jitsi-prosody'].environment;
+    expect(prosody.JWT_APP_SECRET).toMatch(/^\$\{JWT_APP_SECRET:\?JWT_APP_SECRET is not set: .*doppler run.*\}$/);
+    expect(consumer.services.api.environment.DATABASE_URL).toBe(
+      'postgresql://voice_agent:${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is not set: run docker compose through doppler run -- or add it to a git-ignored .env}@postgres:5432/voice_agent',
+    );
+  });
+
+  it('escapes dollar signs in literals so Compose does not interpolate them', () => {
+    expect(consumer.services.api.environment.PRICE_NOTE).toBe('costs $$5 and $$(not a variable)');
+    expect(development.services.redis.command).toEqual(['sh', '-c', 'exec redis-server --appendonly yes --requirepass "$$REDIS_PASSWORD"']);
+  });
+
+  it('mounts named volumes for data and tmpfs for writable directories of read-only containers', () => {
+    expect(development.volumes).toEqual({ 'postgres-data': {}, 'redis-data': {} });
+    const postgres = development.services.postgres;
+    expect(postgres.read_only).toBe(true);
+    expect(postgres.volumes).toEqual([
+      { type: 'volume', source: 'postgres-data', target: '/var/lib/postgresql' },
+      { type: 'tmpfs', target: '/var/run/postgresql', tmpfs: { mode: 0o1777 } },
+      { type: 'tmpfs', target: '/tmp', tmpfs: { mode: 0o1777 } },
+    ]);
+    expect(development.services['ten-agent'].read_only).toBe(false);
+    expect(development.services['ten-agent'].platform).toBe('linux/amd64');
+  });
+
+  it('builds repository services with develop.watch, relative to the Compose file', () => {
+    expect(consumer.services.api.build).toEqual({ context: '../../../test/fixtures/build-context/api', dockerfile: 'Dockerfile' });
+    expect(consumer.services.api.develop.watch[0]).toMatchObject({ action: 'rebuild', path: '../../../test/fixtures/build-context/api' });
+  });
+
+  it('records provenance in x- keys, which Compose ignores', () => {
+    expect(development['x-voice-agent']).toMatchObject({
+      'generated-by': 'npm run synth',
+      environment: 'development',
+      source: 'environments/development.ts',
+    });
+    expect(development['x-voice-agent'].run).toContain('doppler run --project voice-agent --config dev -- docker compose');
+    expect(development.services['jitsi-web']['x-voice-agent'].construct).toBe('development/voice-agent/jitsi/jitsi-web');
+  });
+
+  it('renders the video bridge for a UDP host that reaches prosody through a Railway TCP proxy', () => {
+    const host = parse(files.get('dist/railway/staging-media-host/compose.yaml') ?? '');
+    expect(Object.keys(host.services)).toEqual(['jitsi-jvb']);
+    const env = host.services['jitsi-jvb'].environment;
+    expect(env.XMPP_SERVER).toMatch(/^\$\{JITSI_PROSODY_TCP_5222_DOMAIN:\?.*railway variables --service jitsi-prosody --environment staging/);
+    expect(env.XMPP_PORT).toMatch(/^\$\{JITSI_PROSODY_TCP_5222_PORT:\?/);
+    expect(host.services['jitsi-jvb'].ports).toEqual(['10000:10000/udp']);
+    expect(host.services['jitsi-jvb'].depends_on).toBeUndefined();
+  });
+});

@@ -1,0 +1,35 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { render } from '../helpers/synth.ts';
+
+let staging: string;
+let development: string;
+
+beforeAll(async () => {
+  const { output } = await render();
+  staging = output.files.get('dist/staging.md') ?? '';
+  development = output.files.get('dist/development.md') ?? '';
+});
+
+describe('dist/<env>.md', () => {
+  it('draws every service and connection in a Mermaid diagram', () => {
+    const mermaid = staging.slice(staging.indexOf('```mermaid'), staging.indexOf('```', staging.indexOf('```mermaid') + 3));
+    for (const service of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'postgres', 'redis', 'ten-agent']) {
+      expect(mermaid).toContain(`"${service}"`);
+    }
+    expect(mermaid).toContain('postgres[("postgres")]');
+    expect(mermaid).toContain('jitsi_web -- "5280" --> jitsi_prosody');
+    expect(mermaid).toContain('jitsi_jvb -- "5222" --> jitsi_prosody');
+    expect(mermaid).toContain('internet -- "UDP 10000" --> jitsi_jvb');
+    expect(mermaid).toContain('internet -- "HTTPS" --> jitsi_web');
+  });
+
+  it('tables placement per target, the secrets each service reads, and what targets cannot express', () => {
+    expect(staging).toContain('| jitsi-jvb | `ghcr.io/jitsi/jvb:stable-11146-2` | 10000/udp (public), 8080/tcp | 1 | kubernetes; railway: off Railway on media-host |');
+    expect(staging).toContain('| postgres | `postgres:18.4-alpine` | 5432/tcp | 1 | kubernetes; railway: postgres() |');
+    expect(staging).toContain('| jitsi-prosody | JICOFO_AUTH_PASSWORD, JVB_AUTH_PASSWORD, JWT_APP_SECRET |');
+    expect(staging).toContain('## What the targets cannot express');
+    expect(staging).toContain('railway: "ten-agent" serves health on port 8080');
+    expect(development).not.toContain('## What the targets cannot express');
+    expect(development).toContain('Targets: compose.');
+  });
+});

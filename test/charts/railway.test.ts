@@ -1,0 +1,126 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RailwayGraph, RailwayProgram } from 'railway/iac';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { toJson } from '../../charts/serialize.ts';
+import { synth } from '../../cli/synth.ts';
+import { checkRailwayGraph, evaluateRailwayEnvironment, loadRailwayProgram } from '../../cli/validate/railway-evaluation.ts';
+import { fixture, temporaryDirectory } from '../helpers/synth.ts';
+
+let root: string;
+let program: RailwayProgram;
+const graphs = new Map<string, RailwayGraph>();
+
+function service(environment: string, name: string): any {
+  const node = graphs.get(environment)?.resources.find((resource) => resource.name === name);
+  if (!node) throw new Error(`no resource ${name} in ${environment}`);
+  return node;
+}
+
+beforeAll(async () => {
+  root = temporaryDirectory();
+  await synth({
+    envFiles: ['environments/development.ts', 'environments/staging.ts', 'environments/production.ts', fixture('database-consumer')],
+    outDir: root,
+    log: () => {},
+  });
+  program = await loadRailwayProgram(join(root, '.railway/railway.ts'));
+  for (const environment of ['staging', 'production', 'consumer']) graphs.set(environment, await evaluateRailwayEnvironment(program, environment));
+});
+
+describe('railway target', () => {
+  it('renders one .railway/railway.ts importing only railway/iac, and a graph per Railway environment', () => {
+    const source = readFileSync(join(root, '.railway/railway.ts'), 'utf8');
+    const imports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)].map((match) => match[1]);
+    expect(new Set(imports)).toEqual(new Set(['railway/iac']));
+    expect(source).toContain('ctx.environment');
+    expect(readFileSync(join(root, 'dist/railway/staging.json'), 'utf8')).toBe(toJson(graphs.get('staging')));
+    expect(readFileSync(join(root, 'dist/railway/production.json'), 'utf8')).toBe(toJson(graphs.get('production')));
+    expect(readFileSync(join(root, 'dist/railway/consumer.json'), 'utf8')).toBe(toJson(graphs.get('consumer')));
+  });
+
+  it('evaluates, with the real SDK, to graphs that pass validateGraph() and our reference checks', () => {
+    for (const [environment, graph] of graphs) {
+      expect(graph.environments).toEqual([{ name: environment }]);
+      expect(checkRailwayGraph(graph), environment).toEqual([]);
+      expect(graph.edges.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('fails clearly when asked for an environment it does not define', async () => {
+    await expect(evaluateRailwayEnvironment(program, 'development')).rejects.toThrow(
+      'defines no Railway environment "development"; it defines staging, production, consumer',
+    );
+  });
+
+  it('uses Railway-managed Postgres and Redis, referenced through their outputs', () => {
+    expect(service('consumer', 'postgres')).toMatchObject({ type: 'database', engine: 'postgres' });
+    expect(service('consumer', 'redis')).toMatchObject({ type: 'database', engine: 'redis' });
+    const api = service('consumer', 'api');
+    expect(api.variables.DATABASE_URL).toEqual({ type: 'reference', resource: 'database.postgres', output: 'DATABASE_URL' });
+    expect(api.variables.REDIS_URL).toEqual({ type: 'reference', resource: 'database.redis', output: 'REDIS_URL' });
+    expect(api.variables.API_TOKEN).toEqual({ type: 'sharedReference', name: 'API_TOKEN' });
+    expect(api.variables.UPSTREAM).toEqual({ type: 'literal', value: 'https://hooks.example.com/?token=${{shared.UPSTREAM_TOKEN}}' });
+    expect(api.variables.PUBLIC_URL).toEqual({ type: 'literal', value: 'https://${{RAILWAY_PUBLIC_DOMAIN}}' });
+  });
+
+  it('builds repository services from GitHub with root directory, Dockerfile and watch patterns', () => {
+    const api = service('consumer', 'api');
+    expect(api.source).toEqual({ type: 'github', repo: 'acme/voice-agent', branch: 'main', rootDirectory: 'test/fixtures/build-context/api' });
+    expect(api.build).toEqual({ builder: 'DOCKERFILE', dockerfilePath: 'Dockerfile', watchPatterns: ['/test/fixtures/build-context/api/**'] });
+    expect(api.deploy).toMatchObject({ numReplicas: 2, healthcheckPath: '/health' });
+    expect(api.networking.customDomains).toEqual({ 'api.consumer.example.com': { port: 3000 } });
+  });
+
+  it('wires Jitsi over Railway private networking, with health checks and the public domain', () => {
+    const web = service('staging', 'jitsi-web');
+    expect(web.source).toEqual({ type: 'image', image: 'ghcr.io/jitsi/web:stable-11146-2' });
+    expect(web.variables.XMPP_BOSH_URL_BASE.value).toBe('http://${{jitsi-prosody.RAILWAY_PRIVATE_DOMAIN}}:5280');
+    expect(web.variables.PORT.value).toBe('8000');
+    expect(web.deploy.healthcheckPath).toBe('/');
+    expect(web.networking.customDomains).toEqual({ 'meet.staging.voice.example.com': { port: 8000 } });
+    const prosody = service('staging', 'jitsi-prosody');
+    expect(prosody.deploy.healthcheckPath).toBe('/http-bind');
+    expect(prosody.variables.JWT_APP_SECRET).toEqual({ type: 'sharedReference', name: 'JWT_APP_SECRET' });
+    expect(prosody.variables.PUBLIC_URL.value).toBe('https://${{jitsi-web.RAILWAY_PUBLIC_DOMAIN}}');
+    // The bridge's host reaches prosody through a TCP proxy.
+    expect(prosody.networking.tcpProxies).toEqual({ '5222': {} });
+  });
+
+  it('keeps the video bridge off Railway, which has no public UDP', () => {
+    for (const environment of ['staging', 'production']) {
+      expect(graphs.get(environment)?.resources.some((resource) => resource.name === 'jitsi-jvb')).toBe(false);
+    }
+  });
+
+  it('does not health-gate the TEN agent on a port Railway cannot probe', () => {
+    const agent = service('staging', 'ten-agent');
+    expect(agent.variables.PORT.value).toBe('3000');
+    expect(agent.variables.SERVER_PORT.value).toBe('8080');
+    expect(agent.deploy.healthcheckPath).toBeUndefined();
+  });
+
+  it('reports references to undeclared resources and variables', () => {
+    const graph = structuredClone(graphs.get('staging')) as RailwayGraph;
+    const web = graph.resources.find((resource) => resource.name === 'jitsi-web') as any;
+    web.variables.BROKEN = { type: 'literal', value: 'http://${{jitsi-proxy.RAILWAY_PRIVATE_DOMAIN}}' };
+    web.variables.NO_DOMAIN = { type: 'literal', value: '${{jitsi-jicofo.RAILWAY_PUBLIC_DOMAIN}}' };
+    web.variables.DANGLING = { type: 'reference', resource: 'database.mysql', output: 'MYSQL_URL' };
+    graph.edges.push({ from: 'service.jitsi-web', to: 'database.mysql', type: 'variable', key: 'DANGLING' });
+    const problems = checkRailwayGraph(graph);
+    expect(problems).toContain('railway staging: Edge references missing target: database.mysql');
+    expect(problems).toContain('railway staging: jitsi-web.BROKEN refers to "jitsi-proxy", which is not declared in this environment');
+    expect(problems).toContain('railway staging: jitsi-web.NO_DOMAIN refers to jitsi-jicofo.RAILWAY_PUBLIC_DOMAIN, which jitsi-jicofo does not define');
+    expect(problems).toContain('railway staging: jitsi-web.DANGLING refers to "database.mysql", which is not declared in this environment');
+  });
+
+  it('refuses a file Railway could not load: non-erasable TypeScript or foreign imports', async () => {
+    const source = readFileSync(join(root, '.railway/railway.ts'), 'utf8');
+    const withEnum = join(root, 'enum.ts');
+    writeFileSync(withEnum, `${source}\nenum Tier { Free }\n`);
+    await expect(loadRailwayProgram(withEnum)).rejects.toThrow(/not erasable TypeScript.*enum/);
+    const withImport = join(root, 'import.ts');
+    writeFileSync(withImport, `import { readFileSync } from "node:fs";\n${source}`);
+    await expect(loadRailwayProgram(withImport)).rejects.toThrow('must import only railway/iac, but imports node:fs');
+  });
+});

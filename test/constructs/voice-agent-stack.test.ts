@@ -1,0 +1,120 @@
+import { RootConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import {
+  parseImage,
+  PublicUrlRef,
+  SecretRef,
+  ServiceEndpointRef,
+  servicesOf,
+  SpecError,
+  StackEnvironment,
+  VoiceAgentStack,
+  type StackService,
+} from '../../constructs/index.ts';
+import { JITSI_VERSION, TEN_VERSION } from '../../environments/versions.ts';
+
+function stack(overrides: Record<string, object> = {}) {
+  const environment = new StackEnvironment(new RootConstruct(), 'test', {
+    targets: ['compose'],
+    domain: 'localhost',
+    doppler: { project: 'voice-agent', config: 'dev' },
+    overrides,
+  });
+  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { advertiseIps: ['192.0.2.1'] } });
+  return { environment, voiceAgent };
+}
+
+function secretsOf(service: StackService): string[] {
+  return Object.values(service.env).filter((value): value is SecretRef => value instanceof SecretRef).map((ref) => ref.name).sort();
+}
+
+describe('VoiceAgentStack', () => {
+  it('declares the shared databases, the four Jitsi components and the TEN agent', () => {
+    const { environment } = stack();
+    expect(servicesOf(environment).map((service) => service.name).sort()).toEqual([
+      'jitsi-jicofo',
+      'jitsi-jvb',
+      'jitsi-prosody',
+      'jitsi-web',
+      'postgres',
+      'redis',
+      'ten-agent',
+    ]);
+  });
+
+  it('runs every Jitsi component from ghcr.io/jitsi at the one pinned version', () => {
+    const { voiceAgent } = stack();
+    const images = voiceAgent.jitsi.services.map((service) => parseImage(service.data.image ?? ''));
+    expect(images.map((image) => image?.repository)).toEqual(['ghcr.io/jitsi/prosody', 'ghcr.io/jitsi/jicofo', 'ghcr.io/jitsi/jvb', 'ghcr.io/jitsi/web']);
+    expect(new Set(images.map((image) => image?.tag))).toEqual(new Set([JITSI_VERSION]));
+    expect(JITSI_VERSION).toMatch(/^stable-\d+(-\d+)?$/);
+  });
+
+  it('requires a JWT for every room, with explicit issuers and audiences', () => {
+    const { voiceAgent } = stack();
+    const { prosody, web, jicofo } = voiceAgent.jitsi;
+    for (const service of [prosody, web, jicofo]) {
+      expect(service.env).toMatchObject({ ENABLE_AUTH: '1', AUTH_TYPE: 'jwt', ENABLE_GUESTS: '0' });
+    }
+    expect(prosody.env).toMatchObject({ JWT_APP_ID: 'voice-agent', JWT_ACCEPTED_ISSUERS: 'voice-agent', JWT_ACCEPTED_AUDIENCES: 'voice-agent', JWT_ALLOW_EMPTY: '0' });
+  });
+
+  it('gives each secret only to the components that need it', () => {
+    const { voiceAgent } = stack();
+    const { prosody, web, jicofo, jvb } = voiceAgent.jitsi;
+    expect(secretsOf(prosody)).toEqual(['JICOFO_AUTH_PASSWORD', 'JVB_AUTH_PASSWORD', 'JWT_APP_SECRET']);
+    expect(secretsOf(jicofo)).toEqual(['JICOFO_AUTH_PASSWORD']);
+    expect(secretsOf(jvb)).toEqual(['JVB_AUTH_PASSWORD']);
+    // The web component never sees JWT_APP_SECRET.
+    expect(secretsOf(web)).toEqual([]);
+  });
+
+  it('terminates TLS in front of Jitsi web and wires XMPP by service discovery', () => {
+    const { voiceAgent } = stack();
+    const { prosody, web, jicofo, jvb } = voiceAgent.jitsi;
+    expect(web.env).toMatchObject({ DISABLE_HTTPS: '1', ENABLE_HTTP_REDIRECT: '0', ENABLE_LETSENCRYPT: '0' });
+    const bosh = web.env['XMPP_BOSH_URL_BASE'];
+    expect(bosh).toBeInstanceOf(ServiceEndpointRef);
+    expect((bosh as ServiceEndpointRef).service).toBe(prosody);
+    expect((bosh as ServiceEndpointRef).port).toBe(5280);
+    for (const service of [jicofo, jvb]) {
+      const server = service.env['XMPP_SERVER'] as ServiceEndpointRef;
+      expect(server.service).toBe(prosody);
+      expect(server.form).toBe('host');
+    }
+    expect(prosody.env['PUBLIC_URL']).toBeInstanceOf(PublicUrlRef);
+    expect(web.findPort(8000)?.exposure).toBe('public');
+  });
+
+  it('exposes the bridge on public UDP 10000 with the advertised addresses', () => {
+    const { voiceAgent } = stack();
+    const { jvb } = voiceAgent.jitsi;
+    expect(jvb.findPort(10000)).toMatchObject({ protocol: 'udp', exposure: 'public' });
+    expect(jvb.env['JVB_ADVERTISE_IPS']).toBe('192.0.2.1');
+  });
+
+  it('checks prosody health without /health, which refuses remote callers', () => {
+    const { voiceAgent } = stack();
+    expect(voiceAgent.jitsi.prosody.data.healthCheck?.http?.path).toBe('/http-bind');
+    expect(voiceAgent.jitsi.jvb.data.healthCheck?.http).toEqual({ path: '/about/health', port: 8080 });
+  });
+
+  it('runs the TEN agent image at the pinned version, private, amd64, one replica', () => {
+    const { voiceAgent } = stack();
+    const agent = voiceAgent.tenAgent;
+    expect(agent.data.image).toBe(`ghcr.io/ten-framework/ten_agent_example_voice_assistant:${TEN_VERSION}`);
+    expect(agent.data.platform).toBe('linux/amd64');
+    expect(agent.publicPorts).toEqual([]);
+    expect(agent.data.ports.map((port) => port.port)).toEqual([8080, 3000]);
+    expect(agent.data.healthCheck?.http).toEqual({ path: '/health', port: 8080 });
+    expect(agent.env).toMatchObject({ SERVER_PORT: '8080', PORT: '3000', LOG_PATH: '/var/log/ten_agent', WORKER_QUIT_TIMEOUT_SECONDS: '60' });
+    expect(secretsOf(agent)).toEqual(['AGORA_APP_ID', 'DEEPGRAM_API_KEY', 'ELEVENLABS_TTS_KEY', 'OPENAI_API_KEY']);
+    // LOG_PATH lives on a writable volume.
+    expect(agent.data.volumes.some((volume) => volume.mountPath === '/var/log/ten_agent')).toBe(true);
+  });
+
+  it('refuses more than one TEN agent replica, because its sessions live in memory', () => {
+    expect(() => stack({ 'ten-agent': { replicas: 2 } })).toThrow(SpecError);
+    expect(() => stack({ 'ten-agent': { replicas: 2 } })).toThrow(/must run 1 replica, got 2/);
+  });
+});

@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../charts/repo-root.ts';
+import { synth } from '../cli/synth.ts';
+import { readTree, temporaryDirectory } from './helpers/synth.ts';
+
+describe('committed output', () => {
+  it('is exactly what a fresh synth renders (run `npm run synth` and commit when this fails)', async () => {
+    const fresh = temporaryDirectory();
+    await synth({ outDir: fresh, log: () => {} });
+    const expected = readTree(join(fresh, 'dist'));
+    const committed = readTree(join(REPO_ROOT, 'dist'));
+    expect([...committed.keys()]).toEqual([...expected.keys()]);
+    for (const [path, content] of expected) expect(committed.get(path), `dist/${path}`).toBe(content);
+    expect(readTree(join(REPO_ROOT, '.railway')).get('railway.ts')).toBe(readTree(join(fresh, '.railway')).get('railway.ts'));
+  });
+});
