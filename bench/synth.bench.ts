@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderEnvironments } from '../charts/render.ts';
-import { REPO_ROOT } from '../charts/repo-root.ts';
+import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { loadEnvironments } from '../cli/load-environments.ts';
 import { writeOutput } from '../cli/write-output.ts';
 import { ENVIRONMENT_FILES } from '../environments/index.ts';

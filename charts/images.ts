@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { StackService } from '../constructs/index.ts';
-import { REPO_ROOT } from './repo-root.ts';
+import { REPO_ROOT } from '../constructs/repo-root.ts';
 
 /** Directories that never belong to a build context's identity. */
 const IGNORED_DIRECTORIES = new Set(['node_modules', '.git', '.next', 'dist', 'coverage', '.turbo']);

@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RootConstruct, type Construct } from 'constructs';
 import { SOURCE_FILE_CONTEXT, SpecError, StackEnvironment } from '../constructs/index.ts';
-import { REPO_ROOT } from '../charts/repo-root.ts';
+import { REPO_ROOT } from '../constructs/repo-root.ts';
 
 /** What an environment file default-exports. */
 export type EnvironmentBuilder = (scope: Construct) => StackEnvironment;

@@ -1,7 +1,8 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { dependenciesOf, isManagedDatabase, servicesOf, type StackEnvironment } from '../constructs/index.ts';
 import { renderEnvironments } from '../charts/render.ts';
 import type { RenderedOutput } from '../charts/rendered-output.ts';
+import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { ENVIRONMENT_FILES } from '../environments/index.ts';
 import { loadEnvironments } from './load-environments.ts';
 import { writeOutput } from './write-output.ts';
@@ -27,7 +28,9 @@ export interface SynthResult {
 export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const started = performance.now();
-  const environments = await loadEnvironments(options.envFiles ?? ENVIRONMENT_FILES);
+  // Default environment files live in this repository; files given on the command line are
+  // relative to where the command runs.
+  const environments = await loadEnvironments(options.envFiles ?? ENVIRONMENT_FILES.map((file) => join(REPO_ROOT, file)));
   const output = renderEnvironments(environments);
   const outDir = options.outDir ?? process.cwd();
   await writeOutput(output, outDir);

@@ -154,7 +154,7 @@ export interface StackServiceProps {
   readonly readOnlyRootFilesystem?: boolean;
   /** Only platform the image is published for. @default - any */
   readonly platform?: 'linux/amd64' | 'linux/arm64';
-  /** Overrides the image's entrypoint and command. @default - the image's own */
+  /** Replaces the image's entrypoint and command (Kubernetes `command`, Compose `entrypoint`). @default - the image's own */
   readonly command?: string[];
   /** The service calls hosts outside the stack (vendor APIs, STUN). @default false */
   readonly egressToInternet?: boolean;

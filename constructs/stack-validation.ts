@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { dependenciesOf, findCycle, findService, isManagedDatabase, servicesOf } from './dependency-graph.ts';
 import { parseImage } from './image.ts';
 import { DatabaseOutputRef, referencesIn, ServiceEndpointRef } from './references.ts';
+import { REPO_ROOT } from './repo-root.ts';
 import { SpecError } from './spec-error.ts';
 import type { StackEnvironment } from './stack-environment.ts';
 import type { StackService } from './stack-service.ts';
@@ -19,6 +22,7 @@ export function validateEnvironment(environment: StackEnvironment): void {
   for (const service of services) {
     checkDependencies(service);
     checkReferences(service);
+    checkBuildContext(service);
   }
   checkNoCycle(environment, services);
   checkHostPorts(environment, services);
@@ -96,6 +100,18 @@ function checkReferences(service: StackService): void {
         }
       }
     }
+  }
+}
+
+/** A built service's context and Dockerfile must exist: the image tag is a hash of the context. */
+function checkBuildContext(service: StackService): void {
+  const build = service.data.build;
+  if (build === undefined) return;
+  if (!existsSync(join(REPO_ROOT, build.context))) {
+    service.fail('build.context', `build context "${build.context}" does not exist in the repository`);
+  }
+  if (!existsSync(join(REPO_ROOT, build.context, build.dockerfile))) {
+    service.fail('build.dockerfile', `"${build.context}/${build.dockerfile}" does not exist`);
   }
 }
 

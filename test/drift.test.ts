@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../charts/repo-root.ts';
+import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { synth } from '../cli/synth.ts';
 import { readTree, temporaryDirectory } from './helpers/synth.ts';
 

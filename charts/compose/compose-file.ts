@@ -44,7 +44,9 @@ function composeService(service: StackService, input: ComposeFileInput, warnings
   return {
     ...source(service, input.filePath),
     ...(data.platform !== undefined ? { platform: data.platform } : {}),
-    ...(data.command !== undefined ? { command: data.command.map(escapeLiteral) } : {}),
+    // The model's command replaces the image's entrypoint, as Kubernetes' `command` does;
+    // Compose's `command` would only replace CMD and leave the entrypoint wrapping it.
+    ...(data.command !== undefined ? { entrypoint: data.command.map(escapeLiteral) } : {}),
     ...(Object.keys(environment).length > 0 ? { environment } : {}),
     ...publishedPorts(service),
     ...healthcheck(service, warnings),

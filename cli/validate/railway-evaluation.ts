@@ -11,7 +11,7 @@ import {
   type ResourceNode,
 } from 'railway/iac';
 import { railwayGraph } from '../../charts/railway/index.ts';
-import { REPO_ROOT } from '../../charts/repo-root.ts';
+import { REPO_ROOT } from '../../constructs/repo-root.ts';
 
 /**
  * Loads `.railway/railway.ts` the way Railway's CLI does: Node's type stripping (amaro, the

@@ -82,7 +82,8 @@ describe('compose target', () => {
 
   it('escapes dollar signs in literals so Compose does not interpolate them', () => {
     expect(consumer.services.api.environment.PRICE_NOTE).toBe('costs $$5 and $$(not a variable)');
-    expect(development.services.redis.command).toEqual(['sh', '-c', 'exec redis-server --appendonly yes --requirepass "$$REDIS_PASSWORD"']);
+    expect(development.services.redis.command).toBeUndefined();
+    expect(development.services.redis.entrypoint).toEqual(['sh', '-c', 'exec redis-server --appendonly yes --requirepass "$$REDIS_PASSWORD"']);
   });
 
   it('mounts named volumes for data and tmpfs for writable directories of read-only containers', () => {
@@ -94,6 +95,7 @@ describe('compose target', () => {
       { type: 'tmpfs', target: '/var/run/postgresql', tmpfs: { mode: 0o1777 } },
       { type: 'tmpfs', target: '/tmp', tmpfs: { mode: 0o1777 } },
     ]);
+    expect(consumer.volumes).toEqual({ 'postgres-data': {}, 'redis-data': {}, 'uploads-files': {} });
     expect(development.services['ten-agent'].read_only).toBe(false);
     expect(development.services['ten-agent'].platform).toBe('linux/amd64');
   });

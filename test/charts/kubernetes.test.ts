@@ -96,6 +96,7 @@ describe('kubernetes target', () => {
     const { container: pg } = container('dist/kubernetes/staging/', 'postgres');
     expect(pg.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/postgresql' });
     expect(find('dist/kubernetes/staging/', 'Service', 'postgres').spec.clusterIP).toBe('None');
+    expect(find('dist/kubernetes/consumer/', 'StatefulSet', 'uploads').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('5Gi');
     // Redis has no scratch volumes, so its only mount is the claim.
     expect(container('dist/kubernetes/staging/', 'redis').container.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
   });

@@ -72,6 +72,20 @@ describe('railway target', () => {
     expect(api.networking.customDomains).toEqual({ 'api.consumer.example.com': { port: 3000 } });
   });
 
+  it('attaches a Railway volume to a service that keeps data', () => {
+    const graph = graphs.get('consumer') as RailwayGraph;
+    expect(service('consumer', 'uploads-files')).toEqual({
+      address: 'volume.uploads-files',
+      type: 'volume',
+      name: 'uploads-files',
+      config: { sizeMB: 5120 },
+    });
+    expect(service('consumer', 'uploads').volumeAttachments).toEqual({
+      'uploads-files': { volume: 'volume.uploads-files', mountPath: '/srv/files', volumeConfig: { sizeMB: 5120 } },
+    });
+    expect(graph.edges).toContainEqual({ from: 'service.uploads', to: 'volume.uploads-files', type: 'mount', key: '/srv/files' });
+  });
+
   it('wires Jitsi over Railway private networking, with health checks and the public domain', () => {
     const web = service('staging', 'jitsi-web');
     expect(web.source).toEqual({ type: 'image', image: 'ghcr.io/jitsi/web:stable-11146-2' });

@@ -1,6 +1,7 @@
 import { RootConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { SpecError, StackEnvironment, StackService, type StackEnvironmentProps } from '../../constructs/index.ts';
+import { specErrorOf } from '../helpers/model.ts';
 
 const valid: StackEnvironmentProps = {
   targets: ['kubernetes'],
@@ -9,13 +10,7 @@ const valid: StackEnvironmentProps = {
 };
 
 function failure(id: string, props: StackEnvironmentProps): SpecError {
-  try {
-    new StackEnvironment(new RootConstruct(), id, props);
-  } catch (error) {
-    if (error instanceof SpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SpecError');
+  return specErrorOf(() => new StackEnvironment(new RootConstruct(), id, props));
 }
 
 describe('StackEnvironment', () => {

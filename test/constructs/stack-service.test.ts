@@ -1,35 +1,16 @@
-import { RootConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
   interpolate,
   Interpolation,
   secret,
   SecretRef,
-  SpecError,
-  StackEnvironment,
   StackService,
-  type StackEnvironmentProps,
   type StackServiceProps,
 } from '../../constructs/index.ts';
+import { specErrorOf, testEnvironment } from '../helpers/model.ts';
 
-function environment(props: Partial<StackEnvironmentProps> = {}): StackEnvironment {
-  return new StackEnvironment(new RootConstruct(), 'test', {
-    targets: ['compose'],
-    domain: 'localhost',
-    doppler: { project: 'voice-agent', config: 'dev' },
-    ...props,
-  });
-}
-
-function failure(create: () => unknown): SpecError {
-  try {
-    create();
-  } catch (error) {
-    if (error instanceof SpecError) return error;
-    throw error;
-  }
-  throw new Error('expected a SpecError');
-}
+const environment = testEnvironment;
+const failure = specErrorOf;
 
 const base: StackServiceProps = { image: 'nginx:1.27.3-alpine' };
 

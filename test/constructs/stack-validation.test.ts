@@ -1,4 +1,4 @@
-import { Construct, RootConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
   dependenciesOf,
@@ -10,29 +10,13 @@ import {
   StackService,
   startOrder,
   validateEnvironment,
-  type StackEnvironmentProps,
 } from '../../constructs/index.ts';
+import { specErrorOf, testEnvironment } from '../helpers/model.ts';
 
 const image = 'nginx:1.27.3-alpine';
 
-function environment(props: Partial<StackEnvironmentProps> = {}): StackEnvironment {
-  return new StackEnvironment(new RootConstruct(), 'test', {
-    targets: ['compose'],
-    domain: 'localhost',
-    doppler: { project: 'voice-agent', config: 'dev' },
-    ...props,
-  });
-}
-
-function validationError(env: StackEnvironment): SpecError {
-  try {
-    validateEnvironment(env);
-  } catch (error) {
-    if (error instanceof SpecError) return error;
-    throw error;
-  }
-  throw new Error('expected validation to fail');
-}
+const environment = testEnvironment;
+const validationError = (env: StackEnvironment): SpecError => specErrorOf(() => validateEnvironment(env));
 
 describe('validateEnvironment', () => {
   it('accepts a consistent environment', () => {
@@ -75,6 +59,17 @@ describe('validateEnvironment', () => {
     const cache = new Redis(env, 'redis');
     new StackService(env, 'api', { image, env: { DB: cache.output('database') } });
     expect(validationError(env).message).toContain('redis has no "database" output');
+  });
+
+  it('refuses a build context or Dockerfile that does not exist', () => {
+    const missing = environment();
+    new StackService(missing, 'api', { build: { context: 'services/does-not-exist' } });
+    expect(validationError(missing).location.field).toBe('build.context');
+    const noDockerfile = environment();
+    new StackService(noDockerfile, 'api', { build: { context: 'test/fixtures/build-context/api', dockerfile: 'Containerfile' } });
+    const error = validationError(noDockerfile);
+    expect(error.location.field).toBe('build.dockerfile');
+    expect(error.message).toContain('"test/fixtures/build-context/api/Containerfile" does not exist');
   });
 
   it('finds the whole cycle', () => {

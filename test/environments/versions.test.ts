@@ -3,7 +3,7 @@ import { postgres, redis } from 'railway/iac';
 import { describe, expect, it } from 'vitest';
 import { whyNotPinned } from '../../constructs/image.ts';
 import * as versions from '../../environments/versions.ts';
-import { REPO_ROOT } from '../../charts/repo-root.ts';
+import { REPO_ROOT } from '../../constructs/repo-root.ts';
 
 const source = readFileSync(`${REPO_ROOT}/environments/versions.ts`, 'utf8');
 const lines = source.split('\n');

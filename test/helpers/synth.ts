@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { renderEnvironments } from '../../charts/render.ts';
-import { REPO_ROOT } from '../../charts/repo-root.ts';
+import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import type { RenderedOutput } from '../../charts/rendered-output.ts';
 import { loadEnvironments } from '../../cli/load-environments.ts';
 import type { StackEnvironment } from '../../constructs/index.ts';
