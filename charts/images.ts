@@ -1,27 +1,28 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { StackService } from '../constructs/index.ts';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 
-/** Directories that never belong to a build context's identity. */
+/** Directories that never belong to a build context's identity when git cannot tell. */
 const IGNORED_DIRECTORIES = new Set(['node_modules', '.git', '.next', 'dist', 'coverage', '.turbo']);
 
 const contextHashes = new Map<string, string>();
 
 /**
  * A short content hash of a build context: it changes exactly when a file in the context
- * changes, so the rendered image tag (and with it the deploy plan) follows the code.
+ * changes, so the rendered image tag (and with it the deploy plan) follows the code. Files git
+ * ignores (build output, a local .env) do not count, so every checkout renders the same tag.
  */
 export function buildContextHash(context: string): string {
   const cached = contextHashes.get(context);
   if (cached !== undefined) return cached;
-  const root = join(REPO_ROOT, context);
   const hash = createHash('sha256');
-  for (const file of listFiles(root)) {
-    hash.update(relative(root, file).split('\\').join('/'));
+  for (const file of contextFiles(context)) {
+    hash.update(file);
     hash.update('\0');
-    hash.update(readFileSync(file));
+    hash.update(readFileSync(join(REPO_ROOT, file)));
     hash.update('\0');
   }
   const digest = hash.digest('hex').slice(0, 12);
@@ -29,18 +30,36 @@ export function buildContextHash(context: string): string {
   return digest;
 }
 
-function listFiles(directory: string): string[] {
-  let entries: string[];
+/** Repository-relative paths of the context's files: tracked or new, not ignored; sorted. */
+function contextFiles(context: string): string[] {
   try {
-    entries = readdirSync(directory).sort();
+    const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', context], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    // Deleted but still tracked files are listed too; keep only what exists.
+    return [...new Set(listed.split('\0').filter((file) => file !== '' && isFile(join(REPO_ROOT, file))))].sort();
   } catch {
-    throw new Error(`build context "${relative(REPO_ROOT, directory)}" does not exist`);
+    // Not a git checkout (an exported tarball): hash the directory as it is.
+    return walk(join(REPO_ROOT, context)).map((file) => relative(REPO_ROOT, file).split('\\').join('/')).sort();
   }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function walk(directory: string): string[] {
   const files: string[] = [];
-  for (const entry of entries) {
+  for (const entry of readdirSync(directory).sort()) {
     if (IGNORED_DIRECTORIES.has(entry)) continue;
     const path = join(directory, entry);
-    if (statSync(path).isDirectory()) files.push(...listFiles(path));
+    if (statSync(path).isDirectory()) files.push(...walk(path));
     else files.push(path);
   }
   return files;

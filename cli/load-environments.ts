@@ -19,7 +19,12 @@ export async function loadEnvironments(files: string[]): Promise<StackEnvironmen
     const absolute = resolve(file);
     const shown = relative(REPO_ROOT, absolute).split('\\').join('/');
     if (!existsSync(absolute)) throw new SpecError({}, `environment file ${file} does not exist`);
-    const module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    } catch (error) {
+      throw new SpecError({}, `${shown} could not be loaded: ${firstLine(error)}`);
+    }
     if (typeof module.default !== 'function') {
       throw new SpecError({}, `${shown} must default-export a function (scope) => StackEnvironment`);
     }
@@ -27,7 +32,11 @@ export async function loadEnvironments(files: string[]): Promise<StackEnvironmen
     root.node.setContext(SOURCE_FILE_CONTEXT, shown);
     const built = (module.default as EnvironmentBuilder)(root);
     if (!StackEnvironment.isStackEnvironment(built)) {
-      throw new SpecError({}, `${shown}: its default export must return the StackEnvironment it builds`);
+      throw new SpecError(
+        {},
+        `${shown}: its default export must return the StackEnvironment it builds ` +
+          '(a file outside this repository loads its own copy of the constructs; keep environment files inside it)',
+      );
     }
     const duplicate = environments.find((environment) => environment.name === built.name);
     if (duplicate !== undefined) {
@@ -39,4 +48,8 @@ export async function loadEnvironments(files: string[]): Promise<StackEnvironmen
     environments.push(built);
   }
   return environments;
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
 }

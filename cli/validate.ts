@@ -100,7 +100,13 @@ async function validateRailway(root: string): Promise<{ environments: string[]; 
     return { environments, problems: [error instanceof Error ? error.message : String(error)] };
   }
   for (const environment of environments) {
-    const graph = await evaluateRailwayEnvironment(program, environment);
+    let graph;
+    try {
+      graph = await evaluateRailwayEnvironment(program, environment);
+    } catch (error) {
+      problems.push(`${RAILWAY_SOURCE_PATH} fails for "${environment}": ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
     problems.push(...checkRailwayGraph(graph));
     const committed = await readFile(join(base, `${environment}.json`), 'utf8');
     if (committed !== toJson(graph)) {

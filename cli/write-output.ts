@@ -29,8 +29,15 @@ export async function writeOutput(output: RenderedOutput, root: string): Promise
   }
 }
 
+/** Moves `fresh` to `target`; if that fails, puts the previous `target` back. */
 async function replaceDirectory(fresh: string, target: string, previous: string): Promise<void> {
   if (!existsSync(fresh)) await mkdir(fresh, { recursive: true });
-  if (existsSync(target)) await rename(target, previous);
-  await rename(fresh, target);
+  const hadPrevious = existsSync(target);
+  if (hadPrevious) await rename(target, previous);
+  try {
+    await rename(fresh, target);
+  } catch (error) {
+    if (hadPrevious) await rename(previous, target);
+    throw error;
+  }
 }

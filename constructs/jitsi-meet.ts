@@ -19,6 +19,12 @@ export interface JitsiMeetProps {
   readonly jwtAppId?: string;
   /** Value of `frame-ancestors` in the web component's CSP, i.e. who may embed the meeting. @default "'self'" */
   readonly frameAncestors?: EnvValue;
+  /**
+   * XMPP over WebSocket between browsers and web. The web image builds the WebSocket URL as
+   * `wss://<PUBLIC_URL host>`, so turn it off where the public URL is plain HTTP (local Compose);
+   * browsers then use BOSH over the same origin. @default true
+   */
+  readonly xmppWebSocket?: boolean;
   /** Time zone of all components. @default 'UTC' */
   readonly timeZone?: string;
   /** Replicas of the web component (stateless nginx). @default 1 */
@@ -111,6 +117,8 @@ export class JitsiMeet extends Construct {
       resources: resources.prosody ?? { cpuMillicores: 250, memoryMiB: 256 },
       volumes: writableDirs([{ name: 'data', mountPath: '/var/lib/prosody' }]),
       runAs: { uid: JITSI_UID, gid: JITSI_UID },
+      // Jicofo and the bridges stay connected to one prosody; two at once would split them.
+      rollout: 'recreate',
     });
 
     this.web = new StackService(this, 'jitsi-web', {
@@ -128,7 +136,7 @@ export class JitsiMeet extends Construct {
         DISABLE_HTTPS: '1',
         ENABLE_HTTP_REDIRECT: '0',
         ENABLE_LETSENCRYPT: '0',
-        ENABLE_XMPP_WEBSOCKET: '1',
+        ENABLE_XMPP_WEBSOCKET: props.xmppWebSocket === false ? '0' : '1',
         XMPP_BOSH_URL_BASE: this.prosody.url(PROSODY_HTTP_PORT),
         CSP_HEADER: cspHeader(props.frameAncestors ?? "'self'"),
       },
@@ -146,9 +154,12 @@ export class JitsiMeet extends Construct {
       description: 'Jitsi conference focus (jicofo)',
       image: image('jicofo'),
       ports: [{ name: 'rest', port: JICOFO_REST_PORT }],
+      // /about/health fails while no bridge is connected, which would restart jicofo whenever the
+      // bridge restarts (and never let a Railway deploy pass, its bridge being elsewhere).
+      // /about/version answers once the REST server is up.
       healthCheck: {
-        http: { path: '/about/health', port: JICOFO_REST_PORT },
-        exec: ['/usr/local/bin/healthcheck.sh'],
+        http: { path: '/about/version', port: JICOFO_REST_PORT },
+        exec: ['curl', '--fail', '--silent', '--output', '/dev/null', `http://127.0.0.1:${JICOFO_REST_PORT}/about/version`],
       },
       env: {
         ...common,
@@ -162,6 +173,8 @@ export class JitsiMeet extends Construct {
       resources: resources.jicofo ?? { cpuMillicores: 250, memoryMiB: 512 },
       volumes: writableDirs(),
       runAs: { uid: JITSI_UID, gid: JITSI_UID },
+      // There is one focus per deployment.
+      rollout: 'recreate',
     });
 
     this.jvb = new StackService(this, 'jitsi-jvb', {

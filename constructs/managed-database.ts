@@ -39,10 +39,4 @@ export abstract class ManagedDatabase extends StackService {
    * port and secrets. Undefined when the engine has no such output.
    */
   public abstract selfHostedOutput(name: DatabaseOutputName): EnvValue | undefined;
-
-  /** Doppler secret that holds an output when the database is external (managed elsewhere). */
-  public abstract externalSecretName(name: DatabaseOutputName): string | undefined;
-
-  /** Railway's variable name for an output of its managed database. */
-  public abstract railwayVariable(name: DatabaseOutputName): string | undefined;
 }

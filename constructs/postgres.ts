@@ -71,22 +71,4 @@ export class Postgres extends ManagedDatabase {
         return interpolate`postgresql://${this.userName}:${password}@${this.host(PORT)}:${this.portNumber(PORT)}/${this.databaseName}`;
     }
   }
-
-  public externalSecretName(name: DatabaseOutputName): string {
-    return RAILWAY_AND_EXTERNAL_NAMES[name];
-  }
-
-  public railwayVariable(name: DatabaseOutputName): string {
-    return RAILWAY_AND_EXTERNAL_NAMES[name];
-  }
 }
-
-/** Railway's Postgres variables; external databases use the same names in Doppler. */
-const RAILWAY_AND_EXTERNAL_NAMES: Record<DatabaseOutputName, string> = {
-  url: 'DATABASE_URL',
-  host: 'PGHOST',
-  port: 'PGPORT',
-  user: 'PGUSER',
-  password: 'PGPASSWORD',
-  database: 'PGDATABASE',
-};

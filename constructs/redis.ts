@@ -58,21 +58,4 @@ export class Redis extends ManagedDatabase {
         return undefined;
     }
   }
-
-  public externalSecretName(name: DatabaseOutputName): string | undefined {
-    return RAILWAY_AND_EXTERNAL_NAMES[name];
-  }
-
-  public railwayVariable(name: DatabaseOutputName): string | undefined {
-    return RAILWAY_AND_EXTERNAL_NAMES[name];
-  }
 }
-
-/** Railway's Redis variables; external databases use the same names in Doppler. */
-const RAILWAY_AND_EXTERNAL_NAMES: Partial<Record<DatabaseOutputName, string>> = {
-  url: 'REDIS_URL',
-  host: 'REDISHOST',
-  port: 'REDISPORT',
-  user: 'REDISUSER',
-  password: 'REDISPASSWORD',
-};

@@ -122,10 +122,3 @@ export function referencesIn(value: EnvValue): Array<Exclude<Reference, Interpol
   if (value instanceof Interpolation) return value.parts.filter((part) => typeof part !== 'string');
   return [value];
 }
-
-/** The Doppler secret names a value needs. */
-export function secretNamesIn(value: EnvValue): string[] {
-  return referencesIn(value)
-    .filter((ref): ref is SecretRef => ref instanceof SecretRef)
-    .map((ref) => ref.name);
-}

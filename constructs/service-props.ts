@@ -2,10 +2,8 @@ import { z } from 'zod';
 import type { EnvValue } from './references.ts';
 import type { StackService } from './stack-service.ts';
 
-/**
- * The plain-data part of a service description, checked with zod as soon as a service is
- * created. References (env values, dependencies) are checked by `StackService` itself.
- */
+// The plain-data part of a service description, checked with zod as soon as a service is
+// created. References (env values, dependencies) are checked by `StackService` itself.
 
 const portNumber = z.number().int().min(1).max(65535);
 const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
@@ -103,6 +101,7 @@ export const serviceDataSchema = z.strictObject({
   platform: z.enum(['linux/amd64', 'linux/arm64']).optional(),
   command: z.array(z.string()).min(1).optional(),
   egressToInternet: z.boolean().default(false),
+  rollout: z.enum(['rolling', 'recreate']).default('rolling'),
 });
 
 export type PortProps = z.input<typeof portSchema>;
@@ -158,6 +157,12 @@ export interface StackServiceProps {
   readonly command?: string[];
   /** The service calls hosts outside the stack (vendor APIs, STUN). @default false */
   readonly egressToInternet?: boolean;
+  /**
+   * How a new version replaces the old: `rolling` starts the new before stopping the old;
+   * `recreate` stops the old first, for services whose state lives in one process (sessions in
+   * memory, an XMPP server others stay connected to). @default 'rolling'
+   */
+  readonly rollout?: 'rolling' | 'recreate';
 }
 
 /** What an environment may change about any service, by service name. */

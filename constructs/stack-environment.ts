@@ -27,8 +27,8 @@ const environmentSchema = z.strictObject({
     config: z
       .string()
       .regex(
-        /^(dev|stg|prd|[a-z0-9]+)(_[a-z0-9]+)*$/,
-        'must follow Doppler config naming: an environment slug (dev, stg, prd) optionally followed by _suffix, e.g. prd_railway',
+        /^[a-z0-9]+(_[a-z0-9]+)*$/,
+        'must be a Doppler config name: the environment slug (dev, stg, prd) or a branch config slug_suffix such as prd_railway',
       ),
   }),
   kubernetes: z
@@ -42,23 +42,18 @@ const environmentSchema = z.strictObject({
       storageClassName: z.string().optional(),
       loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
       dopplerOperatorNamespace: z.string().default('doppler-operator-system'),
-      dopplerTokenSecret: z.string().default('doppler-token-secret'),
+      dopplerTokenSecret: z.string().optional(),
     })
-    .default({
-      databases: 'in-cluster',
-      ingressClassName: 'nginx',
-      ingressNamespace: 'ingress-nginx',
-      ingressAnnotations: {},
-      tlsClusterIssuer: 'letsencrypt',
-      loadBalancerAnnotations: {},
-      dopplerOperatorNamespace: 'doppler-operator-system',
-      dopplerTokenSecret: 'doppler-token-secret',
-    }),
+    // prefault parses the empty object, so the field defaults above apply.
+    .prefault({}),
   railway: z
     .strictObject({
       project: z.string().min(1),
+      domain: hostname.optional(),
+      publicHostnames: z.record(z.string(), hostname).default({}),
       offRailway: z.array(z.string()).default([]),
       offRailwayHost: dnsLabelSchema().default('media-host'),
+      offRailwayEnv: z.record(z.string(), z.record(z.string(), z.string())).default({}),
     })
     .optional(),
   repository: z
@@ -107,7 +102,10 @@ export interface StackEnvironmentProps {
     loadBalancerAnnotations?: Record<string, string>;
     /** @default 'doppler-operator-system' */
     dopplerOperatorNamespace?: string;
-    /** Secret holding the Doppler service token, in the operator namespace. @default 'doppler-token-secret' */
+    /**
+     * Secret in the operator namespace holding a Doppler service token for this environment's
+     * config (a service token reads exactly one config). @default - `doppler-token-<config>`
+     */
     dopplerTokenSecret?: string;
   };
   /** Railway settings; required when `targets` includes `railway`. @default - none */
@@ -115,12 +113,25 @@ export interface StackEnvironmentProps {
     /** Railway project name; one project holds every Railway environment. */
     project: string;
     /**
+     * Base domain of Railway custom domains: a public service gets `<service>.<domain>`. When the
+     * environment also renders Kubernetes, Railway needs hostnames of its own (DNS can point at only
+     * one of them). @default - the environment's domain
+     */
+    domain?: string;
+    /** Railway hostnames that replace `<service>.<railway domain>`. @default - none */
+    publicHostnames?: Record<string, string>;
+    /**
      * Services that run off Railway, on a host that can do what Railway cannot (public UDP).
      * They are rendered to a Compose file next to the Railway output. @default - none
      */
     offRailway?: string[];
     /** Name of that host, used in file names. @default 'media-host' */
     offRailwayHost?: string;
+    /**
+     * Literal variables that differ on that host, by service, such as the host's public address
+     * (`JVB_ADVERTISE_IPS`). @default - none
+     */
+    offRailwayEnv?: Record<string, Record<string, string>>;
   };
   /** Where built services come from; required when a service has `build`. @default - none */
   readonly repository?: {
@@ -147,7 +158,10 @@ export class StackEnvironment extends Construct {
     for (const scope of construct.node.scopes.slice().reverse()) {
       if (scope instanceof StackEnvironment) return scope;
     }
-    throw new Error(`construct "${construct.node.path}" is not inside a StackEnvironment; create services under one`);
+    throw new SpecError(
+      { service: construct.node.id },
+      `"${construct.node.path}" is not inside a StackEnvironment; create services under the environment your environment file builds`,
+    );
   }
 
   public static isStackEnvironment(value: unknown): value is StackEnvironment {
@@ -185,7 +199,7 @@ export class StackEnvironment extends Construct {
     return this.settings.targets.includes(target);
   }
 
-  /** Kubernetes namespace of this environment. */
+  /** Kubernetes namespace of this environment (also names this environment in shared places). */
   public get namespace(): string {
     return this.settings.kubernetes.namespace ?? `voice-agent-${this.name}`;
   }
@@ -195,13 +209,8 @@ export class StackEnvironment extends Construct {
     return this.settings.overrides[serviceName] as ServiceOverrides | undefined;
   }
 
-  /** Public hostname of a service in this environment. */
+  /** Public hostname of a service behind the Kubernetes Ingress. */
   public publicHostname(serviceName: string): string {
     return this.settings.publicHostnames[serviceName] ?? `${serviceName}.${this.settings.domain}`;
-  }
-
-  /** True when Railway renders this service on a separate host instead of Railway. */
-  public isOffRailway(serviceName: string): boolean {
-    return this.settings.railway?.offRailway.includes(serviceName) ?? false;
   }
 }

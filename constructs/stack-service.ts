@@ -15,6 +15,8 @@ import { StackEnvironment } from './stack-environment.ts';
 import { formatZodIssue } from './zod-issues.ts';
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Doppler stores secret names in upper snake case; other names cannot be synced or interpolated. */
+const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 const SERVICE_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /**
@@ -65,7 +67,7 @@ export class StackService extends Construct {
    */
   public addEnv(name: string, value: EnvValue): void {
     if (this.overriddenEnv.has(name)) return;
-    Object.assign(this.envVars, this.mergeEnv({}, { [name]: value }));
+    Object.assign(this.envVars, this.mergeEnv(this.envVars, { [name]: value }));
   }
 
   /** The service name, identical in every target. */
@@ -160,15 +162,28 @@ export class StackService extends Construct {
       if (problem !== undefined) this.fail('image', problem);
     }
     const seen = new Set<string>();
+    const names = new Set<string>();
     for (const [index, port] of this.data.ports.entries()) {
       const key = `${port.port}/${port.protocol}`;
       if (seen.has(key)) this.fail(`ports[${index}]`, `port ${key} is declared twice`);
+      if (port.name !== undefined && names.has(port.name)) this.fail(`ports[${index}].name`, `port name "${port.name}" is used twice`);
       seen.add(key);
+      if (port.name !== undefined) names.add(port.name);
+    }
+    const publicTcp = this.data.ports.filter((port) => port.exposure === 'public' && port.protocol === 'tcp');
+    if (publicTcp.length > 1) {
+      this.fail(
+        `ports[${this.data.ports.indexOf(publicTcp[1] as ServicePort)}]`,
+        `a service has at most one public TCP port (its HTTPS entry point), got ${publicTcp.map((port) => port.port).join(', ')}`,
+      );
     }
     const volumeNames = new Set<string>();
+    const mountPaths = new Set<string>();
     for (const [index, volume] of this.data.volumes.entries()) {
       if (volumeNames.has(volume.name)) this.fail(`volumes[${index}].name`, `volume name "${volume.name}" is used twice`);
+      if (mountPaths.has(volume.mountPath)) this.fail(`volumes[${index}].mountPath`, `two volumes are mounted at ${volume.mountPath}`);
       volumeNames.add(volume.name);
+      mountPaths.add(volume.mountPath);
     }
     const check = this.data.healthCheck?.http;
     if (check !== undefined && this.findPort(check.port) === undefined) {
@@ -176,6 +191,10 @@ export class StackService extends Construct {
     }
   }
 
+  /**
+   * Merges `overrides` over `base` and checks every variable: a valid name, no literal where a
+   * secret was declared, no literal that looks like a credential, secret names Doppler accepts.
+   */
   private mergeEnv(base: Record<string, EnvValue>, overrides: Record<string, EnvValue>): Record<string, EnvValue> {
     for (const [name, value] of Object.entries(overrides)) {
       if (typeof value === 'string' && base[name] instanceof SecretRef) {
@@ -195,6 +214,11 @@ export class StackService extends Construct {
         }
       } else if (!isReference(value)) {
         this.fail(`env.${name}`, `value must be a string or a reference (secret(), service.url(), ...), got ${JSON.stringify(value)}`);
+      }
+      for (const ref of typeof value === 'string' ? [] : referencesIn(value)) {
+        if (ref instanceof SecretRef && !SECRET_NAME_PATTERN.test(ref.name)) {
+          this.fail(`env.${name}`, `secret name "${ref.name}" must be upper snake case (A-Z, 0-9, _), as Doppler stores it`);
+        }
       }
     }
     return merged;

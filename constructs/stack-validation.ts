@@ -12,8 +12,9 @@ import type { StackService } from './stack-service.ts';
 const JITSI_REGISTRY = 'ghcr.io/jitsi/';
 
 /**
- * Checks that need the whole environment: names, dependencies, ports, versions, and what each
- * target can express. Throws the first problem as a SpecError naming environment, service and field.
+ * Checks that need the whole environment: names, dependencies, ports, versions. Throws the first
+ * problem as a SpecError naming environment, service and field. What a particular target cannot
+ * express is checked by that target's renderer, still before anything is written.
  */
 export function validateEnvironment(environment: StackEnvironment): void {
   const services = servicesOf(environment);
@@ -32,7 +33,6 @@ export function validateEnvironment(environment: StackEnvironment): void {
       service.fail('healthCheck', 'a public service needs a health check, so traffic only reaches it when it is ready');
     }
   }
-  if (environment.renders('railway')) checkRailway(environment, services);
 }
 
 function checkUniqueNames(environment: StackEnvironment, services: StackService[]): void {
@@ -56,6 +56,8 @@ function checkNamedServicesExist(environment: StackEnvironment, services: StackS
     ['overrides', Object.keys(environment.settings.overrides)],
     ['publicHostnames', Object.keys(environment.settings.publicHostnames)],
     ['railway.offRailway', environment.settings.railway?.offRailway ?? []],
+    ['railway.offRailwayEnv', Object.keys(environment.settings.railway?.offRailwayEnv ?? {})],
+    ['railway.publicHostnames', Object.keys(environment.settings.railway?.publicHostnames ?? {})],
   ];
   for (const [field, names] of named) {
     for (const name of names) {
@@ -158,45 +160,6 @@ function checkJitsiVersions(environment: StackEnvironment, services: StackServic
         'image',
         `Jitsi components must run one version: "${service.name}" uses ${tag} but "${first.service.name}" uses ${first.tag}`,
       );
-    }
-  }
-}
-
-function checkRailway(environment: StackEnvironment, services: StackService[]): void {
-  for (const service of services) {
-    if (environment.isOffRailway(service.name) || isManagedDatabase(service)) continue;
-    const persistent = service.persistentVolumes;
-    if (persistent.length > 1) {
-      service.fail('volumes', `Railway allows one volume per service, got ${persistent.length} (${persistent.map((v) => v.name).join(', ')})`);
-    }
-    if (persistent.length > 0 && service.data.replicas > 1) {
-      service.fail('replicas', `Railway cannot run replicas of a service with a volume, got ${service.data.replicas} replicas and volume "${persistent[0]?.name}"`);
-    }
-    for (const [name, value] of Object.entries(service.env)) {
-      for (const ref of referencesIn(value)) {
-        if (ref instanceof ServiceEndpointRef && environment.isOffRailway(ref.service.name)) {
-          service.fail(`env.${name}`, `refers to "${ref.service.name}", which runs off Railway and is not reachable from Railway's private network`);
-        }
-      }
-    }
-    const udp = service.publicPorts.find((port) => port.protocol === 'udp');
-    if (udp !== undefined) {
-      service.fail(
-        `ports[${service.data.ports.indexOf(udp)}]`,
-        `Railway has no public UDP, so public port ${udp.port}/udp cannot run there; ` +
-          `list "${service.name}" in railway.offRailway to render it for a UDP-capable host instead`,
-      );
-    }
-  }
-  for (const name of environment.settings.railway?.offRailway ?? []) {
-    const service = findService(environment, name);
-    if (service === undefined) continue;
-    if (service.data.build !== undefined) service.fail('build', 'services built from this repository cannot run off Railway yet; give an image');
-    const onRailway = dependenciesOf(service).filter((dependency) => !environment.isOffRailway(dependency.name));
-    for (const dependency of onRailway) {
-      if (isManagedDatabase(dependency)) {
-        service.fail('env', `runs off Railway but uses Railway database "${dependency.name}", which has no public endpoint here`);
-      }
     }
   }
 }

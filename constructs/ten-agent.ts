@@ -64,7 +64,6 @@ export class TenAgent extends StackService {
         OPENAI_MODEL: props.openaiModel ?? 'gpt-4o-mini',
         DEEPGRAM_API_KEY: secret('DEEPGRAM_API_KEY'),
         ELEVENLABS_TTS_KEY: secret('ELEVENLABS_TTS_KEY'),
-        ...props.env,
       },
       replicas: 1,
       resources: props.resources ?? { cpuMillicores: 1000, memoryMiB: 2048 },
@@ -78,7 +77,11 @@ export class TenAgent extends StackService {
       readOnlyRootFilesystem: false,
       // Calls the STT, LLM and TTS vendors and Agora.
       egressToInternet: true,
+      // A second server would not know the first one's sessions.
+      rollout: 'recreate',
     });
+    // Added one by one so a literal cannot quietly replace a secret declared above.
+    for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
     if (this.data.replicas > 1) {
       this.fail('replicas', `the TEN agent server keeps sessions in memory, so it must run 1 replica, got ${this.data.replicas}`);
     }

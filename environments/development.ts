@@ -13,7 +13,8 @@ export default function development(scope: Construct): StackEnvironment {
   });
   new VoiceAgentStack(environment, 'voice-agent', {
     // A browser on the same machine reaches the published UDP port on loopback.
-    jitsi: { advertiseIps: ['127.0.0.1'] },
+    // Compose serves Jitsi over plain HTTP on localhost, where only BOSH works (see JitsiMeetProps).
+    jitsi: { advertiseIps: ['127.0.0.1'], xmppWebSocket: false },
     tenAgent: { workersMax: 2 },
   });
   return environment;

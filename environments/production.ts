@@ -12,12 +12,18 @@ export default function production(scope: Construct): StackEnvironment {
     publicHostnames: { 'jitsi-web': 'meet.voice.example.com' },
     doppler: { project: 'voice-agent', config: 'prd' },
     kubernetes: { databases: 'external' },
-    railway: { project: 'voice-agent', offRailway: ['jitsi-jvb'] },
+    railway: {
+      project: 'voice-agent',
+      domain: 'railway.voice.example.com',
+      offRailway: ['jitsi-jvb'],
+      // Replace with the media host's public IP.
+      offRailwayEnv: { 'jitsi-jvb': { JVB_ADVERTISE_IPS: '198.51.100.20' } },
+    },
   });
   new VoiceAgentStack(environment, 'voice-agent', {
-    // Replace with the bridge's public IPs (Kubernetes LoadBalancer, Railway media host).
     jitsi: {
-      advertiseIps: ['198.51.100.10', '198.51.100.20'],
+      // Replace with the IP of the jitsi-jvb-udp LoadBalancer.
+      advertiseIps: ['198.51.100.10'],
       webReplicas: 2,
       resources: { jvb: { cpuMillicores: 2000, memoryMiB: 2048 } },
     },

@@ -13,12 +13,18 @@ export default function staging(scope: Construct): StackEnvironment {
     publicHostnames: { 'jitsi-web': 'meet.staging.voice.example.com' },
     doppler: { project: 'voice-agent', config: 'stg' },
     kubernetes: { databases: 'in-cluster' },
-    railway: { project: 'voice-agent', offRailway: ['jitsi-jvb'] },
+    railway: {
+      project: 'voice-agent',
+      // Railway gets hostnames of its own, so both renderings can be deployed side by side.
+      domain: 'railway.staging.voice.example.com',
+      offRailway: ['jitsi-jvb'],
+      // Replace with the media host's public IP.
+      offRailwayEnv: { 'jitsi-jvb': { JVB_ADVERTISE_IPS: '203.0.113.20' } },
+    },
   });
   new VoiceAgentStack(environment, 'voice-agent', {
-    // Replace with the bridge's public IPs: the Kubernetes LoadBalancer IP and the Railway
-    // media host's IP. Clients try every advertised address.
-    jitsi: { advertiseIps: ['203.0.113.10', '203.0.113.20'] },
+    // Replace with the IP of the jitsi-jvb-udp LoadBalancer.
+    jitsi: { advertiseIps: ['203.0.113.10'] },
     tenAgent: { workersMax: 5 },
   });
   return environment;

@@ -14,6 +14,8 @@ export interface ComposeFileInput {
   readonly filePath: string;
   /** Provenance recorded under the top-level `x-voice-agent` key, which Compose ignores. */
   readonly provenance: Record<string, unknown>;
+  /** Literal variables that replace a service's own in this file. @default - none */
+  readonly envOverrides?: (service: StackService) => Record<string, string>;
 }
 
 /** Renders one Compose document (as plain data) and notes what Compose cannot express. */
@@ -39,7 +41,7 @@ export function composeDocument(input: ComposeFileInput): { document: Record<str
 function composeService(service: StackService, input: ComposeFileInput, warnings: string[]): Record<string, unknown> {
   const data = service.data;
   const environment = Object.fromEntries(
-    Object.entries(service.env).map(([name, value]) => [name, resolveComposeValue(value, input.placement)]),
+    Object.entries({ ...service.env, ...input.envOverrides?.(service) }).map(([name, value]) => [name, resolveComposeValue(value, input.placement)]),
   );
   return {
     ...source(service, input.filePath),

@@ -9,6 +9,7 @@ import {
   type StackService,
 } from '../../constructs/index.ts';
 import { imageOf } from '../images.ts';
+import { isOffRailway, offRailwayHost } from '../railway/placement.ts';
 import type { RenderedOutput } from '../rendered-output.ts';
 
 /** Path of an environment's review page. */
@@ -96,7 +97,7 @@ function placement(service: StackService): string {
     notes.push(isManagedDatabase(service) && environment.settings.kubernetes.databases === 'external' ? 'kubernetes: external (Doppler)' : 'kubernetes');
   }
   if (environment.renders('railway')) {
-    if (environment.isOffRailway(service.name)) notes.push(`railway: off Railway on ${environment.settings.railway?.offRailwayHost}`);
+    if (isOffRailway(environment, service.name)) notes.push(`railway: off Railway on ${offRailwayHost(environment)}`);
     else notes.push(isManagedDatabase(service) ? `railway: ${service.engine}()` : 'railway');
   }
   if (environment.renders('compose')) notes.push('compose');

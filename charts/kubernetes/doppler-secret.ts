@@ -26,7 +26,8 @@ export function dopplerSecret(scope: Construct, service: StackService, secretNam
       labels: serviceLabels(service),
     },
     spec: {
-      tokenSecret: { name: settings.kubernetes.dopplerTokenSecret },
+      // A service token reads exactly one config, so each environment has its own.
+      tokenSecret: { name: settings.kubernetes.dopplerTokenSecret ?? `doppler-token-${settings.doppler.config}` },
       project: settings.doppler.project,
       config: settings.doppler.config,
       secrets: secretNames,

@@ -9,6 +9,7 @@ import {
   type StackEnvironment,
   type StackService,
 } from '../../constructs/index.ts';
+import { databaseVariable } from '../database-variables.ts';
 
 /** A value as a Kubernetes container sees it. */
 export type KubernetesValue =
@@ -76,7 +77,7 @@ export function resolveKubernetesValue(value: EnvValue, environment: StackEnviro
       if (output === undefined) throw new Error(`${value.database.engine} has no ${value.output} output`);
       return resolveKubernetesValue(output, environment);
     }
-    const key = value.database.externalSecretName(value.output);
+    const key = databaseVariable(value.database.engine, value.output);
     if (key === undefined) throw new Error(`${value.database.engine} has no ${value.output} output`);
     return { kind: 'secret', key };
   }

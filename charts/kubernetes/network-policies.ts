@@ -93,8 +93,9 @@ export function servicePolicy(scope: Construct, service: StackService): void {
         ports: dependency.data.ports.map(policyPort),
       });
     } else if (isManagedDatabase(dependency)) {
-      // An external database lives outside the cluster, at an address only Doppler knows.
-      egress.push({ to: INTERNET, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(dependency.clientPort) }] });
+      // An external database lives outside the cluster at an address only Doppler knows, often
+      // a private one in the same network: allow any address, on the database port only.
+      egress.push({ to: ANYWHERE, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(dependency.clientPort) }] });
     }
   }
   if (service.data.egressToInternet) egress.push({ to: INTERNET });

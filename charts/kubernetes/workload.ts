@@ -51,9 +51,13 @@ export function workload(scope: Construct, input: WorkloadInput): kplus.Deployme
     },
     containers: [container(scope, input, scratch)],
   };
+  // A StatefulSet replaces its pods one at a time; a Deployment does so only when asked to recreate.
   const resource = service.isStateful
     ? new kplus.StatefulSet(scope, 'workload', { ...common, service: input.headlessService })
-    : new kplus.Deployment(scope, 'workload', common);
+    : new kplus.Deployment(scope, 'workload', {
+        ...common,
+        ...(data.rollout === 'recreate' ? { strategy: kplus.DeploymentStrategy.recreate() } : {}),
+      });
   resource.select(kplus.LabelSelector.of({ labels: selectorLabels(service.name) }));
   if (data.platform !== undefined) {
     resource.scheduling.attract(
@@ -96,7 +100,7 @@ function container(scope: Construct, input: WorkloadInput, scratch: kplus.Volume
       readOnlyRootFilesystem: data.readOnlyRootFilesystem,
     },
     ...(check !== undefined ? probes(check) : {}),
-    volumeMounts: scratch.map((volume, index) => ({ volume, path: service.scratchVolumes[index]?.mountPath ?? '/' })),
+    volumeMounts: service.scratchVolumes.map((volume, index) => ({ volume: scratch[index] as kplus.Volume, path: volume.mountPath })),
   };
 }
 

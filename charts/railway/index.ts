@@ -8,7 +8,7 @@ import { railwaySource } from './railway-source.ts';
 
 export { offRailwayComposePath } from './off-railway.ts';
 export { planRailwayEnvironment, type RailwayEnvironmentPlan } from './railway-plan.ts';
-export { railwayDefinition, railwayGraph } from './railway-sdk.ts';
+export { EMBEDDED_REFERENCE, railwayDefinition, railwayGraph, SELF_REFERENCE } from './railway-sdk.ts';
 export { railwaySource } from './railway-source.ts';
 
 /** Where Railway's CLI looks for the infrastructure-as-code file. */

@@ -3,11 +3,12 @@ import { composeDocument, requiredVariable, type ComposePlacement } from '../com
 import { provenance } from '../provenance.ts';
 import type { RenderedOutput } from '../rendered-output.ts';
 import { toYaml } from '../serialize.ts';
+import { offRailwayHost, railwayHostname } from './placement.ts';
 import type { RailwayEnvironmentPlan } from './railway-plan.ts';
 
 /** Path of the Compose file for the services an environment runs off Railway. */
 export function offRailwayComposePath(environment: StackEnvironment): string {
-  return `dist/railway/${environment.name}-${environment.settings.railway?.offRailwayHost ?? 'media-host'}/compose.yaml`;
+  return `dist/railway/${environment.name}-${offRailwayHost(environment)}/compose.yaml`;
 }
 
 /**
@@ -29,10 +30,11 @@ export function renderOffRailway(environment: StackEnvironment, plan: RailwayEnv
       if (ref.form === 'port') return port;
       return `${ref.scheme}://${host}:${port}${ref.path}`;
     },
-    publicUrl: (service) => `https://${environment.publicHostname(service.name)}`,
+    publicUrl: (service) => `https://${railwayHostname(environment, service.name)}`,
   };
   const { document, warnings } = composeDocument({
-    projectName: `voice-agent-${environment.name}-${environment.settings.railway?.offRailwayHost ?? 'media-host'}`,
+    projectName: `voice-agent-${environment.name}-${offRailwayHost(environment)}`,
+    envOverrides: (service) => environment.settings.railway?.offRailwayEnv[service.name] ?? {},
     services: plan.offRailway,
     placement,
     filePath,

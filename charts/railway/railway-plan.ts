@@ -1,6 +1,5 @@
 import {
   DatabaseOutputRef,
-  dependenciesOf,
   Interpolation,
   isManagedDatabase,
   PublicUrlRef,
@@ -13,6 +12,9 @@ import {
   type StackEnvironment,
   type StackService,
 } from '../../constructs/index.ts';
+import { databaseVariable } from '../database-variables.ts';
+import { isOffRailway, railwayHostname } from './placement.ts';
+import { checkRailwayRules } from './railway-rules.ts';
 
 /**
  * The Railway rendering of one environment as plain data. Two writers consume it: one calls the
@@ -60,42 +62,55 @@ export interface RailwayServicePlan {
   readonly tcp: number[];
 }
 
-/** Plans the Railway rendering of one environment. */
+/** Plans the Railway rendering of one environment, after checking what Railway can run. */
 export function planRailwayEnvironment(environment: StackEnvironment): RailwayEnvironmentPlan {
   const railway = environment.settings.railway;
   if (railway === undefined) throw new Error(`environment "${environment.name}" has no railway settings`);
+  checkRailwayRules(environment);
   const services = startOrder(servicesOf(environment));
-  const offRailway = services.filter((service) => environment.isOffRailway(service.name));
+  const offRailway = services.filter((service) => isOffRailway(environment, service.name));
   const warnings: string[] = [];
   const resources: RailwayResourcePlan[] = services
-    .filter((service) => !environment.isOffRailway(service.name))
-    .map((service) =>
-      isManagedDatabase(service)
-        ? { kind: service.engine, name: service.name }
-        : planService(service, proxiedPorts(service, offRailway), warnings),
-    );
+    .filter((service) => !isOffRailway(environment, service.name))
+    .map((service) => (isManagedDatabase(service) ? { kind: service.engine, name: service.name } : planService(service, offRailway, warnings)));
   return { environment: environment.name, project: railway.project, resources, offRailway, warnings };
 }
 
-function planService(service: StackService, tcp: number[], warnings: string[]): RailwayServicePlan {
+function planService(service: StackService, offRailway: StackService[], warnings: string[]): RailwayServicePlan {
   const data = service.data;
+  const probePort = railwayProbePort(service);
   const env: Record<string, RailwayValue> = Object.fromEntries(
     Object.entries(service.env).map(([name, value]) => [name, railwayValue(value, service)]),
   );
-  const probe = healthProbe(service, env, warnings);
+  // Railway routes health checks (and unported domains) to PORT; services that do not set it
+  // get their health port there.
+  if (service.env['PORT'] === undefined && probePort !== undefined) env['PORT'] = { type: 'literal', value: String(probePort) };
   const volume = service.persistentVolumes[0];
+  if (volume !== undefined) {
+    warnings.push(
+      `railway: Railway mounts the volume of "${service.name}" at ${volume.mountPath} owned by root; an image that runs as another user ` +
+        'needs RAILWAY_RUN_UID=0 to write there',
+    );
+  }
+  const tcp = proxiedPorts(service, offRailway);
+  for (const port of tcp) {
+    warnings.push(
+      `railway: port ${port} of "${service.name}" gets a public TCP proxy so ${offRailway.map((remote) => `"${remote.name}"`).join(', ')} can reach it from off Railway; ` +
+        'it is reachable from the internet, protected only by its own authentication',
+    );
+  }
   const publicHttp = service.publicHttpPort;
   return {
     kind: 'service',
     name: service.name,
     ...sourceOf(service),
-    ...probe,
+    ...healthGate(service, probePort, warnings),
     replicas: data.replicas,
     env,
     ...(volume !== undefined
       ? { volume: { name: `${service.name}-${volume.name}`, mountPath: volume.mountPath, sizeMB: volume.sizeGiB * 1024 } }
       : {}),
-    domains: publicHttp !== undefined ? [{ domain: service.environment.publicHostname(service.name), port: publicHttp.port }] : [],
+    domains: publicHttp !== undefined ? [{ domain: railwayHostname(service.environment, service.name), port: publicHttp.port }] : [],
     tcp,
   };
 }
@@ -114,21 +129,20 @@ function sourceOf(service: StackService): Pick<RailwayServicePlan, 'source' | 'b
   };
 }
 
-/**
- * Railway probes the health check path on the port in PORT. Services that do not read PORT get
- * it set to their health port; a service that uses PORT for something else (the TEN playground)
- * cannot be probed on its health port, and we say so instead of probing the wrong thing.
- */
-function healthProbe(
-  service: StackService,
-  env: Record<string, RailwayValue>,
-  warnings: string[],
-): Pick<RailwayServicePlan, 'healthcheck' | 'healthcheckTimeout'> {
-  const check = service.data.healthCheck;
+/** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */
+function railwayProbePort(service: StackService): number | undefined {
   const ownPort = service.env['PORT'];
-  const probePort =
-    typeof ownPort === 'string' ? Number(ownPort) : (check?.http?.port ?? service.publicHttpPort?.port);
-  if (typeof ownPort !== 'string' && probePort !== undefined) env['PORT'] = { type: 'literal', value: String(probePort) };
+  if (typeof ownPort === 'string') return Number(ownPort);
+  return service.data.healthCheck?.http?.port ?? service.publicHttpPort?.port;
+}
+
+/**
+ * Railway gates a deploy on the health check path, probed on PORT. A service that uses PORT for
+ * another server (the TEN playground) cannot be probed on its health port, and we say so
+ * instead of probing the wrong thing.
+ */
+function healthGate(service: StackService, probePort: number | undefined, warnings: string[]): Pick<RailwayServicePlan, 'healthcheck' | 'healthcheckTimeout'> {
+  const check = service.data.healthCheck;
   if (check?.http === undefined) {
     if (check !== undefined) warnings.push(`railway: "${service.name}" has no HTTP health check; Railway deploys it without a health gate`);
     return {};
@@ -136,7 +150,7 @@ function healthProbe(
   if (check.http.port !== probePort) {
     warnings.push(
       `railway: "${service.name}" serves health on port ${check.http.port} but uses PORT=${probePort} for another server; ` +
-        'Railway probes PORT, so its deploys are not health-gated there (the health command checks it after deploy)',
+        `Railway probes PORT, so it deploys "${service.name}" without a health gate (check ${check.http.path} on ${check.http.port} after a deploy)`,
     );
     return {};
   }
@@ -169,7 +183,7 @@ function railwayValue(value: EnvValue, service: StackService): RailwayValue {
 }
 
 function railwayDatabaseVariable(ref: DatabaseOutputRef): string {
-  const variable = ref.database.railwayVariable(ref.output);
+  const variable = databaseVariable(ref.database.engine, ref.output);
   if (variable === undefined) throw new Error(`Railway ${ref.database.engine} has no ${ref.output} variable`);
   return variable;
 }
@@ -184,11 +198,11 @@ function railwayText(value: EnvValue, service: StackService): string {
   // A service refers to its own variables without a service name.
   const namespace = (target: StackService) => (target === service ? '' : `${target.name}.`);
   if (value instanceof PublicUrlRef) {
-    return environment.isOffRailway(value.service.name)
-      ? `https://${environment.publicHostname(value.service.name)}`
+    return isOffRailway(environment, value.service.name)
+      ? `https://${railwayHostname(environment, value.service.name)}`
       : `https://\${{${namespace(value.service)}RAILWAY_PUBLIC_DOMAIN}}`;
   }
-  // Validation already refused endpoints of services placed off Railway.
+  // The Railway rules already refused endpoints of services placed off Railway.
   const host = `\${{${namespace(value.service)}RAILWAY_PRIVATE_DOMAIN}}`;
   switch (value.form) {
     case 'host':
@@ -198,11 +212,4 @@ function railwayText(value: EnvValue, service: StackService): string {
     case 'url':
       return `${value.scheme}://${host}:${value.port}${value.path}`;
   }
-}
-
-/** Names of services this one depends on that Railway runs (for diagrams and the plan). */
-export function railwayDependencies(service: StackService): string[] {
-  return dependenciesOf(service)
-    .filter((dependency) => !service.environment.isOffRailway(dependency.name))
-    .map((dependency) => dependency.name);
 }

@@ -73,8 +73,10 @@ function serviceConfig(resource: RailwayServicePlan) {
   };
 }
 
-/** `${{name.VARIABLE}}` references inside literal values. */
-const EMBEDDED_REFERENCE = /\$\{\{\s*([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\s*\}\}/g;
+/** `${{name.VARIABLE}}` references inside literal values (to another resource or `shared`). */
+export const EMBEDDED_REFERENCE = /\$\{\{\s*([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\s*\}\}/g;
+/** `${{VARIABLE}}` references a service makes to its own variables. */
+export const SELF_REFERENCE = /\$\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
 /**
  * Compiles a project definition into Railway's graph for one environment: its resources, and an

@@ -10,7 +10,7 @@ import {
   type RailwayProgram,
   type ResourceNode,
 } from 'railway/iac';
-import { railwayGraph } from '../../charts/railway/index.ts';
+import { EMBEDDED_REFERENCE, railwayGraph, SELF_REFERENCE } from '../../charts/railway/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 
 /**
@@ -74,12 +74,11 @@ const DATABASE_VARIABLES: Record<string, Set<string>> = {
   redis: new Set(['REDIS_URL', 'REDIS_PUBLIC_URL', 'REDISHOST', 'REDISPORT', 'REDISUSER', 'REDISPASSWORD', 'REDIS_PASSWORD']),
 };
 
-const EMBEDDED_REFERENCE = /\$\{\{\s*([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\s*\}\}/g;
-
 /**
- * The SDK's own `validateGraph()`, plus our invariant: every variable reference (structured or
- * `${{name.VAR}}` in a literal) points at a declared resource and at a variable that resource
- * has; public-domain references need a domain and TCP-proxy references need a proxy.
+ * The SDK's own `validateGraph()`, plus our invariant, read from the variables themselves rather
+ * than from the compiled edges: every reference (structured, `${{name.VAR}}` or a service's own
+ * `${{VAR}}` in a literal) points at a declared resource and at a variable that resource has;
+ * public-domain references need a domain and TCP-proxy references need a proxy.
  */
 export function checkRailwayGraph(graph: RailwayGraph): string[] {
   const where = (node: ResourceNode, key: string) => `railway ${graph.environments[0]?.name}: ${node.name}.${key}`;
@@ -102,6 +101,7 @@ export function checkRailwayGraph(graph: RailwayGraph): string[] {
         const [, name = '', variable = ''] = match;
         if (name !== 'shared') check(node, key, byName.get(name), name, variable);
       }
+      for (const match of value.value.matchAll(SELF_REFERENCE)) check(node, key, node, node.name, match[1] ?? '');
     }
   }
   return problems;

@@ -148,6 +148,18 @@ describe('kubernetes target', () => {
     expect(postgres.readinessProbe.exec.command[0]).toBe('pg_isready');
   });
 
+  it('stops single-process services before starting their replacement, and rolls the rest', () => {
+    for (const name of ['jitsi-prosody', 'jitsi-jicofo', 'ten-agent']) {
+      expect(find('dist/kubernetes/staging/', 'Deployment', name).spec.strategy, name).toEqual({ type: 'Recreate' });
+    }
+    expect(find('dist/kubernetes/staging/', 'Deployment', 'jitsi-web').spec.strategy.type).toBe('RollingUpdate');
+  });
+
+  it('probes jicofo on an endpoint that does not need a connected bridge', () => {
+    const jicofo = container('dist/kubernetes/staging/', 'jitsi-jicofo').container;
+    expect(jicofo.livenessProbe.httpGet).toEqual({ path: '/about/version', port: 8888, scheme: 'HTTP' });
+  });
+
   it('pins the amd64-only TEN image to amd64 nodes', () => {
     const { pod } = container('dist/kubernetes/staging/', 'ten-agent');
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
@@ -159,7 +171,8 @@ describe('kubernetes target', () => {
     const doppler = find('dist/kubernetes/staging/', 'DopplerSecret', 'voice-agent-staging-jitsi-prosody');
     expect(doppler.metadata.namespace).toBe('doppler-operator-system');
     expect(doppler.spec).toEqual({
-      tokenSecret: { name: 'doppler-token-secret' },
+      // A service token reads one config, so each environment has its own token secret.
+      tokenSecret: { name: 'doppler-token-stg' },
       project: 'voice-agent',
       config: 'stg',
       secrets: ['JICOFO_AUTH_PASSWORD', 'JVB_AUTH_PASSWORD', 'JWT_APP_SECRET'],

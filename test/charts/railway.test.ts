@@ -2,10 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RailwayGraph, RailwayProgram } from 'railway/iac';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderRailway } from '../../charts/railway/index.ts';
 import { toJson } from '../../charts/serialize.ts';
+import { StackService } from '../../constructs/index.ts';
 import { synth } from '../../cli/synth.ts';
 import { checkRailwayGraph, evaluateRailwayEnvironment, loadRailwayProgram } from '../../cli/validate/railway-evaluation.ts';
-import { fixture, temporaryDirectory } from '../helpers/synth.ts';
+import { testEnvironment } from '../helpers/model.ts';
+import { fixture, render, temporaryDirectory } from '../helpers/synth.ts';
 
 let root: string;
 let program: RailwayProgram;
@@ -69,7 +72,7 @@ describe('railway target', () => {
     expect(api.source).toEqual({ type: 'github', repo: 'acme/voice-agent', branch: 'main', rootDirectory: 'test/fixtures/build-context/api' });
     expect(api.build).toEqual({ builder: 'DOCKERFILE', dockerfilePath: 'Dockerfile', watchPatterns: ['/test/fixtures/build-context/api/**'] });
     expect(api.deploy).toMatchObject({ numReplicas: 2, healthcheckPath: '/health' });
-    expect(api.networking.customDomains).toEqual({ 'api.consumer.example.com': { port: 3000 } });
+    expect(api.networking.customDomains).toEqual({ 'api.railway.consumer.example.com': { port: 3000 } });
   });
 
   it('attaches a Railway volume to a service that keeps data', () => {
@@ -92,7 +95,8 @@ describe('railway target', () => {
     expect(web.variables.XMPP_BOSH_URL_BASE.value).toBe('http://${{jitsi-prosody.RAILWAY_PRIVATE_DOMAIN}}:5280');
     expect(web.variables.PORT.value).toBe('8000');
     expect(web.deploy.healthcheckPath).toBe('/');
-    expect(web.networking.customDomains).toEqual({ 'meet.staging.voice.example.com': { port: 8000 } });
+    // Railway has hostnames of its own, apart from the Kubernetes Ingress's meet.staging.voice.example.com.
+    expect(web.networking.customDomains).toEqual({ 'jitsi-web.railway.staging.voice.example.com': { port: 8000 } });
     const prosody = service('staging', 'jitsi-prosody');
     expect(prosody.deploy.healthcheckPath).toBe('/http-bind');
     expect(prosody.variables.JWT_APP_SECRET).toEqual({ type: 'sharedReference', name: 'JWT_APP_SECRET' });
@@ -136,5 +140,29 @@ describe('railway target', () => {
     const withImport = join(root, 'import.ts');
     writeFileSync(withImport, `import { readFileSync } from "node:fs";\n${source}`);
     await expect(loadRailwayProgram(withImport)).rejects.toThrow('must import only railway/iac, but imports node:fs');
+  });
+
+  it('gives resources whose names map to one identifier distinct names in the file', async () => {
+    const environment = testEnvironment({ targets: ['railway'], railway: { project: 'voice-agent' } });
+    new StackService(environment, 'api-2', { image: 'nginx:1.27.3-alpine' });
+    new StackService(environment, 'api2', { image: 'nginx:1.27.3-alpine' });
+    const source = renderRailway([environment]).files.get('.railway/railway.ts') ?? '';
+    expect(source).toContain('const api2Service = service("api-2"');
+    expect(source).toContain('const api2Service2 = service("api2"');
+    const file = join(temporaryDirectory(), 'railway.ts');
+    writeFileSync(file, source);
+    const graph = await evaluateRailwayEnvironment(await loadRailwayProgram(file), 'test');
+    expect(graph.resources.map((resource) => resource.name)).toEqual(['api-2', 'api2']);
+  });
+
+  it('warns about what it had to expose or cannot gate', async () => {
+    const { output } = await render(['environments/staging.ts', fixture('database-consumer')]);
+    const warnings = output.warnings.map((warning) => `${warning.environment}: ${warning.message}`);
+    expect(warnings).toContain(
+      'staging: railway: port 5222 of "jitsi-prosody" gets a public TCP proxy so "jitsi-jvb" can reach it from off Railway; it is reachable from the internet, protected only by its own authentication',
+    );
+    expect(warnings).toContain(
+      'consumer: railway: Railway mounts the volume of "uploads" at /srv/files owned by root; an image that runs as another user needs RAILWAY_RUN_UID=0 to write there',
+    );
   });
 });

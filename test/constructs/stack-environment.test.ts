@@ -30,7 +30,7 @@ describe('StackEnvironment', () => {
     ['no targets', 'staging', { ...valid, targets: [] }, 'targets', 'at least one target'],
     ['an unknown target', 'staging', { ...valid, targets: ['heroku' as 'compose'] }, 'targets.0', 'invalid option'],
     ['a repeated target', 'staging', { ...valid, targets: ['compose', 'compose'] }, 'targets', 'lists a target twice'],
-    ['a Doppler config named against the rules', 'staging', { ...valid, doppler: { project: 'voice-agent', config: 'Staging-Config' } }, 'doppler.config', 'Doppler config naming'],
+    ['a Doppler config named against the rules', 'staging', { ...valid, doppler: { project: 'voice-agent', config: 'Staging-Config' } }, 'doppler.config', 'must be a Doppler config name'],
     ['railway without a project', 'staging', { ...valid, targets: ['railway'] }, 'railway', 'railway.project'],
     ['an uppercase domain', 'staging', { ...valid, domain: 'Example.COM' }, 'domain', 'lowercase hostname'],
     ['a bad name', 'Staging Env', valid, undefined, 'lowercase DNS label'],
@@ -45,6 +45,7 @@ describe('StackEnvironment', () => {
     const environment = new StackEnvironment(new RootConstruct(), 'staging', valid);
     const service = new StackService(environment, 'web', { image: 'nginx:1.27.3-alpine' });
     expect(StackEnvironment.of(service)).toBe(environment);
-    expect(() => new StackService(new RootConstruct(), 'orphan', { image: 'nginx:1.27.3-alpine' })).toThrow(/not inside a StackEnvironment/);
+    const error = specErrorOf(() => new StackService(new RootConstruct(), 'orphan', { image: 'nginx:1.27.3-alpine' }));
+    expect(error.message).toContain('"orphan" is not inside a StackEnvironment');
   });
 });

@@ -28,7 +28,7 @@ describe('StackService', () => {
     ['no source', {}, 'image', 'exactly one of image'],
     ['two sources', { image: 'nginx:1.27.3', build: { context: 'services/api' } }, 'image', 'exactly one of image'],
     ['a floating tag', { image: 'nginx:stable' }, 'image', 'floating tag "stable"'],
-    ['a port out of range', { ...base, ports: [{ port: 70000 }] }, 'ports.0.port', 'too small'.replace('small', 'big')],
+    ['a port out of range', { ...base, ports: [{ port: 70000 }] }, 'ports.0.port', 'too big'],
     ['a duplicate port', { ...base, ports: [{ port: 80 }, { port: 80 }] }, 'ports[1]', 'declared twice'],
     ['an unknown field', { ...base, replica: 2 } as StackServiceProps, '', 'unknown field(s) "replica"'],
     ['a health check without a form', { ...base, healthCheck: {} }, 'healthCheck', 'at least one of http'],
@@ -38,6 +38,20 @@ describe('StackService', () => {
     ['a build context outside the repository', { build: { context: '../elsewhere' } }, 'build.context', 'must not leave the repository'],
     ['a bad variable name', { ...base, env: { 'NOT-VALID': 'x' } }, 'env.NOT-VALID', 'not a valid environment variable name'],
     ['a non-string value', { ...base, env: { COUNT: 3 as unknown as string } }, 'env.COUNT', 'must be a string or a reference'],
+    ['a secret name Doppler cannot store', { ...base, env: { KEY: secret('openai-key') } }, 'env.KEY', 'secret name "openai-key" must be upper snake case'],
+    ['a port name used twice', { ...base, ports: [{ name: 'http', port: 80 }, { name: 'http', port: 81 }] }, 'ports[1].name', 'port name "http" is used twice'],
+    [
+      'a second public TCP port',
+      { ...base, ports: [{ port: 80, exposure: 'public' }, { port: 443, exposure: 'public' }], healthCheck: { exec: ['true'] } },
+      'ports[1]',
+      'at most one public TCP port (its HTTPS entry point), got 80, 443',
+    ],
+    [
+      'two volumes at one path',
+      { ...base, volumes: [{ name: 'a', mountPath: '/data' }, { name: 'b', mountPath: '/data' }] },
+      'volumes[1].mountPath',
+      'two volumes are mounted at /data',
+    ],
   ])('rejects %s, naming the field', (_, props, field, message) => {
     const error = failure(() => new StackService(environment(), 'web', props));
     expect(error.location).toMatchObject({ environment: 'test', service: 'web' });
@@ -66,6 +80,13 @@ describe('StackService', () => {
     service.addEnv('OTHER', 'added');
     expect(service.env['PUBLIC_URL']).toBe('https://custom');
     expect(service.env['OTHER']).toBe('added');
+  });
+
+  it('refuses to replace a declared secret with a literal when adding variables later', () => {
+    const service = new StackService(environment(), 'web', { ...base, env: { API_KEY: secret('API_KEY') } });
+    const error = failure(() => service.addEnv('API_KEY', 'changeme'));
+    expect(error.location.field).toBe('env.API_KEY');
+    expect(error.message).toContain('declared secret');
   });
 
   it('refuses a literal override of a variable declared secret', () => {

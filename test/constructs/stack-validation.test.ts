@@ -1,4 +1,3 @@
-import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
   dependenciesOf,
@@ -101,24 +100,5 @@ describe('validateEnvironment', () => {
     expect(validationError(env).message).toContain('moved to ghcr.io/jitsi/');
   });
 
-  it('refuses two persistent volumes on Railway', () => {
-    const env = environment({ targets: ['railway'], railway: { project: 'p' } });
-    new StackService(new Construct(env, 'group'), 'files', {
-      image,
-      volumes: [
-        { name: 'a', mountPath: '/a', persistent: true },
-        { name: 'b', mountPath: '/b', persistent: true },
-      ],
-    });
-    expect(validationError(env).message).toContain('one volume per service');
-  });
 
-  it('refuses Railway services that need a service placed off Railway', () => {
-    const env = environment({ targets: ['railway'], railway: { project: 'p', offRailway: ['media'] } });
-    const media = new StackService(env, 'media', { image, ports: [{ port: 9000 }] });
-    new StackService(env, 'api', { image, env: { MEDIA: media.url(9000) } });
-    const error = validationError(env);
-    expect(error.location).toEqual({ environment: 'test', service: 'api', field: 'env.MEDIA' });
-    expect(error.message).toContain('runs off Railway');
-  });
 });

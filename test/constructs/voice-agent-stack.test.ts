@@ -10,17 +10,18 @@ import {
   StackEnvironment,
   VoiceAgentStack,
   type StackService,
+  type VoiceAgentStackProps,
 } from '../../constructs/index.ts';
 import { JITSI_VERSION, TEN_VERSION } from '../../environments/versions.ts';
 
-function stack(overrides: Record<string, object> = {}) {
+function stack(overrides: Record<string, object> = {}, props: Partial<VoiceAgentStackProps> = {}) {
   const environment = new StackEnvironment(new RootConstruct(), 'test', {
     targets: ['compose'],
     domain: 'localhost',
     doppler: { project: 'voice-agent', config: 'dev' },
     overrides,
   });
-  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { advertiseIps: ['192.0.2.1'] } });
+  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { advertiseIps: ['192.0.2.1'] }, ...props });
   return { environment, voiceAgent };
 }
 
@@ -86,6 +87,24 @@ describe('VoiceAgentStack', () => {
     expect(web.findPort(8000)?.exposure).toBe('public');
   });
 
+  it('falls back to BOSH where the public URL is plain HTTP', () => {
+    expect(stack().voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('1');
+    const local = stack({}, { jitsi: { advertiseIps: ['127.0.0.1'], xmppWebSocket: false } });
+    expect(local.voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('0');
+  });
+
+  it('checks jicofo on /about/version, which answers without a bridge (unlike /about/health)', () => {
+    expect(stack().voiceAgent.jitsi.jicofo.data.healthCheck?.http).toEqual({ path: '/about/version', port: 8888 });
+  });
+
+  it('replaces single-process services by stopping them first', () => {
+    const { voiceAgent } = stack();
+    expect(voiceAgent.jitsi.prosody.data.rollout).toBe('recreate');
+    expect(voiceAgent.jitsi.jicofo.data.rollout).toBe('recreate');
+    expect(voiceAgent.tenAgent.data.rollout).toBe('recreate');
+    expect(voiceAgent.jitsi.web.data.rollout).toBe('rolling');
+  });
+
   it('exposes the bridge on public UDP 10000 with the advertised addresses', () => {
     const { voiceAgent } = stack();
     const { jvb } = voiceAgent.jitsi;
@@ -111,6 +130,12 @@ describe('VoiceAgentStack', () => {
     expect(secretsOf(agent)).toEqual(['AGORA_APP_ID', 'DEEPGRAM_API_KEY', 'ELEVENLABS_TTS_KEY', 'OPENAI_API_KEY']);
     // LOG_PATH lives on a writable volume.
     expect(agent.data.volumes.some((volume) => volume.mountPath === '/var/log/ten_agent')).toBe(true);
+  });
+
+  it('adds extra TEN agent variables, but never a literal over one of its secrets', () => {
+    const { voiceAgent } = stack({}, { tenAgent: { env: { OPENAI_MODEL: 'gpt-4.1', EXTRA: 'yes' } } });
+    expect(voiceAgent.tenAgent.env).toMatchObject({ OPENAI_MODEL: 'gpt-4.1', EXTRA: 'yes' });
+    expect(() => stack({}, { tenAgent: { env: { OPENAI_API_KEY: 'changeme' } } })).toThrow(/env\.OPENAI_API_KEY.*declared secret/);
   });
 
   it('refuses more than one TEN agent replica, because its sessions live in memory', () => {
