@@ -50,7 +50,7 @@ export class StackService extends Construct {
     // Overrides were checked against their schema when the environment was created.
     const overrides = this.environment.overridesFor(this.node.id);
     this.data = this.parseData({ ...props, ...pickDefined(overrides, ['image', 'replicas', 'resources']) });
-    this.checkSource();
+    this.checkData();
     this.overriddenEnv = new Set(Object.keys(overrides?.env ?? {}));
     this.envVars = this.mergeEnv(props.env ?? {}, overrides?.env ?? {});
     this.explicitDependencies = [...(props.dependsOn ?? []), ...(overrides?.dependsOn ?? [])];
@@ -152,7 +152,8 @@ export class StackService extends Construct {
     return parsed.data;
   }
 
-  private checkSource(): void {
+  /** Checks what zod cannot: one source, a pinned image, unique ports, names and mount paths. */
+  private checkData(): void {
     const { image, build } = this.data;
     if ((image === undefined) === (build === undefined)) {
       this.fail('image', 'give exactly one of image (a pinned image) or build (a build context)');
