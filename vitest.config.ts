@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'services/*/test/**/*.test.ts'],
     // Several suites render every environment or start the CLI in a child process.
     testTimeout: 60_000,
     hookTimeout: 60_000,

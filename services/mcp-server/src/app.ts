@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { AuditLog } from './audit/audit-log.ts';
+import { findCaller, parseCallers, tokenVerifier } from './callers.ts';
+import type { CatalogTool } from './catalog.ts';
+import type { Config } from './config.ts';
+import { endUser, jsonRpcError, originCheck, perCallerRateLimit, privateNetworkOnly } from './http-guards.ts';
+import { LegacySse } from './legacy-sse.ts';
+import { redactUrl } from './logger.ts';
+import { createMcpServer } from './mcp-protocol.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { PipedreamConnect } from './pipedream-connect.ts';
+import { ToolService } from './tool-service.ts';
+
+export interface AppDependencies {
+  readonly config: Config;
+  readonly tools: readonly CatalogTool[];
+  readonly pool: Pool;
+  /** For commands and PUBLISH. */
+  readonly redis: Redis;
+  /** A second connection, in subscriber mode, for the legacy SSE routing. */
+  readonly redisSubscriber: Redis;
+  readonly connect: PipedreamConnect | undefined;
+  readonly logger: Logger;
+  /** Redis channel prefix of the SSE routing. @default 'mcp:sse:' */
+  readonly channelPrefix?: string;
+}
+
+export interface McpApp {
+  readonly app: express.Express;
+  readonly tools: ToolService;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly legacySse: LegacySse;
+  /** Marks the app as stopping: /ready answers 503 so load balancers move away. */
+  startShutdown(): void;
+  /** Waits for running tool calls (up to `timeoutMs`), closes SSE streams, flushes the audit log. */
+  drain(timeoutMs: number): Promise<{ drained: boolean; auditLeft: number }>;
+}
+
+/**
+ * The HTTP application: health and operations endpoints, then the authenticated tool endpoints
+ * (Streamable HTTP at /mcp, the legacy SSE transport, and POST /execute-tool), all of them on the
+ * same tool path.
+ */
+export function createApp(deps: AppDependencies): McpApp {
+  const { config, logger } = deps;
+  const callers = parseCallers(config.MCP_AUTH_TOKENS);
+  const metrics = createMetrics();
+  const audit = new AuditLog(deps.pool, {
+    maxBuffered: config.AUDIT_BUFFER_MAX,
+    logger,
+    onDropped: (count) => metrics.auditDropped.inc(count),
+  });
+  const tools = new ToolService({
+    tools: deps.tools,
+    connect: deps.connect,
+    audit,
+    metrics,
+    logger,
+    // A deployment-stable secret key, so digests of equal arguments match across replicas.
+    digestKey: createHash('sha256').update(`audit-digest:${config.MCP_AUTH_TOKENS}`).digest('hex'),
+  });
+  const legacySse = new LegacySse({
+    publisher: deps.redis,
+    subscriber: deps.redisSubscriber,
+    channelPrefix: deps.channelPrefix ?? 'mcp:sse:',
+    createServer: () => createMcpServer(tools, 'sse'),
+    logger,
+    metrics,
+  });
+  let stopping = false;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  // Liveness reveals nothing and needs nothing: any Host (Railway probes with healthcheck.railway.app).
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    const checks = { catalog: deps.tools.length > 0, postgres: await reachable(() => deps.pool.query('SELECT 1')), redis: await reachable(() => deps.redis.ping()) };
+    const ready = !stopping && Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : stopping ? 'stopping' : 'not ready', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    metrics.auditPending.set(audit.pending);
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(hostHeaderValidation(config.MCP_ALLOWED_HOSTS));
+  app.use(originCheck(config.MCP_ALLOWED_ORIGINS));
+  app.use(express.json({ limit: config.BODY_LIMIT_BYTES }));
+
+  const authenticated = [
+    requireBearerAuth({ verifier: tokenVerifier(callers) }),
+    endUser(config.MCP_TRUSTED_CALLERS),
+    perCallerRateLimit(config.RATE_LIMIT_PER_MINUTE),
+  ];
+
+  // Stateless Streamable HTTP: a new server and transport per request, so any replica can answer.
+  app.post('/mcp', ...authenticated, async (req, res) => {
+    const server = createMcpServer(tools, 'mcp');
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  });
+  app.all('/mcp', (_req, res) => jsonRpcError(res.set('Allow', 'POST'), 405, -32000, 'Method not allowed: this server is stateless, POST only'));
+
+  app.post('/execute-tool', ...authenticated, async (req, res) => {
+    const { tool, args } = (req.body ?? {}) as { tool?: unknown; args?: unknown };
+    if (typeof tool !== 'string' || (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args)))) {
+      res.status(400).json({ error: 'expected a JSON body {"tool": "<name>", "args": {…}}' });
+      return;
+    }
+    if (!tools.has(tool)) {
+      res.status(404).json({ error: `unknown tool ${tool}` });
+      return;
+    }
+    const auth = req.auth;
+    const externalUserId = String(auth?.extra?.['externalUserId'] ?? auth?.clientId);
+    const result = await tools.call(tool, args ?? {}, { caller: auth?.clientId ?? '', externalUserId, transport: 'rest' });
+    res.json(result);
+  });
+
+  // The legacy SSE transport authenticates by the token in its path (the TEN client sends no
+  // headers) and is served only on the private network.
+  const pathToken = (req: Request, res: Response, next: NextFunction) => {
+    const caller = findCaller(callers, String(req.params['token'] ?? ''));
+    if (caller === undefined) {
+      res.status(401).json({ error: 'unknown token' });
+      return;
+    }
+    req.auth = { token: '', clientId: caller.name, scopes: [], extra: { externalUserId: caller.name } };
+    next();
+  };
+  app.get('/sse/:token', privateNetworkOnly(), pathToken, async (req, res) => {
+    if (stopping) {
+      res.status(503).json({ error: 'shutting down' });
+      return;
+    }
+    await legacySse.open(res, `/messages/${encodeURIComponent(String(req.params['token']))}`, req.auth!);
+  });
+  app.post('/messages/:token', privateNetworkOnly(), pathToken, perCallerRateLimit(config.RATE_LIMIT_PER_MINUTE), async (req, res) => {
+    const sessionId = req.query['sessionId'];
+    if (typeof sessionId !== 'string') {
+      res.status(400).json({ error: 'sessionId query parameter is required' });
+      return;
+    }
+    await legacySse.post(req, res, sessionId, req.auth!);
+  });
+
+  app.use((error: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
+    if (error.type === 'entity.too.large') return jsonRpcError(res, 413, -32000, `Request body larger than ${config.BODY_LIMIT_BYTES} bytes`);
+    if (error.type === 'entity.parse.failed') return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+    req.log.error({ err: error.message }, 'request failed');
+    if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
+  });
+
+  return {
+    app,
+    tools,
+    audit,
+    metrics,
+    legacySse,
+    startShutdown: () => {
+      stopping = true;
+    },
+    drain: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      const drained = await tools.drain(timeoutMs);
+      await legacySse.closeAll();
+      const auditLeft = await audit.close(Math.max(1_000, deadline - Date.now()));
+      return { drained, auditLeft };
+    },
+  };
+}
+
+/** True when the check answers within two seconds. */
+async function reachable(check: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 2_000)))]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Comma-separated list, blanks dropped. */
+const list = z
+  .string()
+  .default('')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+const configSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** `::` accepts IPv4 and IPv6 (Railway's private network is IPv6 in older environments). */
+  HOST: z.string().min(1).default('::'),
+  /** `caller:token` pairs (or bare tokens), comma-separated so a token can be rotated without downtime. */
+  MCP_AUTH_TOKENS: z.string().min(1, 'give at least one token'),
+  /** Callers that may name the end user they act for, with the X-End-User-Id header (the console). */
+  MCP_TRUSTED_CALLERS: list,
+  /** Host header values accepted on the MCP, SSE and REST endpoints. */
+  MCP_ALLOWED_HOSTS: list.pipe(z.array(z.string()).min(1, 'give at least one host name')),
+  /** Origins accepted when a request carries one; none by default (server-to-server callers send none). */
+  MCP_ALLOWED_ORIGINS: list,
+  TOOL_CATALOG: z.string().min(1),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  PIPEDREAM_CLIENT_ID: z.string().min(1).optional(),
+  PIPEDREAM_CLIENT_SECRET: z.string().min(1).optional(),
+  PIPEDREAM_PROJECT_ID: z.string().min(1).optional(),
+  PIPEDREAM_PROJECT_ENVIRONMENT: z.enum(['development', 'production']).default('production'),
+  PIPEDREAM_BASE_URL: z.url().default('https://api.pipedream.com'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  AUDIT_BUFFER_MAX: z.coerce.number().int().min(100).default(100_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** A configuration problem, named by the variable, with no value in the message. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration from environment variables. Throws a ConfigError that
+ * names the variable; values are never repeated, since most of them are secrets.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is not set' : issue.message;
+    return `${name} ${message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+/** Pipedream Connect credentials, present only when every one is set. */
+export function pipedreamCredentials(config: Config) {
+  const { PIPEDREAM_CLIENT_ID, PIPEDREAM_CLIENT_SECRET, PIPEDREAM_PROJECT_ID } = config;
+  if (PIPEDREAM_CLIENT_ID === undefined || PIPEDREAM_CLIENT_SECRET === undefined || PIPEDREAM_PROJECT_ID === undefined) {
+    return undefined;
+  }
+  return {
+    clientId: PIPEDREAM_CLIENT_ID,
+    clientSecret: PIPEDREAM_CLIENT_SECRET,
+    projectId: PIPEDREAM_PROJECT_ID,
+    projectEnvironment: config.PIPEDREAM_PROJECT_ENVIRONMENT,
+    baseUrl: config.PIPEDREAM_BASE_URL,
+  };
+}

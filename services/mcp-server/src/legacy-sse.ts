@@ -1,0 +1,141 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Metrics } from './metrics.ts';
+
+interface Session {
+  readonly transport: SSEServerTransport;
+  readonly server: Server;
+  readonly auth: AuthInfo;
+  readonly keepAlive: NodeJS.Timeout;
+}
+
+/** A message POSTed to one replica for a session another replica holds. */
+interface RoutedMessage {
+  readonly caller: string;
+  readonly message: unknown;
+}
+
+export interface LegacySseOptions {
+  /** For PUBLISH; a connection in subscriber mode cannot publish. */
+  readonly publisher: Redis;
+  readonly subscriber: Redis;
+  /** Channel prefix, so several deployments (or tests) can share one Redis. */
+  readonly channelPrefix: string;
+  readonly createServer: () => Server;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** How long a session's owner is remembered; streams of the TEN agent last a conversation. */
+const SESSION_OWNER_TTL_SECONDS = 24 * 60 * 60;
+
+/** A comment line every so often keeps proxies from closing an idle stream. */
+const KEEP_ALIVE_MS = 15_000;
+
+/**
+ * The legacy HTTP+SSE transport, for the TEN agent's stock MCP client, which speaks nothing
+ * else. A session lives on the replica holding its SSE stream. A POST for it may land on any
+ * replica: if the session is not here, the message goes through Redis pub/sub to the replica
+ * that subscribed to the session's channel when it opened the stream.
+ */
+export class LegacySse {
+  private readonly sessions = new Map<string, Session>();
+  private readonly options: LegacySseOptions;
+
+  constructor(options: LegacySseOptions) {
+    this.options = options;
+    options.subscriber.on('message', (channel: string, text: string) => this.onRouted(channel, text));
+  }
+
+  /** GET /sse/<token>: opens a session and its stream. */
+  public async open(res: ServerResponse, endpoint: string, auth: AuthInfo): Promise<void> {
+    const transport = new SSEServerTransport(endpoint, res);
+    const server = this.options.createServer();
+    const id = transport.sessionId;
+    await this.options.subscriber.subscribe(this.channel(id));
+    // Every replica can then tell who owns the session before routing a message to it.
+    await this.options.publisher.set(this.ownerKey(id), auth.clientId, 'EX', SESSION_OWNER_TTL_SECONDS);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    this.sessions.set(id, { transport, server, auth, keepAlive });
+    this.options.metrics.sseSessions.set(this.sessions.size);
+    transport.onclose = () => void this.forget(id);
+    res.on('close', () => void transport.close());
+    await server.connect(transport);
+    this.options.logger.info({ session: id, caller: auth.clientId }, 'sse session opened');
+  }
+
+  /**
+   * POST /messages/<token>?sessionId=…: handles the message here if this replica holds the
+   * session, else routes it. Answers 404 when no replica holds it, or the caller does not own it.
+   */
+  public async post(req: IncomingMessage & { auth?: AuthInfo; body?: unknown }, res: ServerResponse, sessionId: string, auth: AuthInfo): Promise<void> {
+    const local = this.sessions.get(sessionId);
+    if (local !== undefined) {
+      if (local.auth.clientId !== auth.clientId) return notFound(res);
+      req.auth = local.auth;
+      await local.transport.handlePostMessage(req, res, req.body);
+      return;
+    }
+    if ((await this.options.publisher.get(this.ownerKey(sessionId))) !== auth.clientId) return notFound(res);
+    const routed: RoutedMessage = { caller: auth.clientId, message: req.body };
+    const receivers = await this.options.publisher.publish(this.channel(sessionId), JSON.stringify(routed));
+    if (receivers === 0) return notFound(res);
+    res.writeHead(202).end('Accepted');
+  }
+
+  /** Sessions open on this replica. */
+  public get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Ends every stream (clients reconnect elsewhere) and stops listening for routed messages. */
+  public async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => session.transport.close()));
+  }
+
+  private onRouted(channel: string, text: string): void {
+    if (!channel.startsWith(this.options.channelPrefix)) return;
+    const sessionId = channel.slice(this.options.channelPrefix.length);
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return;
+    let routed: RoutedMessage;
+    try {
+      routed = JSON.parse(text) as RoutedMessage;
+    } catch {
+      return;
+    }
+    // The replica that took the POST authenticated it; only the session's owner may use it.
+    if (routed.caller !== session.auth.clientId) return;
+    session.transport.handleMessage(routed.message, { authInfo: session.auth }).catch((error: unknown) => {
+      this.options.logger.warn({ session: sessionId, err: (error as Error).message }, 'routed sse message failed');
+    });
+  }
+
+  private async forget(id: string): Promise<void> {
+    const session = this.sessions.get(id);
+    if (session === undefined) return;
+    clearInterval(session.keepAlive);
+    this.sessions.delete(id);
+    this.options.metrics.sseSessions.set(this.sessions.size);
+    await session.server.close().catch(() => undefined);
+    await this.options.subscriber.unsubscribe(this.channel(id)).catch(() => undefined);
+    await this.options.publisher.del(this.ownerKey(id)).catch(() => undefined);
+    this.options.logger.info({ session: id }, 'sse session closed');
+  }
+
+  private channel(sessionId: string): string {
+    return `${this.options.channelPrefix}${sessionId}`;
+  }
+
+  private ownerKey(sessionId: string): string {
+    return `${this.options.channelPrefix}owner:${sessionId}`;
+  }
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unknown session' }));
+}

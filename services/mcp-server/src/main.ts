@@ -1,0 +1,90 @@
+/**
+ * Starts the MCP server from environment variables: `node src/main.ts` (Node's type stripping on
+ * Node 23.6+, or `node --import tsx` on Node 20). Exits 1 with a message naming the variable or
+ * catalog entry when the configuration is wrong.
+ */
+import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createApp } from './app.ts';
+import { migrate } from './audit/migrations.ts';
+import { CatalogError, loadCatalog } from './catalog.ts';
+import { ConfigError, loadConfig, pipedreamCredentials } from './config.ts';
+import { createLogger } from './logger.ts';
+import { PipedreamConnect } from './pipedream-connect.ts';
+
+const MIGRATION_ATTEMPTS = 30;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const tools = loadCatalog(config.TOOL_CATALOG);
+  const credentials = pipedreamCredentials(config);
+  const actions = tools.filter((tool) => tool.entry.kind === 'action').map((tool) => tool.entry.name);
+  if (actions.length > 0 && credentials === undefined) {
+    throw new ConfigError(
+      `the catalog has Connect actions (${actions.join(', ')}), so PIPEDREAM_CLIENT_ID, PIPEDREAM_CLIENT_SECRET and PIPEDREAM_PROJECT_ID must be set`,
+    );
+  }
+
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10, connectionTimeoutMillis: 5_000 });
+  // Idle connections die when Postgres restarts; the audit log retries, nothing else may crash.
+  pool.on('error', (error) => logger.warn({ err: error.message }, 'postgres connection lost'));
+  await migrateWithRetries(pool, logger);
+
+  // family 0: resolve IPv4 and IPv6 (Railway's private network is IPv6-only in older environments).
+  const redis = new Redis(config.REDIS_URL, { family: 0 });
+  const redisSubscriber = new Redis(config.REDIS_URL, { family: 0 });
+  for (const connection of [redis, redisSubscriber]) connection.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+
+  const mcp = createApp({
+    config,
+    tools,
+    pool,
+    redis,
+    redisSubscriber,
+    connect: credentials === undefined ? undefined : new PipedreamConnect(credentials),
+    logger,
+  });
+  const server = createServer(mcp.app);
+  server.listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT, host: config.HOST, tools: tools.map((tool) => tool.entry.name) }, 'mcp server listening');
+  });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal, inFlight: mcp.tools.inFlight }, 'shutting down: draining tool calls');
+    mcp.startShutdown();
+    server.close();
+    server.closeIdleConnections();
+    const { drained, auditLeft } = await mcp.drain(config.SHUTDOWN_TIMEOUT_MS);
+    server.closeAllConnections();
+    await Promise.allSettled([redis.quit(), redisSubscriber.quit(), pool.end()]);
+    logger.info({ drained, auditLeft }, 'stopped');
+    process.exitCode = drained && auditLeft === 0 ? 0 : 1;
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function migrateWithRetries(pool: pg.Pool, logger: ReturnType<typeof createLogger>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const applied = await migrate(pool);
+      logger.info({ applied }, 'audit schema up to date');
+      return;
+    } catch (error) {
+      if (attempt >= MIGRATION_ATTEMPTS) throw new Error(`cannot migrate the audit schema: ${(error as Error).message}`);
+      logger.warn({ attempt, err: (error as Error).message }, 'postgres not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof CatalogError;
+  process.stderr.write(`mcp-server: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

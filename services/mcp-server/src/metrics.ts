@@ -1,0 +1,44 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The server's Prometheus metrics, in a registry of its own (two servers can share a process in tests). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly toolCalls: Counter<'tool' | 'outcome' | 'transport'>;
+  readonly toolDuration: Histogram<'tool' | 'outcome'>;
+  readonly toolErrors: Counter<'tool' | 'error_class'>;
+  readonly inFlight: Gauge;
+  readonly auditPending: Gauge;
+  readonly auditDropped: Counter;
+  readonly sseSessions: Gauge;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'mcp_server_' });
+  return {
+    registry,
+    toolCalls: new Counter({
+      name: 'mcp_tool_calls_total',
+      help: 'Tool calls by tool, outcome and transport.',
+      labelNames: ['tool', 'outcome', 'transport'],
+      registers: [registry],
+    }),
+    toolDuration: new Histogram({
+      name: 'mcp_tool_call_duration_seconds',
+      help: 'Tool call latency, including the upstream workflow or action.',
+      labelNames: ['tool', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    toolErrors: new Counter({
+      name: 'mcp_tool_errors_total',
+      help: 'Failed tool calls by tool and error class.',
+      labelNames: ['tool', 'error_class'],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({ name: 'mcp_tool_calls_in_flight', help: 'Tool calls running now.', registers: [registry] }),
+    auditPending: new Gauge({ name: 'mcp_audit_records_pending', help: 'Audit records not yet written to Postgres.', registers: [registry] }),
+    auditDropped: new Counter({ name: 'mcp_audit_records_dropped_total', help: 'Audit records dropped because the buffer was full.', registers: [registry] }),
+    sseSessions: new Gauge({ name: 'mcp_sse_sessions', help: 'Open legacy SSE sessions on this replica.', registers: [registry] }),
+  };
+}

@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+/**
+ * A throw-away PostgreSQL server of our own, started from the machine's PostgreSQL binaries, so
+ * a test can stop and restart it without disturbing the shared one other suites use.
+ */
+export interface PrivatePostgres {
+  readonly url: string;
+  stop(): void;
+  start(): void;
+  destroy(): void;
+}
+
+function binaries(): string {
+  const base = '/usr/lib/postgresql';
+  const version = existsSync(base) ? readdirSync(base).sort().pop() : undefined;
+  if (version === undefined) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql');
+  return join(base, version, 'bin');
+}
+
+/** initdb and postgres refuse to run as root; run them as the postgres user then. */
+function run(command: string, args: string[]): void {
+  const asRoot = process.getuid?.() === 0;
+  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  execFileSync(file, argv, { stdio: 'pipe' });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = binaries();
+  const directory = mkdtempSync(join(tmpdir(), 'mcp-pg-'));
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(directory, uid, gid);
+  }
+  const data = join(directory, 'data');
+  const port = await freePort();
+  run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+  const options = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const start = () => run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(directory, 'log'), '-w', 'start']);
+  const stop = () => run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+  start();
+  return {
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    destroy: () => {
+      try {
+        stop();
+      } catch {
+        // already stopped
+      }
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakePipedream, type FakePipedream } from './fakes/fake-pipedream.ts';
+import { createTestDatabase, REDIS_URL, testCatalog, TOKENS, WORKFLOW_TOKEN } from './helpers/mcp.ts';
+
+const SERVICE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = join(SERVICE_ROOT, 'src/main.ts');
+
+let fake: FakePipedream;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let catalogPath: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function environment(port: number): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'],
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MCP_AUTH_TOKENS: `console:${TOKENS.console},ten-agent:${TOKENS.tenAgent}`,
+    MCP_ALLOWED_HOSTS: '127.0.0.1',
+    TOOL_CATALOG: catalogPath,
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    PIPEDREAM_CLIENT_ID: fake.clientId,
+    PIPEDREAM_CLIENT_SECRET: fake.clientSecret,
+    PIPEDREAM_PROJECT_ID: fake.projectId,
+    PIPEDREAM_BASE_URL: fake.url,
+    LOOKUP_ORDER_TOKEN: WORKFLOW_TOKEN,
+    SHUTDOWN_TIMEOUT_MS: '10000',
+  };
+}
+
+function start(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: SERVICE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function waitUntilHealthy(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('server did not become healthy');
+}
+
+beforeAll(async () => {
+  fake = await startFakePipedream();
+  database = await createTestDatabase();
+  const directory = mkdtempSync(join(tmpdir(), 'mcp-process-'));
+  catalogPath = join(directory, 'tools.yaml');
+  const catalog = testCatalog(fake);
+  // The sales report takes a while, so a shutdown catches it in flight.
+  catalog.tools[1] = { ...catalog.tools[1], timeoutMs: 5_000 } as (typeof catalog.tools)[number];
+  writeFileSync(catalogPath, stringify(catalog));
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await database?.drop();
+});
+
+describe('the server process', () => {
+  it('drains in-flight calls on SIGTERM, writes their audit records, and exits 0', async () => {
+    fake.setWorkflow('slow-report', { delayMs: 1_500, body: { total: 42 } });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = start(environment(port));
+    let stdout = '';
+    child.stdout?.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitUntilHealthy(url);
+
+    const call = fetch(`${url}/execute-tool`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.console}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tool: 'slow_report', args: {} }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGTERM');
+    const response = await call;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ content: [{ type: 'text', text: '{"total":42}' }], structuredContent: { total: 42 } });
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('shutting down: draining tool calls');
+    expect(stdout).toContain('"drained":true,"auditLeft":0');
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query("SELECT outcome FROM mcp_tool_calls WHERE tool = 'slow_report'");
+    await client.end();
+    expect(rows).toEqual([{ outcome: 'ok' }]);
+  });
+
+  it('exits 1 naming the variable when the configuration is wrong', () => {
+    const env = { ...environment(8080), MCP_AUTH_TOKENS: undefined, REDIS_URL: 'http://cache:6379' };
+    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN], { cwd: SERVICE_ROOT, env, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('mcp-server: invalid configuration: MCP_AUTH_TOKENS is not set; REDIS_URL must be a redis:// URL\n');
+  });
+
+  it('exits 1 naming the catalog entry when the catalog is wrong', () => {
+    const bad = join(mkdtempSync(join(tmpdir(), 'mcp-bad-')), 'tools.yaml');
+    writeFileSync(bad, stringify({ tools: [{ name: 'run_shell', kind: 'shell', title: 'Shell', description: 'x', inputSchema: { type: 'object' } }] }));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN], { cwd: SERVICE_ROOT, env: { ...environment(8080), TOOL_CATALOG: bad }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^mcp-server: tool catalog .*tools\.yaml: entry 1 \("run_shell"\), field kind: /);
+  });
+});
