@@ -2,6 +2,7 @@ export * from './dependency-graph.ts';
 export * from './image.ts';
 export * from './jitsi-meet.ts';
 export * from './managed-database.ts';
+export * from './mcp-server.ts';
 export * from './postgres.ts';
 export * from './redis.ts';
 export * from './references.ts';

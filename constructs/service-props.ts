@@ -72,15 +72,25 @@ export const volumeSchema = z.strictObject({
   sizeGiB: z.number().int().min(1).max(16384).default(1),
 });
 
-export const buildSchema = z.strictObject({
-  /** Build context, relative to the repository root, e.g. `services/mcp-server`. */
-  context: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path inside the repository')
-    .refine((path) => !path.split('/').includes('..'), 'must not leave the repository'),
-  /** Dockerfile path relative to the context. @default 'Dockerfile' */
-  dockerfile: z.string().min(1).default('Dockerfile'),
-});
+const repositoryPath = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path inside the repository')
+  .refine((path) => !path.split('/').includes('..'), 'must not leave the repository');
+
+export const buildSchema = z
+  .strictObject({
+    /** Build context, relative to the repository root: `services/mcp-server`, or `.` for a workspace build. */
+    context: repositoryPath,
+    /** Dockerfile path relative to the context. @default 'Dockerfile' */
+    dockerfile: z.string().min(1).default('Dockerfile'),
+    /**
+     * The files that make up the image, relative to the repository root: their content hash tags
+     * the image, and only their changes redeploy it (Railway watch patterns, Compose watch).
+     * @default - the context
+     */
+    paths: z.array(repositoryPath).min(1).optional(),
+  })
+  .transform((build) => ({ ...build, paths: build.paths ?? [build.context] }));
 
 export const runAsSchema = z.strictObject({
   uid: z.number().int().min(1, 'must not be 0 (root)').max(2147483647),

@@ -115,6 +115,9 @@ function checkBuildContext(service: StackService): void {
   if (!existsSync(join(REPO_ROOT, build.context, build.dockerfile))) {
     service.fail('build.dockerfile', `"${build.context}/${build.dockerfile}" does not exist`);
   }
+  build.paths.forEach((path, index) => {
+    if (!existsSync(join(REPO_ROOT, path))) service.fail(`build.paths[${index}]`, `"${path}" does not exist in the repository`);
+  });
 }
 
 function checkNoCycle(environment: StackEnvironment, services: StackService[]): void {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { JitsiMeet, type JitsiMeetProps } from './jitsi-meet.ts';
+import { McpServer, type McpServerProps } from './mcp-server.ts';
 import { Postgres, type PostgresProps } from './postgres.ts';
 import { Redis, type RedisProps } from './redis.ts';
 import { TenAgent, type TenAgentProps } from './ten-agent.ts';
@@ -14,17 +15,20 @@ export interface VoiceAgentStackProps {
   readonly postgres?: PostgresProps;
   /** @default - Redis defaults */
   readonly redis?: RedisProps;
+  /** @default - one replica, Pipedream production */
+  readonly mcpServer?: Omit<McpServerProps, 'postgres' | 'redis'>;
 }
 
 /**
- * The whole voice-agent product in one construct: shared databases, Jitsi Meet for WebRTC and
- * the TEN voice agent. Every environment builds exactly this; adding a service here adds it to
+ * The whole voice-agent product in one construct: shared databases, Jitsi Meet for WebRTC, the
+ * MCP server with the agent's tools, and the TEN voice agent. Every environment builds exactly this; adding a service here adds it to
  * every environment and every target.
  */
 export class VoiceAgentStack extends Construct {
   public readonly postgres: Postgres;
   public readonly redis: Redis;
   public readonly jitsi: JitsiMeet;
+  public readonly mcpServer: McpServer;
   public readonly tenAgent: TenAgent;
 
   constructor(scope: Construct, id: string, props: VoiceAgentStackProps) {
@@ -32,6 +36,11 @@ export class VoiceAgentStack extends Construct {
     this.postgres = new Postgres(this, 'postgres', props.postgres);
     this.redis = new Redis(this, 'redis', props.redis);
     this.jitsi = new JitsiMeet(this, 'jitsi', props.jitsi);
-    this.tenAgent = new TenAgent(this, 'ten-agent', props.tenAgent);
+    this.mcpServer = new McpServer(this, 'mcp-server', { ...props.mcpServer, postgres: this.postgres, redis: this.redis });
+    this.tenAgent = new TenAgent(this, 'ten-agent', {
+      ...props.tenAgent,
+      // Read by the mcp_client_python node of the agent's graph (property url: ${env:MCP_SERVER_URL}).
+      env: { MCP_SERVER_URL: this.mcpServer.sseUrl('MCP_TEN_AGENT_TOKEN'), ...props.tenAgent?.env },
+    });
   }
 }

@@ -15,6 +15,7 @@ export default function development(scope: Construct): StackEnvironment {
     // A browser on the same machine reaches the published UDP port on loopback.
     // Compose serves Jitsi over plain HTTP on localhost, where only BOSH works (see JitsiMeetProps).
     jitsi: { advertiseIps: ['127.0.0.1'], xmppWebSocket: false },
+    mcpServer: { pipedreamEnvironment: 'development' },
     tenAgent: { workersMax: 2 },
   });
   return environment;

@@ -11,6 +11,8 @@ export default function production(scope: Construct): StackEnvironment {
     domain: 'voice.example.com',
     publicHostnames: { 'jitsi-web': 'meet.voice.example.com' },
     doppler: { project: 'voice-agent', config: 'prd' },
+    // Replace with your repository and registry: Railway builds from GitHub, Kubernetes pulls what CI pushes.
+    repository: { github: 'acme/voice-agent', imageRegistry: 'ghcr.io/acme/voice-agent' },
     kubernetes: { databases: 'external' },
     railway: {
       project: 'voice-agent',
@@ -27,6 +29,7 @@ export default function production(scope: Construct): StackEnvironment {
       webReplicas: 2,
       resources: { jvb: { cpuMillicores: 2000, memoryMiB: 2048 } },
     },
+    mcpServer: { replicas: 2, pipedreamEnvironment: 'production' },
     tenAgent: { workersMax: 20, resources: { cpuMillicores: 4000, memoryMiB: 8192 } },
   });
   return environment;

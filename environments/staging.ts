@@ -12,6 +12,8 @@ export default function staging(scope: Construct): StackEnvironment {
     domain: 'staging.voice.example.com',
     publicHostnames: { 'jitsi-web': 'meet.staging.voice.example.com' },
     doppler: { project: 'voice-agent', config: 'stg' },
+    // Replace with your repository and registry: Railway builds from GitHub, Kubernetes pulls what CI pushes.
+    repository: { github: 'acme/voice-agent', imageRegistry: 'ghcr.io/acme/voice-agent' },
     kubernetes: { databases: 'in-cluster' },
     railway: {
       project: 'voice-agent',
@@ -25,6 +27,7 @@ export default function staging(scope: Construct): StackEnvironment {
   new VoiceAgentStack(environment, 'voice-agent', {
     // Replace with the IP of the jitsi-jvb-udp LoadBalancer.
     jitsi: { advertiseIps: ['203.0.113.10'] },
+    mcpServer: { pipedreamEnvironment: 'development' },
     tenAgent: { workersMax: 5 },
   });
   return environment;

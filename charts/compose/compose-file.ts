@@ -66,11 +66,13 @@ function composeService(service: StackService, input: ComposeFileInput, warnings
 function source(service: StackService, filePath: string): Record<string, unknown> {
   const build = service.data.build;
   if (build === undefined) return { image: imageOf(service) };
-  const context = posix.relative(posix.dirname(filePath), build.context);
+  const relativePath = (path: string) => posix.relative(posix.dirname(filePath), path) || '.';
   return {
     image: `voice-agent/${service.name}:dev`,
-    build: { context, dockerfile: build.dockerfile },
-    develop: { watch: [{ action: 'rebuild', path: context, ignore: ['node_modules/', '.next/', 'dist/'] }] },
+    build: { context: relativePath(build.context), dockerfile: build.dockerfile },
+    develop: {
+      watch: build.paths.map((path) => ({ action: 'rebuild', path: relativePath(path), ignore: ['node_modules/', '.next/', 'dist/'] })),
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type StackService,
 } from '../../constructs/index.ts';
 import { databaseVariable } from '../database-variables.ts';
+import { isRepositoryFile } from '../images.ts';
 import { isOffRailway, railwayHostname } from './placement.ts';
 import { checkRailwayRules } from './railway-rules.ts';
 
@@ -50,7 +51,7 @@ export interface RailwayServicePlan {
   readonly name: string;
   readonly source:
     | { readonly type: 'image'; readonly image: string }
-    | { readonly type: 'github'; readonly repo: string; readonly branch: string; readonly rootDirectory: string };
+    | { readonly type: 'github'; readonly repo: string; readonly branch: string; readonly rootDirectory?: string };
   readonly build?: { readonly dockerfilePath: string; readonly watchPatterns: string[] };
   readonly healthcheck?: string;
   readonly healthcheckTimeout?: number;
@@ -123,9 +124,13 @@ function sourceOf(service: StackService): Pick<RailwayServicePlan, 'source' | 'b
     service.fail('build', 'Railway builds from GitHub: give the environment a repository (github, imageRegistry)');
   }
   return {
-    source: { type: 'github', repo: repository.github, branch: repository.branch, rootDirectory: build.context },
-    // Changes outside the build context never redeploy the service.
-    build: { dockerfilePath: build.dockerfile, watchPatterns: [`/${build.context}/**`] },
+    // A workspace build (context `.`) builds from the repository root, Railway's default.
+    source: { type: 'github', repo: repository.github, branch: repository.branch, ...(build.context !== '.' ? { rootDirectory: build.context } : {}) },
+    // Changes to other files never redeploy the service.
+    build: {
+      dockerfilePath: build.dockerfile,
+      watchPatterns: build.paths.map((path) => (isRepositoryFile(path) ? `/${path}` : `/${path}/**`)),
+    },
   };
 }
 

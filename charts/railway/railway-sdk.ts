@@ -61,7 +61,10 @@ function serviceConfig(resource: RailwayServicePlan) {
     source:
       resource.source.type === 'image'
         ? image(resource.source.image)
-        : github(resource.source.repo, { branch: resource.source.branch, rootDirectory: resource.source.rootDirectory }),
+        : github(resource.source.repo, {
+            branch: resource.source.branch,
+            ...(resource.source.rootDirectory !== undefined ? { rootDirectory: resource.source.rootDirectory } : {}),
+          }),
     ...(resource.build !== undefined
       ? { build: { builder: 'DOCKERFILE' as const, dockerfilePath: resource.build.dockerfilePath, watchPatterns: resource.build.watchPatterns } }
       : {}),

@@ -90,7 +90,7 @@ function serviceProperties(resource: RailwayServicePlan, volumeVariable: string 
   properties.push(
     source.type === 'image'
       ? `source: image(${JSON.stringify(source.image)}),`
-      : `source: github(${JSON.stringify(source.repo)}, { branch: ${JSON.stringify(source.branch)}, rootDirectory: ${JSON.stringify(source.rootDirectory)} }),`,
+      : `source: github(${JSON.stringify(source.repo)}, { branch: ${JSON.stringify(source.branch)}${source.rootDirectory !== undefined ? `, rootDirectory: ${JSON.stringify(source.rootDirectory)}` : ''} }),`,
   );
   if (resource.build !== undefined) {
     properties.push(

@@ -46,7 +46,7 @@ describe('compose target', () => {
 
   it('runs the whole stack with exec health checks and health-gated start order', () => {
     expect(development.name).toBe('voice-agent-development');
-    expect(Object.keys(development.services).sort()).toEqual(['jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'postgres', 'redis', 'ten-agent']);
+    expect(Object.keys(development.services).sort()).toEqual(['jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent']);
     expect(development.services['jitsi-web'].depends_on).toEqual({ 'jitsi-prosody': { condition: 'service_healthy' } });
     expect(development.services['jitsi-prosody'].healthcheck).toEqual({
       test: ['CMD', '/usr/local/bin/healthcheck.sh'],
@@ -66,6 +66,7 @@ describe('compose target', () => {
       'jitsi-jvb': ['10000:10000/udp'],
       'jitsi-prosody': [],
       'jitsi-web': ['8000:8000'],
+      'mcp-server': [],
       postgres: [],
       redis: [],
       'ten-agent': [],
@@ -123,5 +124,20 @@ describe('compose target', () => {
     expect(env.XMPP_PORT).toMatch(/^\$\{JITSI_PROSODY_TCP_5222_PORT:\?/);
     expect(host.services['jitsi-jvb'].ports).toEqual(['10000:10000/udp']);
     expect(host.services['jitsi-jvb'].depends_on).toBeUndefined();
+  });
+
+  it('builds the MCP server from the repository root and rebuilds it when its files change', () => {
+    const mcp = development.services['mcp-server'];
+    expect(mcp.build).toEqual({ context: '../../..', dockerfile: 'services/mcp-server/Dockerfile' });
+    expect(mcp.develop.watch.map((rule: { path: string }) => rule.path)).toEqual([
+      '../../../package-lock.json',
+      '../../../services/mcp-server/Dockerfile',
+      '../../../services/mcp-server/package.json',
+      '../../../services/mcp-server/src',
+      '../../../services/mcp-server/catalog',
+    ]);
+    expect(mcp.environment.MCP_ALLOWED_HOSTS).toBe('mcp-server,mcp-server,localhost,127.0.0.1');
+    expect(development.services['ten-agent'].depends_on).toEqual({ 'mcp-server': { condition: 'service_healthy' } });
+    expect(development.services['ten-agent'].environment.MCP_SERVER_URL).toMatch(/^http:\/\/mcp-server:8080\/sse\/\$\{MCP_TEN_AGENT_TOKEN:\?/);
   });
 });

@@ -50,6 +50,7 @@ describe('kubernetes target', () => {
       'jitsi-jvb.yaml',
       'jitsi-prosody.yaml',
       'jitsi-web.yaml',
+      'mcp-server.yaml',
       'postgres.yaml',
       'redis.yaml',
       'ten-agent.yaml',
@@ -260,7 +261,7 @@ describe('kubernetes target', () => {
 
   it('adds a PodDisruptionBudget only where there is more than one replica', () => {
     const budgets = objectsIn('dist/kubernetes/production/').filter(({ object }) => object.kind === 'PodDisruptionBudget');
-    expect(budgets.map(({ object }) => object.metadata.name)).toEqual(['jitsi-web']);
+    expect(budgets.map(({ object }) => object.metadata.name)).toEqual(['jitsi-web', 'mcp-server']);
     expect(budgets[0]?.object.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-web' } } });
     expect(objectsIn('dist/kubernetes/staging/').some(({ object }) => object.kind === 'PodDisruptionBudget')).toBe(false);
   });
@@ -269,5 +270,31 @@ describe('kubernetes target', () => {
     const namespace = find('dist/kubernetes/production/', 'Namespace', 'voice-agent-production');
     expect(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect(namespace.metadata.namespace).toBeUndefined();
+  });
+
+  it('runs the MCP server from its content-tagged image, with tokens assembled from Doppler secrets', () => {
+    const { container: mcp } = container('dist/kubernetes/staging/', 'mcp-server');
+    expect(mcp.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/mcp-server:sha-[0-9a-f]{12}$/);
+    const env = Object.fromEntries(mcp.env.map((variable: any) => [variable.name, variable.value ?? variable.valueFrom.secretKeyRef.key]));
+    expect(env['MCP_AUTH_TOKENS']).toBe('ten-agent:$(__SECRET_MCP_TEN_AGENT_TOKEN),console:$(__SECRET_MCP_CONSOLE_TOKEN)');
+    expect(env['DATABASE_URL']).toBe('postgresql://voice_agent:$(__SECRET_POSTGRES_PASSWORD)@postgres.voice-agent-staging.svc.cluster.local:5432/voice_agent');
+    expect(find('dist/kubernetes/staging/', 'ConfigMap', 'mcp-server-env').data).toMatchObject({
+      MCP_ALLOWED_HOSTS: 'mcp-server.voice-agent-staging.svc.cluster.local,mcp-server,localhost,127.0.0.1',
+      PIPEDREAM_PROJECT_ENVIRONMENT: 'development',
+      HOST: '::',
+    });
+    expect(find('dist/kubernetes/production/', 'Deployment', 'mcp-server').spec.replicas).toBe(2);
+  });
+
+  it('gives the TEN agent the MCP server\'s SSE URL with its token, and lets only it and the console in', () => {
+    const { container: agent } = container('dist/kubernetes/staging/', 'ten-agent');
+    const url = agent.env.find((variable: any) => variable.name === 'MCP_SERVER_URL');
+    expect(url.value).toBe('http://mcp-server.voice-agent-staging.svc.cluster.local:8080/sse/$(__SECRET_MCP_TEN_AGENT_TOKEN)');
+    const policy = find('dist/kubernetes/staging/', 'NetworkPolicy', 'mcp-server');
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ten-agent' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    ]);
+    const egressTo = policy.spec.egress.flatMap((rule: any) => (rule.to ?? []).map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? 'internet'));
+    expect(egressTo).toEqual(['postgres', 'redis', 'internet', 'internet']);
   });
 });

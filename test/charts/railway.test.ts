@@ -165,4 +165,19 @@ describe('railway target', () => {
       'consumer: railway: Railway mounts the volume of "uploads" at /srv/files owned by root; an image that runs as another user needs RAILWAY_RUN_UID=0 to write there',
     );
   });
+
+  it('builds the MCP server from GitHub at the repository root, redeploying only when its files change', () => {
+    const mcp = service('staging', 'mcp-server');
+    expect(mcp.source).toEqual({ type: 'github', repo: 'acme/voice-agent', branch: 'main' });
+    expect(mcp.build).toEqual({
+      builder: 'DOCKERFILE',
+      dockerfilePath: 'services/mcp-server/Dockerfile',
+      watchPatterns: ['/package-lock.json', '/services/mcp-server/Dockerfile', '/services/mcp-server/package.json', '/services/mcp-server/src/**', '/services/mcp-server/catalog/**'],
+    });
+    expect(mcp.variables.MCP_ALLOWED_HOSTS.value).toBe('${{RAILWAY_PRIVATE_DOMAIN}},mcp-server,localhost,127.0.0.1');
+    expect(service('production', 'mcp-server').deploy.numReplicas).toBe(2);
+    expect(service('staging', 'ten-agent').variables.MCP_SERVER_URL.value).toBe(
+      'http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/sse/${{shared.MCP_TEN_AGENT_TOKEN}}',
+    );
+  });
 });

@@ -30,13 +30,14 @@ function secretsOf(service: StackService): string[] {
 }
 
 describe('VoiceAgentStack', () => {
-  it('declares the shared databases, the four Jitsi components and the TEN agent', () => {
+  it('declares the shared databases, the four Jitsi components, the MCP server and the TEN agent', () => {
     const { environment } = stack();
     expect(servicesOf(environment).map((service) => service.name).sort()).toEqual([
       'jitsi-jicofo',
       'jitsi-jvb',
       'jitsi-prosody',
       'jitsi-web',
+      'mcp-server',
       'postgres',
       'redis',
       'ten-agent',

@@ -116,9 +116,11 @@ export function createApp(deps: AppDependencies): McpApp {
   ];
 
   // Stateless Streamable HTTP: a new server and transport per request, so any replica can answer.
+  // The answer is an SSE stream when the client asked for progress, plain JSON otherwise (cheaper
+  // for both ends, and the spec lets the server choose).
   app.post('/mcp', ...authenticated, async (req, res) => {
     const server = createMcpServer(tools, 'mcp');
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(req.body) });
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -195,6 +197,12 @@ export function createApp(deps: AppDependencies): McpApp {
       return { drained, auditLeft };
     },
   };
+}
+
+/** True when a JSON-RPC message (or batch) carries a progress token. */
+function asksForProgress(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((message) => (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
 }
 
 /** True when the check answers within two seconds. */

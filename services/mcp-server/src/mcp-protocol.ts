@@ -1,7 +1,14 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { ToolService } from './tool-service.ts';
+
+/**
+ * One validator for every server: the SDK builds a new Ajv per Server by default, which costs
+ * more than the rest of a stateless request.
+ */
+const SHARED_VALIDATOR = new AjvJsonSchemaValidator();
 
 export const SERVER_INFO = { name: 'voice-agent-mcp-server', version: '0.1.0' };
 
@@ -18,7 +25,7 @@ export function callerOf(authInfo: AuthInfo | undefined): { caller: string; exte
  * which reaches it over the request's SSE stream.
  */
 export function createMcpServer(tools: ToolService, transport: 'mcp' | 'sse'): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } } });
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, jsonSchemaValidator: SHARED_VALIDATOR });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: tools.list() }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;

@@ -1,0 +1,92 @@
+import type { Construct } from 'constructs';
+import type { Postgres } from './postgres.ts';
+import { interpolate, secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
+import type { Redis } from './redis.ts';
+import type { ResourcesProps } from './service-props.ts';
+import { StackService } from './stack-service.ts';
+
+/** Properties of `McpServer`. */
+export interface McpServerProps {
+  /** Holds the audit log of every tool call. */
+  readonly postgres: Postgres;
+  /** Routes legacy SSE messages between replicas. */
+  readonly redis: Redis;
+  /** Stateless at /mcp, so any number of replicas works without affinity. @default 1 */
+  readonly replicas?: number;
+  /** The Pipedream project environment Connect actions run in. @default 'production' */
+  readonly pipedreamEnvironment?: 'development' | 'production';
+  /** @default - 250 millicores, 256 MiB */
+  readonly resources?: ResourcesProps;
+}
+
+const PORT = 8080;
+/** The `node` user of the official Node image. */
+const NODE_UID = 1000;
+
+/**
+ * The MCP server (services/mcp-server): the catalog of Pipedream workflows and Connect actions
+ * as MCP tools. Private: the console reaches it with a bearer token at /mcp, the TEN agent with
+ * its token in the legacy SSE URL.
+ */
+export class McpServer extends StackService {
+  constructor(scope: Construct, id: string, props: McpServerProps) {
+    super(scope, id, {
+      description: 'MCP server: Pipedream workflows and actions as tools',
+      // Built from the repository root, so the workspace's one lock file pins its dependencies.
+      build: {
+        context: '.',
+        dockerfile: 'services/mcp-server/Dockerfile',
+        // Exactly what the image is made of: its tests or README changing redeploys nothing.
+        paths: [
+          'package-lock.json',
+          'services/mcp-server/Dockerfile',
+          'services/mcp-server/package.json',
+          'services/mcp-server/src',
+          'services/mcp-server/catalog',
+        ],
+      },
+      ports: [{ name: 'http', port: PORT }],
+      healthCheck: {
+        http: { path: '/health', port: PORT },
+        exec: ['node', '-e', `fetch('http://127.0.0.1:${PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      },
+      env: {
+        PORT: String(PORT),
+        HOST: '::',
+        // Caller names decide the Connect user: the console names the signed-in user, the agent acts as itself.
+        MCP_AUTH_TOKENS: interpolate`ten-agent:${secret('MCP_TEN_AGENT_TOKEN')},console:${secret('MCP_CONSOLE_TOKEN')}`,
+        MCP_TRUSTED_CALLERS: 'console',
+        TOOL_CATALOG: '/app/services/mcp-server/catalog/tools.yaml',
+        DATABASE_URL: props.postgres.connectionUrl,
+        REDIS_URL: props.redis.connectionUrl,
+        PIPEDREAM_CLIENT_ID: secret('PIPEDREAM_CLIENT_ID'),
+        PIPEDREAM_CLIENT_SECRET: secret('PIPEDREAM_CLIENT_SECRET'),
+        PIPEDREAM_PROJECT_ID: secret('PIPEDREAM_PROJECT_ID'),
+        PIPEDREAM_PROJECT_ENVIRONMENT: props.pipedreamEnvironment ?? 'production',
+        PIPEDREAM_WORKFLOW_TOKEN: secret('PIPEDREAM_WORKFLOW_TOKEN'),
+        LOG_LEVEL: 'info',
+      },
+      replicas: props.replicas ?? 1,
+      resources: props.resources ?? { cpuMillicores: 250, memoryMiB: 256 },
+      volumes: [{ name: 'tmp', mountPath: '/tmp' }],
+      runAs: { uid: NODE_UID, gid: NODE_UID },
+      // Pipedream's API and workflow endpoints.
+      egressToInternet: true,
+    });
+    // The Host names callers use on the private network, however the target spells it.
+    this.addEnv('MCP_ALLOWED_HOSTS', interpolate`${this.host(PORT)},${id},localhost,127.0.0.1`);
+  }
+
+  /** The Streamable HTTP endpoint, for callers that send a bearer token. */
+  public get streamableHttpUrl(): ServiceEndpointRef {
+    return this.url(PORT, { path: '/mcp' });
+  }
+
+  /**
+   * The legacy SSE endpoint for a caller whose client cannot send headers (the TEN agent's
+   * mcp_client_python): its token, a Doppler secret, goes in the path.
+   */
+  public sseUrl(tokenSecret: string): EnvValue {
+    return interpolate`${this.url(PORT)}/sse/${secret(tokenSecret)}`;
+  }
+}
