@@ -1,40 +1,24 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'amaro';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, REDIS_URL, TOKENS } from './helpers/mcp.ts';
+import { stripServiceSources } from './helpers/strip-sources.ts';
 
 const SERVICE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The image runs `node src/main.ts` with Node's own type stripping (Node 22.6+), not tsx. This
- * suite strips the sources with amaro, the stripper Node uses, in the same strip-only mode (it
- * refuses anything but erasable TypeScript), and runs them with plain Node: Node's own ESM loader
- * then resolves every import and CommonJS interop the way it will in the image.
+ * suite runs the amaro-stripped sources with plain Node: Node's own ESM loader then resolves every
+ * import and CommonJS interop the way it will in the image.
  */
 let stripped: string;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
-function listFiles(directory: string): string[] {
-  return readdirSync(directory).flatMap((entry) => {
-    const path = join(directory, entry);
-    return statSync(path).isDirectory() ? listFiles(path) : [path];
-  });
-}
-
 beforeAll(async () => {
-  // Inside the service, so imports resolve from the workspace's node_modules as in the image.
-  stripped = mkdtempSync(join(SERVICE_ROOT, '.strip-test-'));
-  for (const file of listFiles(join(SERVICE_ROOT, 'src'))) {
-    const { code } = transformSync(readFileSync(file, 'utf8'), { mode: 'strip-only' });
-    // Node 20 cannot load .ts files; Node 22.6+ would load them as they are.
-    const target = join(stripped, relative(join(SERVICE_ROOT, 'src'), file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, code.replace(/(from\s+['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2'));
-  }
+  stripped = stripServiceSources();
   database = await createTestDatabase();
 });
 
