@@ -67,7 +67,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     domains: [{ domain: "jitsi-web.railway.staging.voice.example.com", port: 8000 }],
     env: {
       AUTH_TYPE: "jwt",
-      CSP_HEADER: "frame-ancestors 'self'",
+      CSP_HEADER: "frame-ancestors 'self' https://${{frontend.RAILWAY_PUBLIC_DOMAIN}}",
       DISABLE_HTTPS: "1",
       ENABLE_AUTH: "1",
       ENABLE_GUESTS: "0",
@@ -131,7 +131,35 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       WORKER_QUIT_TIMEOUT_SECONDS: "60",
     },
   });
-  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService];
+  const frontendService = service("frontend", {
+    source: github("acme/voice-agent", { branch: "main" }),
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
+    healthcheck: "/api/health",
+    healthcheckTimeout: 90,
+    replicas: 1,
+    domains: [{ domain: "frontend.railway.staging.voice.example.com", port: 3000 }],
+    env: {
+      DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
+      HOSTNAME: "::",
+      JITSI_JWT_APP_ID: "voice-agent",
+      JITSI_JWT_AUDIENCE: "voice-agent",
+      JITSI_JWT_SUBJECT: "meet.jitsi",
+      JITSI_PUBLIC_URL: "https://${{jitsi-web.RAILWAY_PUBLIC_DOMAIN}}",
+      JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
+      LOG_LEVEL: "info",
+      MCP_CONSOLE_TOKEN: ctx.shared["MCP_CONSOLE_TOKEN"],
+      MCP_SERVER_URL: "http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/mcp",
+      OIDC_CLIENT_ID: "voice-console",
+      OIDC_CLIENT_SECRET: ctx.shared["OIDC_CLIENT_SECRET"],
+      OIDC_ISSUER: "https://auth.example.com/realms/voice-agent",
+      PORT: "3000",
+      PUBLIC_URL: "https://${{RAILWAY_PUBLIC_DOMAIN}}",
+      REDIS_URL: redisDatabase.env["REDIS_URL"],
+      SESSION_SECRET: ctx.shared["CONSOLE_SESSION_SECRET"],
+      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
+    },
+  });
+  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, frontendService];
 }
 
 // Runs off Railway (no public UDP): jitsi-jvb; see dist/railway/production-*/compose.yaml.
@@ -197,7 +225,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     domains: [{ domain: "jitsi-web.railway.voice.example.com", port: 8000 }],
     env: {
       AUTH_TYPE: "jwt",
-      CSP_HEADER: "frame-ancestors 'self'",
+      CSP_HEADER: "frame-ancestors 'self' https://${{frontend.RAILWAY_PUBLIC_DOMAIN}}",
       DISABLE_HTTPS: "1",
       ENABLE_AUTH: "1",
       ENABLE_GUESTS: "0",
@@ -261,7 +289,35 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       WORKER_QUIT_TIMEOUT_SECONDS: "60",
     },
   });
-  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService];
+  const frontendService = service("frontend", {
+    source: github("acme/voice-agent", { branch: "main" }),
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
+    healthcheck: "/api/health",
+    healthcheckTimeout: 90,
+    replicas: 2,
+    domains: [{ domain: "frontend.railway.voice.example.com", port: 3000 }],
+    env: {
+      DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
+      HOSTNAME: "::",
+      JITSI_JWT_APP_ID: "voice-agent",
+      JITSI_JWT_AUDIENCE: "voice-agent",
+      JITSI_JWT_SUBJECT: "meet.jitsi",
+      JITSI_PUBLIC_URL: "https://${{jitsi-web.RAILWAY_PUBLIC_DOMAIN}}",
+      JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
+      LOG_LEVEL: "info",
+      MCP_CONSOLE_TOKEN: ctx.shared["MCP_CONSOLE_TOKEN"],
+      MCP_SERVER_URL: "http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/mcp",
+      OIDC_CLIENT_ID: "voice-console",
+      OIDC_CLIENT_SECRET: ctx.shared["OIDC_CLIENT_SECRET"],
+      OIDC_ISSUER: "https://auth.example.com/realms/voice-agent",
+      PORT: "3000",
+      PUBLIC_URL: "https://${{RAILWAY_PUBLIC_DOMAIN}}",
+      REDIS_URL: redisDatabase.env["REDIS_URL"],
+      SESSION_SECRET: ctx.shared["CONSOLE_SESSION_SECRET"],
+      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
+    },
+  });
+  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, frontendService];
 }
 
 const environments: Record<string, (ctx: RailwayContext) => ResourceNode[]> = {

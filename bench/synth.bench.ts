@@ -9,13 +9,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderEnvironments } from '../charts/render.ts';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { loadEnvironments } from '../cli/load-environments.ts';
 import { writeOutput } from '../cli/write-output.ts';
 import { ENVIRONMENT_FILES } from '../environments/index.ts';
+import { machine, median } from './measure.ts';
 
 const WARMUP_RUNS = 3;
 const WARM_RUNS = 41;
@@ -79,14 +80,7 @@ function coldRuns(only: 'kubernetes' | undefined): { medianMs: number; peakRssMi
   return { medianMs: median(results.map((result) => result.wallMs)), peakRssMiB: Math.max(...results.map((result) => result.rssKiB)) / 1024 };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, node ${process.version}`;
-process.stdout.write(`bench:synth on ${machine}\n`);
+process.stdout.write(`bench:synth on ${machine()}\n`);
 
 const { full: warmFull, kubernetes: warmKubernetes } = await warmMedians();
 const warmPeak = process.resourceUsage().maxRSS / 1024;

@@ -1,4 +1,5 @@
 export * from './dependency-graph.ts';
+export * from './frontend.ts';
 export * from './image.ts';
 export * from './jitsi-meet.ts';
 export * from './managed-database.ts';

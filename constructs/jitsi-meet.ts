@@ -17,7 +17,10 @@ export interface JitsiMeetProps {
   readonly jwtAcceptedAudiences?: string[];
   /** The JWT application id (`JWT_APP_ID`). @default 'voice-agent' */
   readonly jwtAppId?: string;
-  /** Value of `frame-ancestors` in the web component's CSP, i.e. who may embed the meeting. @default "'self'" */
+  /**
+   * Sources in `frame-ancestors` of the web component's CSP, i.e. who may embed the meeting.
+   * Services of the stack are added by reference with `allowEmbeddingBy`. @default "'self'"
+   */
   readonly frameAncestors?: EnvValue;
   /**
    * XMPP over WebSocket between browsers and web. The web image builds the WebSocket URL as
@@ -44,9 +47,12 @@ const JVB_HTTP_PORT = 8080;
 /** The rootless Jitsi images (stable-11146 and later) run as uid/gid 1000. */
 const JITSI_UID = 1000;
 
+/** The XMPP domain of the rooms; room tokens carry it as their `sub`. */
+const XMPP_DOMAIN = 'meet.jitsi';
+
 /** Internal XMPP domains; they need no DNS records. */
 const XMPP_DOMAINS = {
-  XMPP_DOMAIN: 'meet.jitsi',
+  XMPP_DOMAIN,
   XMPP_AUTH_DOMAIN: 'auth.meet.jitsi',
   XMPP_MUC_DOMAIN: 'muc.meet.jitsi',
   XMPP_INTERNAL_MUC_DOMAIN: 'internal-muc.meet.jitsi',
@@ -77,10 +83,22 @@ export class JitsiMeet extends Construct {
   public readonly prosody: StackService;
   public readonly jicofo: StackService;
   public readonly jvb: StackService;
+  /** The JWT application id prosody knows (`JWT_APP_ID`); room tokens name it as their `iss`. */
+  public readonly jwtAppId: string;
+  /** The `aud` room tokens carry: the first audience prosody accepts. */
+  public readonly jwtAudience: string;
+  /** The XMPP domain of the rooms; room tokens carry it as their `sub`. */
+  public readonly xmppDomain: string = XMPP_DOMAIN;
+  /** Who may embed the meeting, in order: the configured sources, then services added by `allowEmbeddingBy`. */
+  private readonly frameAncestors: EnvValue[];
 
   constructor(scope: Construct, id: string, props: JitsiMeetProps) {
     super(scope, id);
     const appId = props.jwtAppId ?? 'voice-agent';
+    const acceptedAudiences = props.jwtAcceptedAudiences ?? [appId];
+    this.jwtAppId = appId;
+    this.jwtAudience = acceptedAudiences[0] ?? appId;
+    this.frameAncestors = [props.frameAncestors ?? "'self'"];
     const common: Record<string, EnvValue> = {
       TZ: props.timeZone ?? 'UTC',
       ...XMPP_DOMAINS,
@@ -109,7 +127,7 @@ export class JitsiMeet extends Construct {
         JWT_APP_ID: appId,
         JWT_APP_SECRET: secret('JWT_APP_SECRET'),
         JWT_ACCEPTED_ISSUERS: (props.jwtAcceptedIssuers ?? [appId]).join(','),
-        JWT_ACCEPTED_AUDIENCES: (props.jwtAcceptedAudiences ?? [appId]).join(','),
+        JWT_ACCEPTED_AUDIENCES: acceptedAudiences.join(','),
         JWT_ALLOW_EMPTY: '0',
         JICOFO_AUTH_PASSWORD: secret('JICOFO_AUTH_PASSWORD'),
         JVB_AUTH_PASSWORD: secret('JVB_AUTH_PASSWORD'),
@@ -138,7 +156,7 @@ export class JitsiMeet extends Construct {
         ENABLE_LETSENCRYPT: '0',
         ENABLE_XMPP_WEBSOCKET: props.xmppWebSocket === false ? '0' : '1',
         XMPP_BOSH_URL_BASE: this.prosody.url(PROSODY_HTTP_PORT),
-        CSP_HEADER: cspHeader(props.frameAncestors ?? "'self'"),
+        CSP_HEADER: cspHeader(this.frameAncestors),
       },
       replicas: props.webReplicas ?? 1,
       resources: resources.web ?? { cpuMillicores: 250, memoryMiB: 256 },
@@ -208,8 +226,28 @@ export class JitsiMeet extends Construct {
   public get services(): StackService[] {
     return [this.prosody, this.jicofo, this.jvb, this.web];
   }
+
+  /**
+   * Lets a public service of the stack embed the meeting in an iframe: its public origin joins
+   * `frame-ancestors`, by reference, so each target spells it the way it serves it. A public URL
+   * is what browsers use, not a connection between services, so this adds no dependency and
+   * the embedding service may in turn refer to `web.publicUrl()`.
+   */
+  public allowEmbeddingBy(service: StackService): void {
+    if (service.publicHttpPort === undefined) {
+      this.web.fail('env.CSP_HEADER', `"${service.name}" has no public HTTP port, so no browser loads it from an origin that could embed the meeting`);
+    }
+    this.frameAncestors.push(service.publicUrl());
+    this.web.addEnv('CSP_HEADER', cspHeader(this.frameAncestors));
+  }
 }
 
-function cspHeader(frameAncestors: EnvValue): EnvValue {
-  return interpolate`frame-ancestors ${frameAncestors}`;
+/**
+ * `frame-ancestors` takes space-separated sources. A public URL is scheme and host (and port)
+ * without a path or trailing slash, i.e. an origin, which is what a source must be here.
+ */
+function cspHeader(frameAncestors: EnvValue[]): EnvValue {
+  let header: EnvValue = 'frame-ancestors';
+  for (const source of frameAncestors) header = interpolate`${header} ${source}`;
+  return header;
 }

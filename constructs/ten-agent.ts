@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { TEN_VERSION } from '../environments/versions.ts';
-import { secret, type EnvValue } from './references.ts';
+import { secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
 import type { ResourcesProps } from './service-props.ts';
 import { StackService } from './stack-service.ts';
 
@@ -85,5 +85,10 @@ export class TenAgent extends StackService {
     if (this.data.replicas > 1) {
       this.fail('replicas', `the TEN agent server keeps sessions in memory, so it must run 1 replica, got ${this.data.replicas}`);
     }
+  }
+
+  /** The agent server's API (/start, /stop, /ping), for the service that starts agents in rooms. */
+  public get apiUrl(): ServiceEndpointRef {
+    return this.url(TEN_API_PORT);
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Frontend, type FrontendProps } from './frontend.ts';
 import { JitsiMeet, type JitsiMeetProps } from './jitsi-meet.ts';
 import { McpServer, type McpServerProps } from './mcp-server.ts';
 import { Postgres, type PostgresProps } from './postgres.ts';
@@ -17,12 +18,15 @@ export interface VoiceAgentStackProps {
   readonly redis?: RedisProps;
   /** @default - one replica, Pipedream production */
   readonly mcpServer?: Omit<McpServerProps, 'postgres' | 'redis'>;
+  /** The voice console; the OpenID Connect issuer and client id have no default. */
+  readonly frontend: Omit<FrontendProps, 'postgres' | 'redis' | 'mcpServer' | 'tenAgent' | 'jitsi'>;
 }
 
 /**
  * The whole voice-agent product in one construct: shared databases, Jitsi Meet for WebRTC, the
- * MCP server with the agent's tools, and the TEN voice agent. Every environment builds exactly this; adding a service here adds it to
- * every environment and every target.
+ * MCP server with the agent's tools, the TEN voice agent, and the voice console in front of them.
+ * Every environment builds exactly this; adding a service here adds it to every environment and
+ * every target.
  */
 export class VoiceAgentStack extends Construct {
   public readonly postgres: Postgres;
@@ -30,6 +34,7 @@ export class VoiceAgentStack extends Construct {
   public readonly jitsi: JitsiMeet;
   public readonly mcpServer: McpServer;
   public readonly tenAgent: TenAgent;
+  public readonly frontend: Frontend;
 
   constructor(scope: Construct, id: string, props: VoiceAgentStackProps) {
     super(scope, id);
@@ -42,5 +47,16 @@ export class VoiceAgentStack extends Construct {
       // Read by the mcp_client_python node of the agent's graph (property url: ${env:MCP_SERVER_URL}).
       env: { MCP_SERVER_URL: this.mcpServer.sseUrl('MCP_TEN_AGENT_TOKEN'), ...props.tenAgent?.env },
     });
+    // Created last: it uses every other service.
+    this.frontend = new Frontend(this, 'frontend', {
+      ...props.frontend,
+      postgres: this.postgres,
+      redis: this.redis,
+      mcpServer: this.mcpServer,
+      tenAgent: this.tenAgent,
+      jitsi: this.jitsi,
+    });
+    // The console embeds the meeting in an iframe, which jitsi-web's CSP must allow.
+    this.jitsi.allowEmbeddingBy(this.frontend);
   }
 }

@@ -17,6 +17,10 @@ export default function development(scope: Construct): StackEnvironment {
     jitsi: { advertiseIps: ['127.0.0.1'], xmppWebSocket: false },
     mcpServer: { pipedreamEnvironment: 'development' },
     tenAgent: { workersMax: 2 },
+    // Replace with your identity provider's issuer and the console's client id there. Register
+    // <the console's PUBLIC_URL>/api/auth/callback as a redirect URI for each rendering; the client
+    // secret is the Doppler secret OIDC_CLIENT_SECRET.
+    frontend: { oidcIssuer: 'https://auth.example.com/realms/voice-agent', oidcClientId: 'voice-console' },
   });
   return environment;
 }

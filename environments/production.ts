@@ -9,7 +9,7 @@ export default function production(scope: Construct): StackEnvironment {
   const environment = new StackEnvironment(scope, 'production', {
     targets: ['railway', 'kubernetes'],
     domain: 'voice.example.com',
-    publicHostnames: { 'jitsi-web': 'meet.voice.example.com' },
+    publicHostnames: { 'jitsi-web': 'meet.voice.example.com', frontend: 'console.voice.example.com' },
     doppler: { project: 'voice-agent', config: 'prd' },
     // Replace with your repository and registry: Railway builds from GitHub, Kubernetes pulls what CI pushes.
     repository: { github: 'acme/voice-agent', imageRegistry: 'ghcr.io/acme/voice-agent' },
@@ -31,6 +31,14 @@ export default function production(scope: Construct): StackEnvironment {
     },
     mcpServer: { replicas: 2, pipedreamEnvironment: 'production' },
     tenAgent: { workersMax: 20, resources: { cpuMillicores: 4000, memoryMiB: 8192 } },
+    frontend: {
+      // Replace with your identity provider's issuer and the console's client id there. Register
+      // <the console's PUBLIC_URL>/api/auth/callback as a redirect URI for each rendering; the client
+      // secret is the Doppler secret OIDC_CLIENT_SECRET.
+      oidcIssuer: 'https://auth.example.com/realms/voice-agent',
+      oidcClientId: 'voice-console',
+      replicas: 2,
+    },
   });
   return environment;
 }

@@ -10,7 +10,7 @@ export default function staging(scope: Construct): StackEnvironment {
   const environment = new StackEnvironment(scope, 'staging', {
     targets: ['railway', 'kubernetes'],
     domain: 'staging.voice.example.com',
-    publicHostnames: { 'jitsi-web': 'meet.staging.voice.example.com' },
+    publicHostnames: { 'jitsi-web': 'meet.staging.voice.example.com', frontend: 'console.staging.voice.example.com' },
     doppler: { project: 'voice-agent', config: 'stg' },
     // Replace with your repository and registry: Railway builds from GitHub, Kubernetes pulls what CI pushes.
     repository: { github: 'acme/voice-agent', imageRegistry: 'ghcr.io/acme/voice-agent' },
@@ -29,6 +29,10 @@ export default function staging(scope: Construct): StackEnvironment {
     jitsi: { advertiseIps: ['203.0.113.10'] },
     mcpServer: { pipedreamEnvironment: 'development' },
     tenAgent: { workersMax: 5 },
+    // Replace with your identity provider's issuer and the console's client id there. Register
+    // <the console's PUBLIC_URL>/api/auth/callback as a redirect URI for each rendering; the client
+    // secret is the Doppler secret OIDC_CLIENT_SECRET.
+    frontend: { oidcIssuer: 'https://auth.example.com/realms/voice-agent', oidcClientId: 'voice-console' },
   });
   return environment;
 }

@@ -16,6 +16,10 @@ const FAKE_SECRETS: Record<string, string> = {
   AGORA_APP_ID: 'agora0123456789abcdef0123456789ab',
   API_TOKEN: 'api-token-Hh7Gg6Ff5Dd4Ss3Aa2',
   UPSTREAM_TOKEN: 'upstream-Jj9Kk8Ll7Mm6Nn5Bb4',
+  OIDC_CLIENT_SECRET: 'oidc-client-Vv3Cc9Xx1Zz7Pp5Oo2Ii8',
+  CONSOLE_SESSION_SECRET: 'session-Uu4Yy6Tt8Rr0Ee2Ww4Qq6Aa8Ss0Dd2Ff4',
+  MCP_CONSOLE_TOKEN: 'mcp-console-Gg1Hh3Jj5Kk7Ll9Zz2Xx4',
+  MCP_TEN_AGENT_TOKEN: 'mcp-agent-Cc6Vv8Bb0Nn2Mm4Qq6Ww8',
 };
 
 describe('secrets', () => {

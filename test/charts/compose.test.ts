@@ -46,7 +46,7 @@ describe('compose target', () => {
 
   it('runs the whole stack with exec health checks and health-gated start order', () => {
     expect(development.name).toBe('voice-agent-development');
-    expect(Object.keys(development.services).sort()).toEqual(['jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent']);
+    expect(Object.keys(development.services).sort()).toEqual(['frontend', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent']);
     expect(development.services['jitsi-web'].depends_on).toEqual({ 'jitsi-prosody': { condition: 'service_healthy' } });
     expect(development.services['jitsi-prosody'].healthcheck).toEqual({
       test: ['CMD', '/usr/local/bin/healthcheck.sh'],
@@ -62,6 +62,7 @@ describe('compose target', () => {
   it('publishes only public ports', () => {
     const published = Object.fromEntries(Object.entries<any>(development.services).map(([name, service]) => [name, service.ports ?? []]));
     expect(published).toEqual({
+      frontend: ['3000:3000'],
       'jitsi-jicofo': [],
       'jitsi-jvb': ['10000:10000/udp'],
       'jitsi-prosody': [],
@@ -139,5 +140,67 @@ describe('compose target', () => {
     expect(mcp.environment.MCP_ALLOWED_HOSTS).toBe('mcp-server,mcp-server,localhost,127.0.0.1');
     expect(development.services['ten-agent'].depends_on).toEqual({ 'mcp-server': { condition: 'service_healthy' } });
     expect(development.services['ten-agent'].environment.MCP_SERVER_URL).toMatch(/^http:\/\/mcp-server:8080\/sse\/\$\{MCP_TEN_AGENT_TOKEN:\?/);
+  });
+
+  it('runs the console on http://localhost:3000, reaching the MCP server and TEN agent by name and Jitsi at its local URL', () => {
+    const frontend = development.services.frontend;
+    expect(frontend.ports).toEqual(['3000:3000']);
+    expect(frontend.environment).toMatchObject({
+      PUBLIC_URL: 'http://localhost:3000',
+      JITSI_PUBLIC_URL: 'http://localhost:8000',
+      MCP_SERVER_URL: 'http://mcp-server:8080/mcp',
+      TEN_AGENT_URL: 'http://ten-agent:8080',
+      HOSTNAME: '::',
+      PORT: '3000',
+    });
+    // Both public URLs point at the host ports Compose publishes.
+    expect(development.services['jitsi-web'].ports).toEqual([`${new URL(frontend.environment.JITSI_PUBLIC_URL).port}:8000`]);
+    expect(frontend.ports).toEqual([`${new URL(frontend.environment.PUBLIC_URL).port}:3000`]);
+    expect(frontend.depends_on).toEqual({
+      'mcp-server': { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+      'ten-agent': { condition: 'service_healthy' },
+    });
+    expect(frontend.healthcheck.test).toEqual(['CMD', 'node', '-e', "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]);
+    expect(frontend.read_only).toBe(true);
+    expect(frontend.volumes.map((volume: { type: string; target: string }) => `${volume.type} ${volume.target}`)).toEqual(['tmpfs /tmp', 'tmpfs /app/services/frontend/.next/cache']);
+  });
+
+  it('gives the console its secrets only as required shell variables', () => {
+    const env = development.services.frontend.environment;
+    const secrets: Array<[variable: string, secret: string]> = [
+      ['OIDC_CLIENT_SECRET', 'OIDC_CLIENT_SECRET'],
+      ['SESSION_SECRET', 'CONSOLE_SESSION_SECRET'],
+      ['MCP_CONSOLE_TOKEN', 'MCP_CONSOLE_TOKEN'],
+      ['JWT_APP_SECRET', 'JWT_APP_SECRET'],
+    ];
+    for (const [variable, secret] of secrets) {
+      expect(env[variable], variable).toMatch(new RegExp(`^\\$\\{${secret}:\\?${secret} is not set: [^}]*\\}$`));
+    }
+    expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/voice_agent:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/voice_agent$/);
+    expect(env.REDIS_URL).toMatch(/^redis:\/\/default:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379$/);
+  });
+
+  it('lets the console on localhost:3000 embed Jitsi', () => {
+    expect(development.services['jitsi-web'].environment.CSP_HEADER).toBe("frame-ancestors 'self' http://localhost:3000");
+  });
+
+  it('builds the console from the repository root and rebuilds it when its files change', () => {
+    const frontend = development.services.frontend;
+    expect(frontend.build).toEqual({ context: '../../..', dockerfile: 'services/frontend/Dockerfile' });
+    expect(frontend.image).toBe('voice-agent/frontend:dev');
+    expect(frontend.develop.watch.map((rule: { path: string }) => rule.path)).toEqual([
+      '../../../package-lock.json',
+      '../../../services/frontend/Dockerfile',
+      '../../../services/frontend/package.json',
+      '../../../services/frontend/next.config.ts',
+      '../../../services/frontend/tsconfig.json',
+      '../../../services/frontend/instrumentation.ts',
+      '../../../services/frontend/app',
+      '../../../services/frontend/components',
+      '../../../services/frontend/lib',
+      '../../../services/frontend/public',
+    ]);
   });
 });

@@ -13,7 +13,7 @@ beforeAll(async () => {
 describe('dist/<env>.md', () => {
   it('draws every service and connection in a Mermaid diagram', () => {
     const mermaid = staging.slice(staging.indexOf('```mermaid'), staging.indexOf('```', staging.indexOf('```mermaid') + 3));
-    for (const service of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'postgres', 'redis', 'ten-agent']) {
+    for (const service of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'postgres', 'redis', 'ten-agent', 'mcp-server', 'frontend']) {
       expect(mermaid).toContain(`"${service}"`);
     }
     expect(mermaid).toContain('postgres[("postgres")]');
@@ -21,12 +21,21 @@ describe('dist/<env>.md', () => {
     expect(mermaid).toContain('jitsi_jvb -- "5222" --> jitsi_prosody');
     expect(mermaid).toContain('internet -- "UDP 10000" --> jitsi_jvb');
     expect(mermaid).toContain('internet -- "HTTPS" --> jitsi_web');
+    expect(mermaid).toContain('internet -- "HTTPS" --> frontend');
+    expect(mermaid).toContain('frontend -- "8080" --> mcp_server');
+    expect(mermaid).toContain('frontend -- "8080" --> ten_agent');
+    expect(mermaid).toContain('frontend -- "postgres" --> postgres');
+    expect(mermaid).toContain('frontend -- "redis" --> redis');
+    // A public URL is no connection: browsers, not the console, reach Jitsi.
+    expect(mermaid).not.toContain('frontend -- "8000" --> jitsi_web');
+    expect(mermaid).not.toMatch(/jitsi_web -- .* --> frontend/);
   });
 
   it('tables placement per target, the secrets each service reads, and what targets cannot express', () => {
     expect(staging).toContain('| jitsi-jvb | `ghcr.io/jitsi/jvb:stable-11146-2` | 10000/udp (public), 8080/tcp | 1 | kubernetes; railway: off Railway on media-host |');
     expect(staging).toContain('| postgres | `postgres:18.4-alpine` | 5432/tcp | 1 | kubernetes; railway: postgres() |');
     expect(staging).toContain('| jitsi-prosody | JICOFO_AUTH_PASSWORD, JVB_AUTH_PASSWORD, JWT_APP_SECRET |');
+    expect(staging).toContain('| frontend | CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET |');
     expect(staging).toContain('## What the targets cannot express');
     expect(staging).toContain('railway: "ten-agent" serves health on port 8080');
     expect(development).not.toContain('## What the targets cannot express');

@@ -46,6 +46,7 @@ describe('kubernetes target', () => {
     const staging = [...files.keys()].filter((path) => path.startsWith('dist/kubernetes/staging/')).sort();
     expect(staging).toEqual([
       '_namespace.yaml',
+      'frontend.yaml',
       'jitsi-jicofo.yaml',
       'jitsi-jvb.yaml',
       'jitsi-prosody.yaml',
@@ -81,7 +82,7 @@ describe('kubernetes target', () => {
   });
 
   it('names workloads and services exactly as the services, without hash suffixes', () => {
-    for (const name of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'ten-agent']) {
+    for (const name of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'ten-agent', 'frontend']) {
       expect(find('dist/kubernetes/staging/', 'Deployment', name).metadata.name).toBe(name);
       expect(find('dist/kubernetes/staging/', 'Service', name).metadata.name).toBe(name);
     }
@@ -256,13 +257,17 @@ describe('kubernetes target', () => {
     const udp = find('dist/kubernetes/staging/', 'Service', 'jitsi-jvb-udp');
     expect(udp.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector: { 'app.kubernetes.io/name': 'jitsi-jvb' } });
     expect(udp.spec.ports).toEqual([{ name: 'media', port: 10000, protocol: 'UDP', targetPort: 10000 }]);
-    expect(objectsIn('dist/kubernetes/staging/').filter(({ object }) => object.kind === 'Ingress')).toHaveLength(1);
+    const ingresses = objectsIn('dist/kubernetes/staging/').filter(({ object }) => object.kind === 'Ingress');
+    expect(ingresses.map(({ object }) => object.spec.rules[0].host).sort()).toEqual(['console.staging.voice.example.com', 'meet.staging.voice.example.com']);
   });
 
   it('adds a PodDisruptionBudget only where there is more than one replica', () => {
     const budgets = objectsIn('dist/kubernetes/production/').filter(({ object }) => object.kind === 'PodDisruptionBudget');
-    expect(budgets.map(({ object }) => object.metadata.name)).toEqual(['jitsi-web', 'mcp-server']);
-    expect(budgets[0]?.object.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-web' } } });
+    expect(budgets.map(({ object }) => object.metadata.name).sort()).toEqual(['frontend', 'jitsi-web', 'mcp-server']);
+    expect(find('dist/kubernetes/production/', 'PodDisruptionBudget', 'jitsi-web').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-web' } },
+    });
     expect(objectsIn('dist/kubernetes/staging/').some(({ object }) => object.kind === 'PodDisruptionBudget')).toBe(false);
   });
 
@@ -292,9 +297,101 @@ describe('kubernetes target', () => {
     expect(url.value).toBe('http://mcp-server.voice-agent-staging.svc.cluster.local:8080/sse/$(__SECRET_MCP_TEN_AGENT_TOKEN)');
     const policy = find('dist/kubernetes/staging/', 'NetworkPolicy', 'mcp-server');
     expect(policy.spec.ingress).toEqual([
-      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ten-agent' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ten-agent' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } } }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      },
     ]);
     const egressTo = policy.spec.egress.flatMap((rule: any) => (rule.to ?? []).map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? 'internet'));
     expect(egressTo).toEqual(['postgres', 'redis', 'internet', 'internet']);
+  });
+
+  it('serves the console at its own hostname over TLS, probed at /api/health, with its service URLs resolved in the cluster', () => {
+    const ingress = find('dist/kubernetes/staging/', 'Ingress', 'frontend');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['console.staging.voice.example.com'], secretName: 'frontend-tls' }]);
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'frontend', port: { number: 3000 } });
+    const { container: frontend, pod } = container('dist/kubernetes/staging/', 'frontend');
+    expect(frontend.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/frontend:sha-[0-9a-f]{12}$/);
+    expect(frontend.ports).toEqual([{ containerPort: 3000, name: 'http', protocol: 'TCP' }]);
+    for (const probe of [frontend.readinessProbe, frontend.livenessProbe, frontend.startupProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/api/health', port: 3000, scheme: 'HTTP' });
+    }
+    expect(frontend.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsUser: 1000, runAsGroup: 1000 });
+    expect(frontend.volumeMounts).toEqual([
+      { mountPath: '/tmp', name: 'tmp' },
+      { mountPath: '/app/services/frontend/.next/cache', name: 'next-cache' },
+    ]);
+    expect(pod.volumes).toEqual([{ emptyDir: {}, name: 'tmp' }, { emptyDir: {}, name: 'next-cache' }]);
+    expect(frontend.resources).toEqual({ requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '500m', memory: '384Mi' } });
+    expect(find('dist/kubernetes/staging/', 'ConfigMap', 'frontend-env').data).toMatchObject({
+      PUBLIC_URL: 'https://console.staging.voice.example.com',
+      JITSI_PUBLIC_URL: 'https://meet.staging.voice.example.com',
+      MCP_SERVER_URL: 'http://mcp-server.voice-agent-staging.svc.cluster.local:8080/mcp',
+      TEN_AGENT_URL: 'http://ten-agent.voice-agent-staging.svc.cluster.local:8080',
+      HOSTNAME: '::',
+      PORT: '3000',
+      OIDC_ISSUER: 'https://auth.example.com/realms/voice-agent',
+      JITSI_JWT_SUBJECT: 'meet.jitsi',
+    });
+    expect(find('dist/kubernetes/production/', 'ConfigMap', 'frontend-env').data).toMatchObject({
+      PUBLIC_URL: 'https://console.voice.example.com',
+      JITSI_PUBLIC_URL: 'https://meet.voice.example.com',
+      MCP_SERVER_URL: 'http://mcp-server.voice-agent-production.svc.cluster.local:8080/mcp',
+    });
+  });
+
+  it('gives the console its secrets by secretKeyRef only, from in-cluster or external databases alike', () => {
+    const secretRefs = (prefix: string) => {
+      const { container: frontend } = container(prefix, 'frontend');
+      return Object.fromEntries(
+        frontend.env.filter((variable: any) => variable.valueFrom).map((variable: any) => [variable.name, variable.valueFrom.secretKeyRef]),
+      );
+    };
+    const consoleSecrets = {
+      JWT_APP_SECRET: { key: 'JWT_APP_SECRET', name: 'frontend-secrets' },
+      MCP_CONSOLE_TOKEN: { key: 'MCP_CONSOLE_TOKEN', name: 'frontend-secrets' },
+      OIDC_CLIENT_SECRET: { key: 'OIDC_CLIENT_SECRET', name: 'frontend-secrets' },
+      SESSION_SECRET: { key: 'CONSOLE_SESSION_SECRET', name: 'frontend-secrets' },
+    };
+    expect(secretRefs('dist/kubernetes/staging/')).toEqual({
+      ...consoleSecrets,
+      __SECRET_POSTGRES_PASSWORD: { key: 'POSTGRES_PASSWORD', name: 'frontend-secrets' },
+      __SECRET_REDIS_PASSWORD: { key: 'REDIS_PASSWORD', name: 'frontend-secrets' },
+    });
+    expect(secretRefs('dist/kubernetes/production/')).toEqual({
+      ...consoleSecrets,
+      DATABASE_URL: { key: 'DATABASE_URL', name: 'frontend-secrets' },
+      REDIS_URL: { key: 'REDIS_URL', name: 'frontend-secrets' },
+    });
+    const configMap = find('dist/kubernetes/staging/', 'ConfigMap', 'frontend-env').data ?? {};
+    for (const name of Object.keys(consoleSecrets)) expect(configMap, name).not.toHaveProperty(name);
+  });
+
+  it('runs two console replicas in production, kept through drains by a PodDisruptionBudget', () => {
+    expect(find('dist/kubernetes/production/', 'Deployment', 'frontend').spec.replicas).toBe(2);
+    expect(find('dist/kubernetes/staging/', 'Deployment', 'frontend').spec.replicas).toBe(1);
+    expect(find('dist/kubernetes/production/', 'PodDisruptionBudget', 'frontend').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } },
+    });
+  });
+
+  it('lets the console reach the MCP server, the TEN agent, the databases and its identity provider, and only the ingress reach it', () => {
+    const policy = find('dist/kubernetes/staging/', 'NetworkPolicy', 'frontend');
+    const egressTo = policy.spec.egress.flatMap((rule: any) => (rule.to ?? []).map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? 'internet'));
+    expect(egressTo).toEqual(['mcp-server', 'postgres', 'redis', 'ten-agent', 'internet', 'internet']);
+    // Browsers, not the console, connect to Jitsi.
+    expect(egressTo).not.toContain('jitsi-web');
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+    ]);
+    const agent = find('dist/kubernetes/staging/', 'NetworkPolicy', 'ten-agent');
+    const agentFrom = agent.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name']));
+    expect(agentFrom).toEqual(['frontend']);
+  });
+
+  it('lets the console embed Jitsi: jitsi-web\'s CSP names the console\'s origin', () => {
+    expect(find('dist/kubernetes/staging/', 'ConfigMap', 'jitsi-web-env').data?.['CSP_HEADER']).toBe("frame-ancestors 'self' https://console.staging.voice.example.com");
+    expect(find('dist/kubernetes/production/', 'ConfigMap', 'jitsi-web-env').data?.['CSP_HEADER']).toBe("frame-ancestors 'self' https://console.voice.example.com");
   });
 });

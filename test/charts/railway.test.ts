@@ -180,4 +180,64 @@ describe('railway target', () => {
       'http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/sse/${{shared.MCP_TEN_AGENT_TOKEN}}',
     );
   });
+
+  it('builds the console from GitHub at the repository root, health-gated, on its own Railway domain', () => {
+    const frontend = service('staging', 'frontend');
+    expect(frontend.source).toEqual({ type: 'github', repo: 'acme/voice-agent', branch: 'main' });
+    expect(frontend.build).toEqual({
+      builder: 'DOCKERFILE',
+      dockerfilePath: 'services/frontend/Dockerfile',
+      watchPatterns: [
+        '/package-lock.json',
+        '/services/frontend/Dockerfile',
+        '/services/frontend/package.json',
+        '/services/frontend/next.config.ts',
+        '/services/frontend/tsconfig.json',
+        '/services/frontend/instrumentation.ts',
+        '/services/frontend/app/**',
+        '/services/frontend/components/**',
+        '/services/frontend/lib/**',
+        '/services/frontend/public/**',
+      ],
+    });
+    expect(frontend.deploy).toMatchObject({ healthcheckPath: '/api/health', numReplicas: 1 });
+    expect(frontend.variables.PORT.value).toBe('3000');
+    // Apart from the Kubernetes Ingress's console.staging.voice.example.com.
+    expect(frontend.networking.customDomains).toEqual({ 'frontend.railway.staging.voice.example.com': { port: 3000 } });
+    expect(service('production', 'frontend').deploy.numReplicas).toBe(2);
+  });
+
+  it('points the console at private MCP and TEN endpoints and at public URLs for itself and Jitsi', () => {
+    for (const environment of ['staging', 'production']) {
+      expect(service(environment, 'frontend').variables).toMatchObject({
+        MCP_SERVER_URL: { type: 'literal', value: 'http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/mcp' },
+        TEN_AGENT_URL: { type: 'literal', value: 'http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080' },
+        JITSI_PUBLIC_URL: { type: 'literal', value: 'https://${{jitsi-web.RAILWAY_PUBLIC_DOMAIN}}' },
+        PUBLIC_URL: { type: 'literal', value: 'https://${{RAILWAY_PUBLIC_DOMAIN}}' },
+        DATABASE_URL: { type: 'reference', resource: 'database.postgres', output: 'DATABASE_URL' },
+        REDIS_URL: { type: 'reference', resource: 'database.redis', output: 'REDIS_URL' },
+      });
+    }
+  });
+
+  it('gives the console its secrets only as shared variables', () => {
+    const variables = service('staging', 'frontend').variables;
+    expect(variables.OIDC_CLIENT_SECRET).toEqual({ type: 'sharedReference', name: 'OIDC_CLIENT_SECRET' });
+    expect(variables.SESSION_SECRET).toEqual({ type: 'sharedReference', name: 'CONSOLE_SESSION_SECRET' });
+    expect(variables.MCP_CONSOLE_TOKEN).toEqual({ type: 'sharedReference', name: 'MCP_CONSOLE_TOKEN' });
+    expect(variables.JWT_APP_SECRET).toEqual({ type: 'sharedReference', name: 'JWT_APP_SECRET' });
+  });
+
+  it('lets the console embed Jitsi, with public URLs referring both ways without a problem', () => {
+    for (const environment of ['staging', 'production']) {
+      expect(service(environment, 'jitsi-web').variables.CSP_HEADER).toEqual({
+        type: 'literal',
+        value: "frame-ancestors 'self' https://${{frontend.RAILWAY_PUBLIC_DOMAIN}}",
+      });
+      const graph = graphs.get(environment) as RailwayGraph;
+      expect(graph.edges).toContainEqual({ from: 'service.jitsi-web', to: 'service.frontend', type: 'variable', key: 'CSP_HEADER' });
+      expect(graph.edges).toContainEqual({ from: 'service.frontend', to: 'service.jitsi-web', type: 'variable', key: 'JITSI_PUBLIC_URL' });
+      expect(checkRailwayGraph(graph), environment).toEqual([]);
+    }
+  });
 });

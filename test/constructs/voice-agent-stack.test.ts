@@ -21,7 +21,11 @@ function stack(overrides: Record<string, object> = {}, props: Partial<VoiceAgent
     doppler: { project: 'voice-agent', config: 'dev' },
     overrides,
   });
-  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { advertiseIps: ['192.0.2.1'] }, ...props });
+  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', {
+    jitsi: { advertiseIps: ['192.0.2.1'] },
+    frontend: { oidcIssuer: 'https://auth.example.com/realms/voice-agent', oidcClientId: 'voice-console' },
+    ...props,
+  });
   return { environment, voiceAgent };
 }
 
@@ -30,9 +34,10 @@ function secretsOf(service: StackService): string[] {
 }
 
 describe('VoiceAgentStack', () => {
-  it('declares the shared databases, the four Jitsi components, the MCP server and the TEN agent', () => {
+  it('declares the shared databases, the four Jitsi components, the MCP server, the TEN agent and the console', () => {
     const { environment } = stack();
     expect(servicesOf(environment).map((service) => service.name).sort()).toEqual([
+      'frontend',
       'jitsi-jicofo',
       'jitsi-jvb',
       'jitsi-prosody',

@@ -8,9 +8,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,6 +18,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { stringify } from 'yaml';
 import { createTestDatabase, REDIS_URL, TOKENS } from '../test/helpers/mcp.ts';
 import { stripServiceSources } from '../test/helpers/strip-sources.ts';
+import { machine, median, peakRssMiB, percentile } from '../../../bench/measure.ts';
 
 const SERVICE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = 5;
@@ -50,24 +51,6 @@ async function waitFor(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} did not come up`);
-}
-
-function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-/** Peak resident memory of a process, from /proc (Linux). */
-function peakRssMiB(pid: number | undefined): number | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith('VmHWM:'));
-    return line === undefined ? undefined : Number(line.replace(/\D+/g, '')) / 1024;
-  } catch {
-    return undefined;
-  }
 }
 
 async function latencies(call: () => Promise<unknown>, count: number): Promise<number[]> {
@@ -173,7 +156,7 @@ try {
   const overhead = stat((r) => percentile(r.mcp, 50) - percentile(r.direct, 50));
   const mcpRate = stat((r) => r.mcpRate);
   const directRate = stat((r) => r.directRate);
-  process.stdout.write(`bench:mcp on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, node ${process.version}; medians over ${ROUNDS} rounds\n`);
+  process.stdout.write(`bench:mcp on ${machine()}; medians over ${ROUNDS} rounds\n`);
   process.stdout.write(`direct to the workflow (${LATENCY_CALLS} sequential calls a round): p50 ${directP50.toFixed(2)} ms, p99 ${stat((r) => percentile(r.direct, 99)).toFixed(2)} ms\n`);
   process.stdout.write(`through /mcp            (${LATENCY_CALLS} sequential calls a round): p50 ${mcpP50.toFixed(2)} ms, p99 ${stat((r) => percentile(r.mcp, 99)).toFixed(2)} ms\n`);
   process.stdout.write(`p50 overhead of the MCP server: ${overhead.toFixed(2)} ms\n`);

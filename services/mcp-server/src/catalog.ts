@@ -78,7 +78,7 @@ export class CatalogError extends Error {
 }
 
 /** Reads and validates a YAML or JSON catalog; the error names the file, the entry and the field. */
-export function loadCatalog(path: string, env: NodeJS.ProcessEnv = process.env): CatalogTool[] {
+export function loadCatalog(path: string, env: Readonly<Record<string, string | undefined>> = process.env): CatalogTool[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -95,7 +95,7 @@ export function loadCatalog(path: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** Validates catalog data already parsed. */
-export function parseCatalog(data: unknown, source: string, env: NodeJS.ProcessEnv = process.env): CatalogTool[] {
+export function parseCatalog(data: unknown, source: string, env: Readonly<Record<string, string | undefined>> = process.env): CatalogTool[] {
   const parsed = catalogSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

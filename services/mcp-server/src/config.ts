@@ -52,7 +52,7 @@ export class ConfigError extends Error {
  * Reads and validates the configuration from environment variables. Throws a ConfigError that
  * names the variable; values are never repeated, since most of them are secrets.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {

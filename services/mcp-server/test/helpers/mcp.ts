@@ -120,7 +120,7 @@ export interface StartOptions {
 
 /** Starts the app in this process on 127.0.0.1 with real Postgres and Redis; logs are captured. */
 export async function startMcpServer(options: StartOptions): Promise<RunningServer> {
-  const env: NodeJS.ProcessEnv = {
+  const env: Record<string, string | undefined> = {
     MCP_AUTH_TOKENS: `console:${TOKENS.console},ten-agent:${TOKENS.tenAgent},console:${TOKENS.rotated}`,
     MCP_TRUSTED_CALLERS: 'console',
     MCP_ALLOWED_HOSTS: 'localhost,127.0.0.1,mcp-server',

@@ -1,0 +1,128 @@
+import type { Construct } from 'constructs';
+import type { JitsiMeet } from './jitsi-meet.ts';
+import type { McpServer } from './mcp-server.ts';
+import type { Postgres } from './postgres.ts';
+import { secret } from './references.ts';
+import type { Redis } from './redis.ts';
+import type { ResourcesProps } from './service-props.ts';
+import { StackService } from './stack-service.ts';
+import type { TenAgent } from './ten-agent.ts';
+
+/** Properties of `Frontend`. */
+export interface FrontendProps {
+  /**
+   * The OpenID Connect issuer users sign in with (discovery at
+   * `<issuer>/.well-known/openid-configuration`), e.g. `https://auth.example.com/realms/voice-agent`.
+   */
+  readonly oidcIssuer: string;
+  /** The console's client id at that issuer; its secret is the Doppler secret OIDC_CLIENT_SECRET. */
+  readonly oidcClientId: string;
+  /** Keeps conversation history. */
+  readonly postgres: Postgres;
+  /** Keeps sign-in state between requests and replicas. */
+  readonly redis: Redis;
+  /** Gives the console the agent's tools, called as the signed-in user. */
+  readonly mcpServer: McpServer;
+  /** Starts and stops the voice agent in a room. */
+  readonly tenAgent: TenAgent;
+  /** The meeting the console embeds and signs room tokens for. */
+  readonly jitsi: JitsiMeet;
+  /** Sessions live in a signed cookie and Redis, so any number of replicas works. @default 1 */
+  readonly replicas?: number;
+  /** @default - 250 millicores, 384 MiB */
+  readonly resources?: ResourcesProps;
+}
+
+const PORT = 3000;
+/** The `node` user of the official Node image. */
+const NODE_UID = 1000;
+/** Where the Next.js standalone server lives in the image (built from the repository root). */
+const APP_DIR = '/app/services/frontend';
+
+/**
+ * The voice console (services/frontend), the stack's front door: users sign in with OpenID
+ * Connect, join a Jitsi room embedded from jitsi-web, start the TEN agent in it, and use the MCP
+ * server's tools. Browsers reach it and Jitsi; the console itself reaches the MCP server, the TEN
+ * agent, Postgres and Redis.
+ */
+export class Frontend extends StackService {
+  constructor(scope: Construct, id: string, props: FrontendProps) {
+    super(scope, id, {
+      description: 'Voice console: sign-in, Jitsi room, agent control, tools',
+      // Built from the repository root, so the workspace's one lock file pins its dependencies.
+      build: {
+        context: '.',
+        dockerfile: 'services/frontend/Dockerfile',
+        // Exactly what the image is made of: its tests or README changing redeploys nothing.
+        paths: [
+          'package-lock.json',
+          'services/frontend/Dockerfile',
+          'services/frontend/package.json',
+          'services/frontend/next.config.ts',
+          'services/frontend/tsconfig.json',
+          'services/frontend/instrumentation.ts',
+          'services/frontend/app',
+          'services/frontend/components',
+          'services/frontend/lib',
+          'services/frontend/public',
+        ],
+      },
+      ports: [{ name: 'http', port: PORT, exposure: 'public' }],
+      healthCheck: {
+        http: { path: '/api/health', port: PORT },
+        exec: ['node', '-e', `fetch('http://127.0.0.1:${PORT}/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      },
+      env: {
+        PORT: String(PORT),
+        // The Next.js standalone server listens on HOSTNAME, which container runtimes otherwise
+        // set to the container's name.
+        HOSTNAME: '::',
+        OIDC_ISSUER: props.oidcIssuer,
+        OIDC_CLIENT_ID: props.oidcClientId,
+        OIDC_CLIENT_SECRET: secret('OIDC_CLIENT_SECRET'),
+        SESSION_SECRET: secret('CONSOLE_SESSION_SECRET'),
+        DATABASE_URL: props.postgres.connectionUrl,
+        REDIS_URL: props.redis.connectionUrl,
+        MCP_SERVER_URL: props.mcpServer.streamableHttpUrl,
+        // The MCP server knows this token as caller "console", whose calls may name a user.
+        MCP_CONSOLE_TOKEN: secret('MCP_CONSOLE_TOKEN'),
+        TEN_AGENT_URL: props.tenAgent.apiUrl,
+        // Browsers load Jitsi from here; the console never connects to it itself.
+        JITSI_PUBLIC_URL: props.jitsi.web.publicUrl(),
+        // Room tokens carry exactly the claims prosody checks, read from the JitsiMeet construct.
+        JITSI_JWT_APP_ID: props.jitsi.jwtAppId,
+        JITSI_JWT_AUDIENCE: props.jitsi.jwtAudience,
+        JITSI_JWT_SUBJECT: props.jitsi.xmppDomain,
+        // The key prosody verifies room tokens with.
+        JWT_APP_SECRET: secret('JWT_APP_SECRET'),
+        LOG_LEVEL: 'info',
+      },
+      replicas: props.replicas ?? 1,
+      resources: props.resources ?? { cpuMillicores: 250, memoryMiB: 384 },
+      // Next.js writes its image and fetch caches next to the build at run time.
+      volumes: [
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'next-cache', mountPath: `${APP_DIR}/.next/cache` },
+      ],
+      runAs: { uid: NODE_UID, gid: NODE_UID },
+      // The OpenID Connect issuer.
+      egressToInternet: true,
+    });
+    this.checkOidcIssuer(props.oidcIssuer);
+    if (props.oidcClientId.trim() === '') this.fail('env.OIDC_CLIENT_ID', 'give the console\'s client id at the OpenID Connect issuer');
+    // Sign-in redirects come back to the console's own public address, however the target serves it.
+    this.addEnv('PUBLIC_URL', this.publicUrl());
+  }
+
+  /** The issuer is an http(s) URL without query or fragment (OpenID Connect Discovery 1.0, section 2). */
+  private checkOidcIssuer(issuer: string): void {
+    let url: URL;
+    try {
+      url = new URL(issuer);
+    } catch {
+      this.fail('env.OIDC_ISSUER', `"${issuer}" is not a URL; give the issuer of your identity provider, e.g. https://auth.example.com/realms/voice-agent`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') this.fail('env.OIDC_ISSUER', `"${issuer}" must be an http(s) URL`);
+    if (url.search !== '' || url.hash !== '') this.fail('env.OIDC_ISSUER', `"${issuer}" must not have a query or fragment`);
+  }
+}

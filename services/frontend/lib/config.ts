@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * The console's configuration, from environment variables, validated once. Errors name the
+ * variable and never repeat its value (most are secrets).
+ */
+const configSchema = z.object({
+  /** The console's own public origin, e.g. https://console.example.com: OIDC redirects come back here. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }),
+  /** OpenID Connect issuer (discovery at <issuer>/.well-known/openid-configuration). */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }),
+  OIDC_CLIENT_ID: z.string().min(1),
+  OIDC_CLIENT_SECRET: z.string().min(1),
+  OIDC_SCOPES: z.string().default('openid profile email'),
+  /** Signs the session cookie (HMAC-SHA256); at least 32 characters. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(8 * 60 * 60),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** The MCP server's Streamable HTTP endpoint, e.g. http://mcp-server:8080/mcp. */
+  MCP_SERVER_URL: z.url({ protocol: /^https?$/ }),
+  /** The console's bearer token at the MCP server (caller "console"). */
+  MCP_CONSOLE_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  /** The TEN agent server's API, e.g. http://ten-agent:8080. */
+  TEN_AGENT_URL: z.url({ protocol: /^https?$/ }),
+  /** The graph started for a room (a name from the agent's property.json). */
+  TEN_AGENT_GRAPH: z.string().min(1).default('voice_assistant'),
+  /** Seconds the agent lives without a keep-alive; the console pings well within it. */
+  TEN_AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(120),
+  /** Jitsi Meet's public URL, e.g. https://meet.example.com (external_api.js is loaded from it). */
+  JITSI_PUBLIC_URL: z.url({ protocol: /^https?$/ }),
+  /** Room JWT claims: iss (= Jitsi's JWT_APP_ID), aud (one of JWT_ACCEPTED_AUDIENCES), sub (the XMPP domain). */
+  JITSI_JWT_APP_ID: z.string().min(1),
+  JITSI_JWT_AUDIENCE: z.string().min(1),
+  JITSI_JWT_SUBJECT: z.string().min(1).default('meet.jitsi'),
+  JITSI_JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(24 * 60 * 60).default(15 * 60),
+  /** The HS256 key Jitsi's prosody checks room tokens with. Never reaches the browser. */
+  JWT_APP_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is not set' : issue.message;
+    return `${name} ${message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}

@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { jwtVerify } from 'jose';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKENS } from '../../mcp-server/test/helpers/mcp.ts';
+import { JWT_APP_SECRET, SESSION_SECRET } from './helpers/config.ts';
+import { FRONTEND_ROOT, OIDC_CLIENT, startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
+
+/** Debian's Chromium; `.ci/run` installs it. Playwright cannot download browsers here. */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const SCREENSHOT = join(FRONTEND_ROOT, 'test-artifacts', 'console.png');
+
+let stack: ConsoleStack;
+let browser: Browser;
+let page: Page;
+/** Every text body the browser received from the console, to look for secrets in. */
+const bodies: string[] = [];
+
+beforeAll(async () => {
+  stack = await startConsoleStack();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('response', (response) => {
+    if (!response.url().startsWith(stack.url)) return;
+    const type = response.headers()['content-type'] ?? '';
+    if (/json|html|javascript|text/.test(type)) void response.text().then((text) => bodies.push(text), () => undefined);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('the voice console in a browser', () => {
+  const room = `e2e-room-${Date.now().toString(36)}`;
+
+  it('lets nobody in without signing in, then signs in through the OpenID provider', async () => {
+    await page.goto(stack.url);
+    await expect(page.getByRole('link', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    expect(await page.getByText('Start agent').count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.waitForURL(`${stack.oidc.issuer}/interaction/**`);
+    await page.fill('input[name=login]', 'ada');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${stack.url}/`);
+    await expect(page.getByTestId('signed-in-user').textContent()).resolves.toBe('ada');
+    const cookies = await page.context().cookies(stack.url);
+    expect(cookies.find((cookie) => cookie.name === 'console-session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+  });
+
+  it('joins a Jitsi room with a room JWT minted for this user and room', async () => {
+    await page.getByLabel('Room name').fill(room);
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.getByTestId('jitsi-stand-in').waitFor();
+    await expect(page.getByTestId('jitsi-stand-in').textContent()).resolves.toContain(`Jitsi room ${room}`);
+
+    expect(stack.jitsi.requests.some((request) => request.path === '/external_api.js')).toBe(true);
+    const calls = (await page.evaluate('window.__jitsiCalls')) as Array<{ domain: string; options: { roomName: string; jwt: string; noSSL: boolean } }>;
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.domain).toBe(stack.jitsi.domain);
+    expect(calls[0]?.options).toMatchObject({ roomName: room, noSSL: true });
+    const { payload } = await jwtVerify(calls[0]?.options.jwt ?? '', new TextEncoder().encode(JWT_APP_SECRET), {
+      issuer: 'voice-agent',
+      audience: 'voice-agent',
+      subject: 'meet.jitsi',
+    });
+    expect(payload).toMatchObject({ room, context: { user: { id: 'ada', name: 'ada', email: 'ada@example.test' } } });
+    const lifetime = (payload.exp ?? 0) - Date.now() / 1000;
+    expect(lifetime).toBeGreaterThan(14 * 60);
+    expect(lifetime).toBeLessThanOrEqual(15 * 60);
+  });
+
+  it('starts and stops the voice agent for the room', async () => {
+    await page.getByRole('button', { name: 'Start agent' }).click();
+    await page.getByTestId('agent-state').getByText('running', { exact: true }).waitFor();
+    expect(stack.ten.workers.has(room)).toBe(true);
+
+    await page.getByRole('button', { name: 'Stop agent' }).click();
+    await page.getByTestId('agent-state').getByText('not running').waitFor();
+    expect(stack.ten.workers.has(room)).toBe(false);
+  });
+
+  it('runs a tool with a form made from its schema and shows the result', async () => {
+    await page.getByLabel('Tool', { exact: true }).selectOption('lookup_order');
+    await page.getByLabel('Order number').fill('A-1001');
+    await page.getByRole('button', { name: 'Run tool' }).click();
+    const result = page.getByTestId('tool-result');
+    await result.waitFor();
+    await expect(result.textContent()).resolves.toContain('A-1001');
+    expect(await result.getAttribute('class')).toBe('result');
+  });
+
+  it('shows the history of agent sessions and tool calls, and saves a screenshot', async () => {
+    await page.getByTestId('agent-history').getByText(room).waitFor();
+    await page.getByTestId('tool-history').getByText('lookup_order').first().waitFor();
+    await expect(page.getByTestId('agent-history').textContent()).resolves.toContain('(stopped)');
+    mkdirSync(join(FRONTEND_ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('never sends a secret to the browser', () => {
+    expect(bodies.length).toBeGreaterThan(5);
+    const everything = bodies.join('\n');
+    for (const secret of [JWT_APP_SECRET, SESSION_SECRET, TOKENS.console, OIDC_CLIENT.secret]) expect(everything).not.toContain(secret);
+  });
+
+  it('signs out at the provider too, and is locked out afterwards', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${stack.oidc.issuer}/session/end**`);
+    await page.click('button[name=logout][value=yes]');
+    await page.waitForURL(`${stack.url}/`);
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    const history = await page.request.get(`${stack.url}/api/history`);
+    expect(history.status()).toBe(401);
+    const token = await page.request.post(`${stack.url}/api/room/token`, { data: { room }, headers: { origin: stack.url } });
+    expect(token.status()).toBe(401);
+  });
+});

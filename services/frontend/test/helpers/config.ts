@@ -1,0 +1,31 @@
+import type { Config } from '../../lib/config.ts';
+import { loadConfig } from '../../lib/config.ts';
+
+export const JWT_APP_SECRET = 'jitsi-app-secret-for-tests-0123456789';
+export const SESSION_SECRET = 'console-session-secret-for-tests-0123456789';
+
+/** The environment a console under test runs with; every URL points at a local stand-in. */
+export function consoleEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PUBLIC_URL: 'http://127.0.0.1:3000',
+    OIDC_ISSUER: 'http://127.0.0.1:9/',
+    OIDC_CLIENT_ID: 'voice-console',
+    OIDC_CLIENT_SECRET: 'oidc-client-secret-for-tests',
+    SESSION_SECRET,
+    DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    MCP_SERVER_URL: 'http://127.0.0.1:9/mcp',
+    MCP_CONSOLE_TOKEN: 'console-token-7f3a9c2e5b8d1f4a',
+    TEN_AGENT_URL: 'http://127.0.0.1:9',
+    JITSI_PUBLIC_URL: 'http://127.0.0.1:9',
+    JITSI_JWT_APP_ID: 'voice-agent',
+    JITSI_JWT_AUDIENCE: 'voice-agent',
+    JWT_APP_SECRET,
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig(consoleEnv(overrides));
+}

@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startFakePipedream, type FakePipedream } from '../../../mcp-server/test/fakes/fake-pipedream.ts';
+import { createTestDatabase, startMcpServer, type RunningServer } from '../../../mcp-server/test/helpers/mcp.ts';
+import { startFakeJitsi, type FakeJitsi } from '../fakes/fake-jitsi.ts';
+import { startFakeTenAgent, type FakeTenAgent, type FakeTenAgentOptions } from '../fakes/fake-ten-agent.ts';
+import { consoleEnv } from './config.ts';
+import { startOidcProvider, type LocalOidcProvider } from './oidc-provider.ts';
+
+export const FRONTEND_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const OIDC_CLIENT = { id: 'voice-console', secret: 'oidc-client-secret-for-tests' } as const;
+
+/** The console under test: `next start` on a free loopback port, wired to local stand-ins. */
+export interface ConsoleStack {
+  /** The console's origin, e.g. http://127.0.0.1:41234. */
+  readonly url: string;
+  readonly databaseUrl: string;
+  readonly env: Record<string, string>;
+  readonly pipedream: FakePipedream;
+  readonly mcp: RunningServer;
+  readonly ten: FakeTenAgent;
+  readonly jitsi: FakeJitsi;
+  readonly oidc: LocalOidcProvider;
+  /** The `next start` process, for its memory figures. */
+  readonly pid: number | undefined;
+  /** Everything the console printed, stdout and stderr. */
+  readonly output: () => string;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Tells how to build when the tests run before `next build` did (npm test builds first). */
+export function requireBuild(): void {
+  if (!existsSync(`${FRONTEND_ROOT}.next/BUILD_ID`)) {
+    throw new Error('services/frontend has no production build: run `npm run build --workspace=@voice-agent/frontend` (npm test does it first)');
+  }
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`the console exited with ${child.exitCode}:\n${output()}`);
+    if (await fetch(`${url}/api/health`).then((response) => response.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the console did not answer /api/health within 30 s:\n${output()}`);
+}
+
+/**
+ * Starts the console's whole neighbourhood: the real MCP server (services/mcp-server) with its
+ * fake Pipedream, a fake TEN agent server, a stand-in for Jitsi's external_api.js, a local OpenID
+ * provider, one fresh Postgres database, the shared Redis, then `next start` against them.
+ */
+export async function startConsoleStack(options: { ten?: FakeTenAgentOptions; env?: Record<string, string> } = {}): Promise<ConsoleStack> {
+  requireBuild();
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const database = await createTestDatabase();
+    closers.push(database.drop);
+    const pipedream = await startFakePipedream();
+    closers.push(() => pipedream.close());
+    const mcp = await startMcpServer({ fake: pipedream, databaseUrl: database.url });
+    closers.push(() => mcp.close());
+    const ten = await startFakeTenAgent(options.ten);
+    closers.push(() => ten.close());
+    const jitsi = await startFakeJitsi();
+    closers.push(() => jitsi.close());
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const oidc = await startOidcProvider({
+      clientId: OIDC_CLIENT.id,
+      clientSecret: OIDC_CLIENT.secret,
+      redirectUris: [`${url}/api/auth/callback`],
+      postLogoutRedirectUris: [`${url}/`],
+    });
+    closers.push(() => oidc.close());
+
+    const env = consoleEnv({
+      PUBLIC_URL: url,
+      OIDC_ISSUER: oidc.issuer,
+      OIDC_CLIENT_ID: OIDC_CLIENT.id,
+      OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+      DATABASE_URL: database.url,
+      MCP_SERVER_URL: `${mcp.url}/mcp`,
+      TEN_AGENT_URL: ten.url,
+      JITSI_PUBLIC_URL: jitsi.url,
+      TEN_AGENT_TIMEOUT_SECONDS: '30',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    });
+    const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
+    let output = '';
+    const child: ChildProcess = spawn(process.execPath, [next, 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
+      cwd: FRONTEND_ROOT,
+      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    closers.push(async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    });
+    await waitForHealth(url, child, () => output);
+    return { url, databaseUrl: database.url, env, pipedream, mcp, ten, jitsi, oidc, pid: child.pid, output: () => output, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
