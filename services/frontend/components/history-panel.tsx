@@ -70,52 +70,56 @@ export function HistoryPanel({ version }: { version: number }) {
           {history.agentSessions.length === 0 ? (
             <p className="muted">None yet.</p>
           ) : (
-            <table data-testid="agent-history">
-              <thead>
-                <tr>
-                  <th scope="col">Room</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Ended</th>
-                  <th scope="col">Duration</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.agentSessions.map((session) => (
-                  <tr key={session.id}>
-                    <td>{session.room}</td>
-                    <td>{time(session.startedAt)}</td>
-                    <td>{session.stoppedAt !== undefined ? `${time(session.stoppedAt)} (${session.stopReason})` : 'running'}</td>
-                    <td>{session.durationSeconds !== undefined ? duration(session.durationSeconds) : '—'}</td>
+            <div className="table-scroll">
+              <table data-testid="agent-history">
+                <thead>
+                  <tr>
+                    <th scope="col">Room</th>
+                    <th scope="col">Started</th>
+                    <th scope="col">Ended</th>
+                    <th scope="col">Duration</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {history.agentSessions.map((session) => (
+                    <tr key={session.id}>
+                      <td>{session.room}</td>
+                      <td>{time(session.startedAt)}</td>
+                      <td>{session.stoppedAt !== undefined ? `${time(session.stoppedAt)} (${session.stopReason})` : 'running'}</td>
+                      <td>{session.durationSeconds !== undefined ? duration(session.durationSeconds) : '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           <h3>Tool calls</h3>
           {history.toolCalls.length === 0 ? (
             <p className="muted">None yet.</p>
           ) : (
-            <table data-testid="tool-history">
-              <thead>
-                <tr>
-                  <th scope="col">Tool</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Result</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.toolCalls.map((call) => (
-                  <tr key={call.id} className={call.isError ? 'error' : undefined}>
-                    <td>{call.tool}</td>
-                    <td>{time(call.calledAt)}</td>
-                    <td className="clip" title={call.resultText}>
-                      {call.isError ? 'failed: ' : ''}
-                      {call.resultText}
-                    </td>
+            <div className="table-scroll">
+              <table data-testid="tool-history">
+                <thead>
+                  <tr>
+                    <th scope="col">Tool</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Result</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {history.toolCalls.map((call) => (
+                    <tr key={call.id} className={call.isError ? 'error' : undefined}>
+                      <td>{call.tool}</td>
+                      <td>{time(call.calledAt)}</td>
+                      <td className="clip" title={call.resultText}>
+                        {call.isError ? 'failed: ' : ''}
+                        {call.resultText}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </>
       )}

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -44,7 +45,10 @@ describe('the voice console in a browser', () => {
     await expect(page.getByRole('link', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
     expect(await page.getByText('Start agent').count()).toBe(0);
 
-    await page.getByRole('link', { name: 'Sign in' }).click();
+    // By keyboard: the first Tab reaches the sign-in link.
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Sign in');
+    await page.keyboard.press('Enter');
     await page.waitForURL(`${stack.oidc.issuer}/interaction/**`);
     await page.fill('input[name=login]', 'ada');
     await page.click('button[type=submit]');
@@ -102,6 +106,20 @@ describe('the voice console in a browser', () => {
     await expect(page.getByTestId('agent-history').textContent()).resolves.toContain('(stopped)');
     mkdirSync(join(FRONTEND_ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('has no serious accessibility problems, and fits a phone screen', async () => {
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+    // Jitsi's own page is not ours to check (here it is a stand-in anyway).
+    const violations = (await page.evaluate(
+      "axe.run({ exclude: [['[data-testid=jitsi-container]']] }, { runOnly: ['wcag2a', 'wcag2aa'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })))",
+    )) as Array<{ id: string; impact: string }>;
+    expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).resolves.toBeLessThanOrEqual(0);
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('never sends a secret to the browser', () => {

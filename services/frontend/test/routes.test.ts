@@ -230,3 +230,17 @@ describe('secrets', () => {
     }
   });
 });
+
+// Last: it takes a dependency away.
+describe('a dependency down', () => {
+  it('shows in the status as down, degrades the status, and leaves readiness alone', async () => {
+    await stack.ten.close();
+    const body = (await (await call('/api/status')).json()) as { status: string; dependencies: Array<{ name: string; up: boolean }> };
+    expect(body.status).toBe('degraded');
+    expect(body.dependencies.filter((dependency) => !dependency.up).map((dependency) => dependency.name)).toEqual(['ten-agent']);
+    expect((await call('/api/ready')).status).toBe(200);
+    const start = await call('/api/agent/start', { cookie: ada, body: { room: room('down') } });
+    expect(start.status).toBe(502);
+    expect(await start.json()).toEqual({ error: 'The voice agent server cannot be reached right now.' });
+  });
+});
