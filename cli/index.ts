@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import { SpecError } from '../constructs/index.ts';
+import { CliError } from './cli-error.ts';
 import { synth } from './synth.ts';
 import { validate } from './validate.ts';
 
 /**
- * The project's command line: `npm run synth`, `npm run validate`. Exit codes: 0 success,
- * 1 a problem in the stack description or the rendered output, 2 an internal error.
+ * The project's command line: `npm run synth`, `npm run validate`, and the GitOps commands. Exit
+ * codes: 0 success, 1 a problem in the stack description, the rendered output or the operation
+ * (named in the message), 2 an internal error; commands may document more.
  */
 const program = new Command()
   .name('voice-agent')
@@ -34,6 +36,8 @@ program
     if (problems.length > 0) process.exitCode = 1;
   });
 
+// Further commands are registered here, one file each under cli/.
+
 /**
  * Node 20 scans its whole command line for `--env-file` (its own dotenv flag) up to the first
  * `--`, and exits when the file is missing, before our code runs. The npm scripts therefore put
@@ -50,6 +54,9 @@ try {
   if (SpecError.isSpecError(error)) {
     process.stderr.write(`error: ${error.message}\nnothing was written.\n`);
     process.exitCode = 1;
+  } else if (error instanceof CliError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = error.exitCode;
   } else {
     process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 2;
