@@ -1,6 +1,8 @@
 import { validateEnvironment, type StackEnvironment } from '../constructs/index.ts';
+import { renderArgocd } from './argocd/index.ts';
 import { renderCompose } from './compose/index.ts';
 import { renderDiagram } from './diagram/environment-diagram.ts';
+import { renderDoppler } from './doppler/index.ts';
 import { renderKubernetes } from './kubernetes/index.ts';
 import { renderRailway } from './railway/index.ts';
 import { emptyOutput, mergeOutput, type RenderedOutput } from './rendered-output.ts';
@@ -18,11 +20,15 @@ export function renderEnvironments(environments: StackEnvironment[], options: Re
   for (const environment of environments) validateEnvironment(environment);
   const output = emptyOutput();
   for (const environment of environments) {
-    if (environment.renders('kubernetes')) mergeOutput(output, renderKubernetes(environment));
+    if (environment.renders('kubernetes')) {
+      mergeOutput(output, renderKubernetes(environment));
+      mergeOutput(output, renderArgocd(environment));
+    }
     if (options.only !== 'kubernetes' && environment.renders('compose')) mergeOutput(output, renderCompose(environment));
   }
   if (options.only === 'kubernetes') return output;
   mergeOutput(output, renderRailway(environments));
+  mergeOutput(output, renderDoppler(environments));
   for (const environment of environments) {
     const warnings = output.warnings.filter((warning) => warning.environment === environment.name).map((warning) => warning.message);
     renderDiagram(environment, warnings, output);

@@ -17,7 +17,7 @@ export interface ValidateOptions {
 
 /**
  * Validates rendered output offline, without a cluster, Docker or Railway: every Kubernetes object
- * against the Kubernetes schema, every Compose file against the Compose Specification, and
+ * against the Kubernetes schema (and each Argo CD Application against its CRD's fields), every Compose file against the Compose Specification, and
  * `.railway/railway.ts` evaluated with the real `railway/iac` SDK for each environment. Returns
  * the problems (empty when all is well) after printing them.
  */
@@ -30,6 +30,11 @@ export async function validate(options: ValidateOptions): Promise<string[]> {
   const kubernetesProblems = await validateKubernetesObjects(manifests);
   log(`kubernetes  ${manifests.length} objects in ${new Set(manifests.map((m) => m.file)).size} files: ${verdict(kubernetesProblems)}`);
   problems.push(...kubernetesProblems);
+
+  const applications = await readArgocdApplications(root);
+  const argocdProblems = await validateKubernetesObjects(applications);
+  log(`argocd      ${applications.length} Applications in ${new Set(applications.map((m) => m.file)).size} files: ${verdict(argocdProblems)}`);
+  problems.push(...argocdProblems);
 
   const composeFiles = findComposeFiles(root);
   const composeProblems: string[] = [];
@@ -61,6 +66,21 @@ export async function readManifests(root: string): Promise<ManifestObject[]> {
         const object = document.toJS() as Record<string, unknown> | null;
         if (object !== null) objects.push({ file, object });
       }
+    }
+  }
+  return objects;
+}
+
+/** Every object of every `dist/argocd/<env>.yaml`: the Argo CD Application of each Kubernetes environment. */
+export async function readArgocdApplications(root: string): Promise<ManifestObject[]> {
+  const base = join(root, 'dist/argocd');
+  if (!existsSync(base)) return [];
+  const objects: ManifestObject[] = [];
+  for (const name of readdirSync(base).filter((file) => file.endsWith('.yaml')).sort()) {
+    const file = `dist/argocd/${name}`;
+    for (const document of parseAllDocuments(await readFile(join(root, file), 'utf8'))) {
+      const object = document.toJS() as Record<string, unknown> | null;
+      if (object !== null) objects.push({ file, object });
     }
   }
   return objects;

@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RenderedOutput } from '../charts/rendered-output.ts';
+import { DOPPLER_REPO_CONFIG_PATH } from '../charts/doppler/index.ts';
 import { RAILWAY_SOURCE_PATH } from '../charts/railway/index.ts';
 
+/** Files outside `dist/` that synth owns, because the tool reading each looks for it there. */
+export const OWNED_FILES_OUTSIDE_DIST = [RAILWAY_SOURCE_PATH, DOPPLER_REPO_CONFIG_PATH];
+
 /**
- * Writes rendered output under `root`, replacing what synth owns: the whole `dist/` folder and
- * `.railway/railway.ts`. Files are written to a staging folder first and moved into place with
- * renames, so a failed write never leaves a half-rendered `dist/`.
+ * Writes rendered output under `root`, replacing what synth owns: the whole `dist/` folder,
+ * `.railway/railway.ts` and `doppler.yaml`. Files are written to a staging folder first and moved
+ * into place with renames, so a failed write never leaves a half-rendered `dist/`.
  */
 export async function writeOutput(output: RenderedOutput, root: string): Promise<void> {
   await mkdir(root, { recursive: true });
@@ -17,12 +21,14 @@ export async function writeOutput(output: RenderedOutput, root: string): Promise
     await Promise.all([...directories].map((directory) => mkdir(directory, { recursive: true })));
     await Promise.all([...output.files].map(([path, content]) => writeFile(join(staging, path), content)));
     await replaceDirectory(join(staging, 'dist'), join(root, 'dist'), join(staging, 'dist.previous'));
-    const railwaySource = join(root, RAILWAY_SOURCE_PATH);
-    if (output.files.has(RAILWAY_SOURCE_PATH)) {
-      await mkdir(dirname(railwaySource), { recursive: true });
-      await rename(join(staging, RAILWAY_SOURCE_PATH), railwaySource);
-    } else {
-      await rm(railwaySource, { force: true });
+    for (const path of OWNED_FILES_OUTSIDE_DIST) {
+      const target = join(root, path);
+      if (output.files.has(path)) {
+        await mkdir(dirname(target), { recursive: true });
+        await rename(join(staging, path), target);
+      } else {
+        await rm(target, { force: true });
+      }
     }
   } finally {
     await rm(staging, { recursive: true, force: true });

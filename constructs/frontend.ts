@@ -52,6 +52,8 @@ export class Frontend extends StackService {
       // Built from the repository root, so the workspace's one lock file pins its dependencies.
       build: {
         context: '.',
+        // Its image installs only this workspace's dependencies: others' upgrades do not rebuild it.
+        npmWorkspace: { path: 'services/frontend', devDependencies: true },
         dockerfile: 'services/frontend/Dockerfile',
         // Exactly what the image is made of: its tests or README changing redeploys nothing.
         paths: [

@@ -89,6 +89,13 @@ export const buildSchema = z
      * @default - the context
      */
     paths: z.array(repositoryPath).min(1).optional(),
+    /**
+     * The npm workspace the image installs, e.g. `services/mcp-server`, and whether its build
+     * installs the workspace's devDependencies. With it, `package-lock.json` in `paths` counts only
+     * for that workspace's dependency closure: another workspace's or a root tool's upgrade does
+     * not rebuild this image. @default - the whole lock file counts
+     */
+    npmWorkspace: z.strictObject({ path: repositoryPath, devDependencies: z.boolean().default(false) }).optional(),
   })
   .transform((build) => ({ ...build, paths: build.paths ?? [build.context] }));
 

@@ -15,6 +15,25 @@ const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lowercase hostname');
 
+/**
+ * Slugs of the root configs every Doppler project starts with, one per environment (Development,
+ * Staging, Production). A branch config is named `<root>_<suffix>`: Doppler prefixes the name with
+ * the environment's slug, and its CLI reads the environment from the text before the first `_`.
+ */
+export const DOPPLER_ROOT_CONFIGS = ['dev', 'stg', 'prd'] as const;
+
+/** `dev`, `stg`, `prd`, or a branch config such as `prd_railway`; never `frontend-prd` or `prd-railway`. */
+const DOPPLER_CONFIG_PATTERN = new RegExp(`^(${DOPPLER_ROOT_CONFIGS.join('|')})(_[a-z0-9]+)*$`);
+
+function dopplerConfigSchema() {
+  return z
+    .string()
+    .regex(
+      DOPPLER_CONFIG_PATTERN,
+      `must be a Doppler config name: a root config (${DOPPLER_ROOT_CONFIGS.join(', ')}) or a branch config named <root>_<suffix> such as prd_railway (lowercase letters, digits and _; the root comes first)`,
+    );
+}
+
 const environmentSchema = z.strictObject({
   targets: z
     .array(z.enum(TARGETS))
@@ -24,12 +43,7 @@ const environmentSchema = z.strictObject({
   publicHostnames: z.record(z.string(), hostname).default({}),
   doppler: z.strictObject({
     project: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a lowercase Doppler project slug'),
-    config: z
-      .string()
-      .regex(
-        /^[a-z0-9]+(_[a-z0-9]+)*$/,
-        'must be a Doppler config name: the environment slug (dev, stg, prd) or a branch config slug_suffix such as prd_railway',
-      ),
+    config: dopplerConfigSchema(),
   }),
   kubernetes: z
     .strictObject({
@@ -43,6 +57,8 @@ const environmentSchema = z.strictObject({
       loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
       dopplerOperatorNamespace: z.string().default('doppler-operator-system'),
       dopplerTokenSecret: z.string().optional(),
+      argocdNamespace: dnsLabelSchema().default('argocd'),
+      argocdProject: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be an Argo CD project name (a DNS subdomain)').default('default'),
     })
     // prefault parses the empty object, so the field defaults above apply.
     .prefault({}),
@@ -54,6 +70,7 @@ const environmentSchema = z.strictObject({
       offRailway: z.array(z.string()).default([]),
       offRailwayHost: dnsLabelSchema().default('media-host'),
       offRailwayEnv: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+      secretSync: z.enum(['doppler-integration', 'cli']).default('doppler-integration'),
     })
     .optional(),
   repository: z
@@ -81,7 +98,10 @@ export interface StackEnvironmentProps {
   readonly domain: string;
   /** Hostnames that replace `<service>.<domain>` for some services. @default - none */
   readonly publicHostnames?: Record<string, string>;
-  /** Where this environment's secrets live in Doppler. */
+  /**
+   * Where this environment's secrets live in Doppler: a project slug and a config, `dev`, `stg`,
+   * `prd` or a branch config `<root>_<suffix>` such as `prd_railway`.
+   */
   readonly doppler: { project: string; config: string };
   /** Kubernetes settings. @default - namespace `voice-agent-<env>`, in-cluster databases, nginx ingress */
   readonly kubernetes?: {
@@ -107,6 +127,10 @@ export interface StackEnvironmentProps {
      * config (a service token reads exactly one config). @default - `doppler-token-<config>`
      */
     dopplerTokenSecret?: string;
+    /** Namespace Argo CD runs in, where the environment's Application (dist/argocd/<env>.yaml) lives. @default 'argocd' */
+    argocdNamespace?: string;
+    /** Argo CD project of that Application; it must allow the repository and the destinations. @default 'default' */
+    argocdProject?: string;
   };
   /** Railway settings; required when `targets` includes `railway`. @default - none */
   readonly railway?: {
@@ -132,6 +156,13 @@ export interface StackEnvironmentProps {
      * (`JVB_ADVERTISE_IPS`). @default - none
      */
     offRailwayEnv?: Record<string, Record<string, string>>;
+    /**
+     * How the environment's Doppler secrets become Railway shared variables: Doppler's own Railway
+     * integration (configured in Doppler's dashboard), or `secrets sync --env <name>` of this
+     * repository's CLI, which copies exactly the names Railway's services read. One writer only:
+     * the CLI refuses environments the integration keeps. @default 'doppler-integration'
+     */
+    secretSync?: 'doppler-integration' | 'cli';
   };
   /** Where built services come from; required when a service has `build`. @default - none */
   readonly repository?: {

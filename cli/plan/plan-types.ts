@@ -15,10 +15,26 @@ export interface EnvironmentPlan {
   readonly environment: string;
   readonly targets: readonly Target[];
   readonly changes: readonly ServiceChange[];
+  /** Rendered files of the environment outside any service that changed (namespace, policies, secret lists). */
+  readonly otherFiles: readonly string[];
+}
+
+/** An image CI must build and push before deploying: a built service whose inputs changed. */
+export interface ImageBuild {
+  readonly service: string;
+  /** `<registry>/<service>:sha-<build-context hash>`, exactly as the Kubernetes rendering names it. */
+  readonly image: string;
+  /** Docker build context and Dockerfile, relative to the repository root. */
+  readonly context: string;
+  readonly dockerfile: string;
 }
 
 /** The result of `plan <base-ref>`: environments in their order of promotion (development, staging, production). */
 export interface DeployPlan {
   readonly baseRef: string;
+  /** The commit the base ref named, or undefined when there is none (a first push). */
+  readonly baseCommit: string | undefined;
   readonly environments: readonly EnvironmentPlan[];
+  /** Images to build and push, one per built service whose code or dependencies changed (any registry it is deployed from). */
+  readonly images: readonly ImageBuild[];
 }

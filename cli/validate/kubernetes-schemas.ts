@@ -53,6 +53,64 @@ const dopplerSecretSchema = z.strictObject({
   }),
 });
 
+/**
+ * Argo CD's Application CRD (argoproj.io/v1alpha1) is not in kubernetes-models either; this schema
+ * follows the CRD's fields we use (argoproj/argo-cd manifests/crds/application-crd.yaml): a Git
+ * directory source, a destination, and an automated sync policy with options and retry. Fields
+ * we never render are refused, so a typo cannot pass.
+ */
+const argocdDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^\d+$/, 'must be a duration such as 5s, 3m or 1h');
+const argocdApplicationSchema = z.strictObject({
+  apiVersion: z.literal('argoproj.io/v1alpha1'),
+  kind: z.literal('Application'),
+  metadata: z
+    .object({
+      name: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be a DNS subdomain'),
+      namespace: z.string().min(1),
+      labels: z.record(z.string(), z.string()).optional(),
+      annotations: z.record(z.string(), z.string()).optional(),
+      finalizers: z.array(z.string()).optional(),
+    })
+    .loose(),
+  spec: z.strictObject({
+    project: z.string().min(1),
+    source: z.strictObject({
+      repoURL: z.string().min(1),
+      path: z.string().min(1).optional(),
+      targetRevision: z.string().min(1).optional(),
+      directory: z
+        .strictObject({ recurse: z.boolean().optional(), include: z.string().optional(), exclude: z.string().optional() })
+        .optional(),
+    }),
+    destination: z
+      .strictObject({ server: z.string().url().optional(), name: z.string().min(1).optional(), namespace: z.string().min(1).optional() })
+      .refine((destination) => (destination.server === undefined) !== (destination.name === undefined), 'give exactly one of server or name'),
+    syncPolicy: z
+      .strictObject({
+        automated: z
+          .strictObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional(), allowEmpty: z.boolean().optional(), enabled: z.boolean().optional() })
+          .optional(),
+        syncOptions: z.array(z.string().regex(/^[A-Za-z]+=[A-Za-z0-9-]+$/, 'must be Option=value')).optional(),
+        retry: z
+          .strictObject({
+            limit: z.number().int().optional(),
+            backoff: z
+              .strictObject({ duration: argocdDuration.optional(), factor: z.number().int().min(1).optional(), maxDuration: argocdDuration.optional() })
+              .optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    revisionHistoryLimit: z.number().int().min(0).optional(),
+  }),
+});
+
+/** The zod schema for an apiVersion that kubernetes-models does not know, if we have one. */
+const CUSTOM_SCHEMAS: Record<string, z.ZodType> = {
+  'secrets.doppler.com/v1alpha1': dopplerSecretSchema,
+  'argoproj.io/v1alpha1': argocdApplicationSchema,
+};
+
 /** Validates every object against the Kubernetes schema; returns one line per problem. */
 export async function validateKubernetesObjects(objects: ManifestObject[]): Promise<string[]> {
   const problems: string[] = [];
@@ -61,8 +119,9 @@ export async function validateKubernetesObjects(objects: ManifestObject[]): Prom
     const kind = String(object['kind'] ?? '');
     const name = String((object['metadata'] as { name?: unknown } | undefined)?.name ?? '?');
     const where = `${file}: ${kind}/${name}`;
-    if (apiVersion === 'secrets.doppler.com/v1alpha1') {
-      const parsed = dopplerSecretSchema.safeParse(object);
+    const custom = CUSTOM_SCHEMAS[apiVersion];
+    if (custom !== undefined) {
+      const parsed = custom.safeParse(object);
       if (!parsed.success) problems.push(`${where}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
       continue;
     }

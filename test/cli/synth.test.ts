@@ -97,7 +97,7 @@ describe('npm run synth -- --env-file <file> --out <dir>', () => {
     const result = runCli(['synth', '--env-file', fixture('minimal'), '--out', out]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('minimal  1 services × compose, kubernetes, railway');
-    expect(result.stdout).toMatch(/wrote 6 files under .* in \d+\.\d+ s/);
+    expect(result.stdout).toMatch(/wrote 8 files under .* in \d+\.\d+ s/);
     expect([...readTree(out).keys()]).toEqual([
       '.railway/railway.ts',
       'dist/compose/minimal/compose.yaml',
@@ -105,6 +105,8 @@ describe('npm run synth -- --env-file <file> --out <dir>', () => {
       'dist/kubernetes/minimal/web.yaml',
       'dist/minimal.md',
       'dist/railway/minimal.json',
+      'dist/secrets/minimal.json',
+      'doppler.yaml',
     ]);
   });
 

@@ -54,6 +54,8 @@ describe('Frontend (the voice console)', () => {
     expect(frontend.data.build).toEqual({
       context: '.',
       dockerfile: 'services/frontend/Dockerfile',
+      // Its build installs the workspace's devDependencies (TypeScript, type definitions).
+      npmWorkspace: { path: 'services/frontend', devDependencies: true },
       paths: [
         'package-lock.json',
         'services/frontend/Dockerfile',

@@ -1,0 +1,48 @@
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import { CliError } from './cli-error.ts';
+import { compareWith, type PlanOptions } from './plan/plan.ts';
+import { renderedUnits, type RenderedUnit } from './plan/rendered-units.ts';
+
+export interface DiffOptions extends PlanOptions {
+  /** Only this environment. @default - all */
+  readonly environment?: string;
+  /** Only this service. @default - all */
+  readonly service?: string;
+}
+
+/** A unit as reviewers read it: YAML with sorted keys. */
+function text(unit: RenderedUnit | undefined): string {
+  return unit === undefined ? '' : stringify(unit.content, { lineWidth: 0, sortMapEntries: true });
+}
+
+/**
+ * The rendered difference between a base ref and the working tree, per environment, service and
+ * target, as unified diffs: what a reviewer needs to see of a Renovate bump. Returns the text and
+ * how many units changed.
+ */
+export async function renderedDiff(baseRef: string, options: DiffOptions = {}): Promise<{ text: string; changed: number }> {
+  const comparison = await compareWith(baseRef, options);
+  const names = comparison.environments.map((environment) => environment.name);
+  if (options.environment !== undefined && !names.includes(options.environment)) {
+    throw new CliError(`unknown environment "${options.environment}"; the environments are ${names.join(', ')}`);
+  }
+  const parts: string[] = [];
+  for (const environment of names) {
+    if (options.environment !== undefined && environment !== options.environment) continue;
+    const key = (unit: RenderedUnit) => `${unit.service}\0${unit.target}`;
+    const before = new Map(renderedUnits(comparison.base, environment).map((unit) => [key(unit), unit]));
+    const after = new Map(renderedUnits(comparison.head, environment).map((unit) => [key(unit), unit]));
+    for (const id of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+      const was = before.get(id);
+      const now = after.get(id);
+      const unit = (now ?? was)!;
+      if (options.service !== undefined && unit.service !== options.service) continue;
+      const [oldText, newText] = [text(was), text(now)];
+      if (oldText === newText) continue;
+      const label = `${environment}/${unit.service} (${unit.target})`;
+      parts.push(createTwoFilesPatch(`a/${label}`, `b/${label}`, oldText, newText, comparison.baseCommit?.slice(0, 12) ?? 'nothing', 'working tree', { context: 3 }));
+    }
+  }
+  return { text: parts.join('\n'), changed: parts.length };
+}

@@ -1,0 +1,201 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { buildInputs, gitCommit, inputsChanged, workingTree, type RepositoryFiles } from '../../charts/build-context.ts';
+import { imageOf } from '../../charts/images.ts';
+import { lockfileSlice } from '../../charts/lockfile-slice.ts';
+import { renderEnvironments } from '../../charts/render.ts';
+import { dependenciesOf, servicesOf, type StackEnvironment, type StackService, type Target } from '../../constructs/index.ts';
+import { REPO_ROOT } from '../../constructs/repo-root.ts';
+import { ENVIRONMENT_FILES } from '../../environments/index.ts';
+import { CliError } from '../cli-error.ts';
+import { loadEnvironments } from '../load-environments.ts';
+import { changeReasons } from './change-reasons.ts';
+import type { DeployPlan, EnvironmentPlan, ImageBuild, ServiceChange } from './plan-types.ts';
+import { environmentFiles, renderedUnits, type RenderedFiles, type RenderedUnit } from './rendered-units.ts';
+
+export interface PlanOptions {
+  /** Where progress lines go. @default - nowhere */
+  readonly log?: (line: string) => void;
+  /** The repository. @default - this one */
+  readonly cwd?: string;
+}
+
+/** Both sides of a comparison: the base commit's committed output, the working tree freshly rendered. */
+export interface Comparison {
+  readonly baseCommit: string | undefined;
+  readonly base: RenderedFiles;
+  readonly head: RenderedFiles;
+  readonly baseFiles: RepositoryFiles | undefined;
+  readonly environments: StackEnvironment[];
+}
+
+const NO_COMMIT = /^0+$/;
+
+/**
+ * Resolves a ref to a commit. GitHub's `before` of a branch's first push is all zeros: there is
+ * no base, and everything counts as new.
+ */
+function resolveCommit(ref: string, cwd: string): string | undefined {
+  if (NO_COMMIT.test(ref)) return undefined;
+  try {
+    return execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    throw new CliError(`unknown git ref "${ref}": give a commit, branch or tag of this repository (in CI, check out enough history: actions/checkout with fetch-depth: 0)`);
+  }
+}
+
+/**
+ * Renders the working tree in memory and reads the base commit's rendered output from git. The
+ * committed output of a commit on main is exactly what it renders (CI fails on drift), so the
+ * base never needs rendering with its own code and dependencies.
+ */
+export async function compareWith(baseRef: string, options: PlanOptions = {}): Promise<Comparison> {
+  const cwd = options.cwd ?? REPO_ROOT;
+  const log = options.log ?? (() => undefined);
+  const baseCommit = resolveCommit(baseRef, cwd);
+  log(`rendering the working tree…`);
+  const environments = await loadEnvironments(ENVIRONMENT_FILES.map((file) => join(REPO_ROOT, file)));
+  const head = renderEnvironments(environments).files;
+  const base = new Map<string, string>();
+  let baseFiles: RepositoryFiles | undefined;
+  if (baseCommit !== undefined) {
+    log(`reading the rendered output of ${baseCommit.slice(0, 12)}…`);
+    baseFiles = gitCommit(baseCommit, cwd);
+    for (const file of [...baseFiles.list('dist'), ...baseFiles.list('.railway')]) base.set(file, baseFiles.read(file).toString('utf8'));
+  }
+  return { baseCommit, base, head, baseFiles, environments };
+}
+
+/** Package name of a lock file path: the part after its last `node_modules/`. */
+function packageName(path: string): string {
+  const index = path.lastIndexOf('node_modules/');
+  return index === -1 ? path : path.slice(index + 'node_modules/'.length);
+}
+
+/** Which packages of a workspace's slice moved: `@modelcontextprotocol/sdk 1.32.2 → 1.33.0`. */
+function dependencyChanges(before: string, after: string): string[] {
+  const versions = (slice: string) => new Map((JSON.parse(slice) as Array<[string, { version?: string }]>).map(([path, entry]) => [packageName(path), entry.version ?? '']));
+  const was = versions(before);
+  const now = versions(after);
+  const changes: string[] = [];
+  for (const name of [...new Set([...was.keys(), ...now.keys()])].sort()) {
+    if (was.get(name) === now.get(name)) continue;
+    changes.push(was.has(name) ? (now.has(name) ? `${name} ${was.get(name)} → ${now.get(name)}` : `${name} removed`) : `${name} ${now.get(name)} added`);
+  }
+  return changes;
+}
+
+/** Why a built service's image changes: its files, or its dependencies in the lock file. */
+function codeReasons(service: StackService, baseFiles: RepositoryFiles | undefined): string[] {
+  const build = service.data.build;
+  if (build === undefined) return [];
+  if (baseFiles === undefined) return ['new image'];
+  const changed = inputsChanged(buildInputs(build, baseFiles), buildInputs(build, workingTree));
+  if (changed.length === 0) return [];
+  const reasons: string[] = [];
+  const files = changed.filter((file) => file !== 'package-lock.json');
+  if (files.length > 0) reasons.push(`code: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more files` : ''}`);
+  if (changed.includes('package-lock.json')) {
+    const lock = (files: RepositoryFiles) => {
+      try {
+        const text = files.read('package-lock.json').toString('utf8');
+        return build.npmWorkspace === undefined ? text : lockfileSlice(text, build.npmWorkspace.path, { includeDev: build.npmWorkspace.devDependencies });
+      } catch {
+        return '[]';
+      }
+    };
+    const moved = build.npmWorkspace === undefined ? [] : dependencyChanges(lock(baseFiles), lock(workingTree));
+    reasons.push(moved.length === 0 ? 'dependencies changed' : `dependencies: ${moved.slice(0, 4).join(', ')}${moved.length > 4 ? ` and ${moved.length - 4} more` : ''}`);
+  }
+  return reasons;
+}
+
+function isCodeReason(reason: string): boolean {
+  return reason.startsWith('code:') || reason.startsWith('dependencies') || reason === 'new image';
+}
+
+/** A rendered image tag that only moved because the code did: the code reasons say it better. */
+const BUILT_IMAGE_MOVE = /^image \S+:sha-[0-9a-f]+ → \S+:sha-[0-9a-f]+$/;
+
+/** Orders services so each comes after everything it depends on; ties keep declaration order. */
+function dependencyOrder(environment: StackEnvironment, names: Set<string>): string[] {
+  const services = servicesOf(environment);
+  const ordered: string[] = [];
+  const placed = new Set<string>();
+  const visit = (service: StackService) => {
+    if (placed.has(service.name)) return;
+    placed.add(service.name);
+    for (const dependency of dependenciesOf(service)) visit(dependency);
+    if (names.has(service.name)) ordered.push(service.name);
+  };
+  for (const service of services) visit(service);
+  // Services only the base had (removed ones) go last.
+  return [...ordered, ...[...names].filter((name) => !placed.has(name)).sort()];
+}
+
+function planEnvironment(environment: StackEnvironment, comparison: Comparison): EnvironmentPlan {
+  const byKey = (units: RenderedUnit[]) => new Map(units.map((unit) => [`${unit.service}\0${unit.target}`, unit]));
+  const before = byKey(renderedUnits(comparison.base, environment.name));
+  const after = byKey(renderedUnits(comparison.head, environment.name));
+  const changes = new Map<string, { targets: Set<Target>; reasons: string[] }>();
+  const note = (service: string, target: Target, reasons: string[]) => {
+    const change = changes.get(service) ?? { targets: new Set<Target>(), reasons: [] };
+    change.targets.add(target);
+    for (const reason of reasons) if (!change.reasons.includes(reason)) change.reasons.push(reason);
+    changes.set(service, change);
+  };
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const was = before.get(key);
+    const now = after.get(key);
+    if (JSON.stringify(was?.content) === JSON.stringify(now?.content)) continue;
+    const unit = (now ?? was)!;
+    note(unit.service, unit.target, changeReasons(was?.content, now?.content));
+  }
+  // A built service's image follows its code, which Railway builds from git and Compose builds
+  // locally: neither rendering shows it, so the code itself decides there.
+  for (const service of servicesOf(environment)) {
+    const reasons = codeReasons(service, comparison.baseFiles);
+    if (reasons.length === 0) continue;
+    for (const unit of after.values()) if (unit.service === service.name) note(service.name, unit.target, reasons);
+  }
+  const planned: ServiceChange[] = dependencyOrder(environment, new Set(changes.keys())).map((name) => {
+    const change = changes.get(name)!;
+    const codeChanged = change.reasons.some(isCodeReason);
+    const reasons = codeChanged ? change.reasons.filter((reason) => !BUILT_IMAGE_MOVE.test(reason)) : change.reasons;
+    return { service: name, targets: [...change.targets].sort(), reasons };
+  });
+  const otherFiles = [...new Set([...environmentFiles(comparison.base, environment.name), ...environmentFiles(comparison.head, environment.name)])].filter(
+    (file) => comparison.base.get(file) !== comparison.head.get(file),
+  );
+  return { environment: environment.name, targets: [...environment.settings.targets], changes: planned, otherFiles };
+}
+
+/**
+ * The images CI pushes: each changed built service once per registry, named as rendered. Only
+ * environments with a registry (those Kubernetes pulls from) need one.
+ */
+function imagesToBuild(environments: StackEnvironment[], plans: EnvironmentPlan[]): ImageBuild[] {
+  const images = new Map<string, ImageBuild>();
+  environments.forEach((environment, index) => {
+    if (environment.settings.repository?.imageRegistry === undefined) return;
+    for (const change of plans[index]!.changes) {
+      const service = servicesOf(environment).find((candidate) => candidate.name === change.service);
+      const build = service?.data.build;
+      if (service === undefined || build === undefined || !change.reasons.some(isCodeReason)) continue;
+      const image = imageOf(service);
+      images.set(image, { service: service.name, image, context: build.context, dockerfile: build.dockerfile });
+    }
+  });
+  return [...images.values()].sort((a, b) => a.image.localeCompare(b.image));
+}
+
+/**
+ * Which services each environment must redeploy to go from `baseRef` to the working tree, in
+ * dependency order: those whose rendering changed on any target, and built services whose code
+ * or own dependencies changed. Anything else (docs, tests, another workspace's tools) plans nothing.
+ */
+export async function planDeploy(baseRef: string, options: PlanOptions = {}): Promise<DeployPlan> {
+  const comparison = await compareWith(baseRef, options);
+  const environments = comparison.environments.map((environment) => planEnvironment(environment, comparison));
+  return { baseRef, baseCommit: comparison.baseCommit, environments, images: imagesToBuild(comparison.environments, environments) };
+}

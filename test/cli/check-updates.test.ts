@@ -1,0 +1,275 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CliError } from '../../cli/cli-error.ts';
+import { checkUpdates, JITSI_COMPONENTS, type UpdateCheck } from '../../cli/check-updates.ts';
+import { REPO_ROOT } from '../../constructs/repo-root.ts';
+import { JITSI_VERSION, TEN_VERSION } from '../../environments/versions.ts';
+import { startFakeRegistries, type FakeRegistries, type FakeRegistriesState } from '../fakes/fake-registries.ts';
+
+// The pins, read from the repository so Renovate's bumps never break these tests.
+const SDK = '@modelcontextprotocol/sdk';
+const SDK_FILES = ['services/frontend/package.json', 'services/mcp-server/package.json'];
+const sdkVersions = SDK_FILES.map((file) => (JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as { dependencies: Record<string, string> }).dependencies[SDK]!);
+const TEN_REPOSITORY = /depName=ghcr\.io\/(\S+)\nexport const TEN_VERSION/.exec(readFileSync(join(REPO_ROOT, 'environments/versions.ts'), 'utf8'))![1]!;
+const JITSI_REPOSITORIES = JITSI_COMPONENTS.map((component) => `jitsi/${component}`);
+
+const bumpPatch = (version: string) => version.replace(/(\d+)$/, (patch) => String(Number(patch) + 1));
+const bumpMinor = (version: string) => version.replace(/^(\d+)\.(\d+)\.\d+$/, (_, major: string, minor: string) => `${major}.${Number(minor) + 1}.0`);
+const [, JITSI_MAJOR = '0', JITSI_RESPIN = '0'] = /^stable-(\d+)(?:-(\d+))?$/.exec(JITSI_VERSION)!;
+const jitsiStable = (offset: number, respin?: number) => `stable-${Number(JITSI_MAJOR) + offset}${respin === undefined ? '' : `-${respin}`}`;
+
+/** Tags like the real repositories carry: releases, describe builds of branch pushes, floating tags. */
+function registryState(options: { tenLatest: string; jitsiLatest: string; jitsiWebOnly?: string; sdkLatest: string }): Partial<FakeRegistriesState> {
+  const jitsiTags = [
+    jitsiStable(-200),
+    jitsiStable(-100),
+    jitsiStable(-100, 1),
+    JITSI_VERSION,
+    options.jitsiLatest,
+    'stable',
+    'unstable',
+    'unstable-2099-01-01',
+    'unstable-2099-01-02',
+    `${options.jitsiLatest}-arm64`,
+  ];
+  const uniqueSdkVersions = [...new Set([...sdkVersions, options.sdkLatest, '0.1.0'])];
+  return {
+    npm: { [SDK]: { latest: options.sdkLatest, versions: uniqueSdkVersions } },
+    ghcr: {
+      [TEN_REPOSITORY]: [
+        '0.5.0-2-g7d064cd-vllm-cpu',
+        TEN_VERSION,
+        `${TEN_VERSION}-5-g2e56d96`,
+        options.tenLatest,
+        `${options.tenLatest}-12-gdeadbee`,
+        `${bumpMinor(options.tenLatest)}-1-gabc1234`,
+        'latest',
+      ],
+      ...Object.fromEntries(
+        JITSI_REPOSITORIES.map((repository) => [
+          repository,
+          [...new Set(repository === 'jitsi/web' && options.jitsiWebOnly !== undefined ? [...jitsiTags, options.jitsiWebOnly] : jitsiTags)],
+        ]),
+      ),
+    },
+    // Small pages, so Jitsi's lists take several round trips through the Link header.
+    pageSize: 3,
+  };
+}
+
+const servers: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+async function fake(state: Partial<FakeRegistriesState>): Promise<FakeRegistries> {
+  const registries = await startFakeRegistries(state);
+  servers.push(registries);
+  return registries;
+}
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The CLI as the npm scripts run it, without blocking this process (the fakes live here). */
+function runCheckUpdates(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CHECK_UPDATES_')));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/index.ts', 'check-updates', '--', ...args], { cwd: REPO_ROOT, env: { ...inherited, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('check-updates against local registries speaking the npm and GHCR (Docker Registry v2) protocols', () => {
+  it('reports newer releases: TEN x.y.z only, the newest Jitsi stable that all four components carry, npm latest', async () => {
+    const tenLatest = bumpMinor(bumpPatch(TEN_VERSION));
+    const jitsiLatest = jitsiStable(100);
+    const jitsiWebOnly = jitsiStable(200);
+    const sdkLatest = bumpMinor(sdkVersions[0]!);
+    const registries = await fake(registryState({ tenLatest, jitsiLatest, jitsiWebOnly, sdkLatest }));
+    const results = await checkUpdates({ npmRegistry: registries.url, ghcrRegistry: registries.url, env: {} });
+
+    expect(results).toEqual<UpdateCheck[]>([
+      {
+        dependency: 'TEN Framework',
+        package: `ghcr.io/${TEN_REPOSITORY}`,
+        pinnedIn: 'environments/versions.ts (TEN_VERSION)',
+        current: TEN_VERSION,
+        latest: tenLatest,
+        status: 'update available',
+        registry: registries.url,
+      },
+      {
+        dependency: 'Jitsi Meet',
+        package: 'ghcr.io/jitsi/{web,prosody,jicofo,jvb}',
+        pinnedIn: 'environments/versions.ts (JITSI_VERSION)',
+        current: JITSI_VERSION,
+        latest: jitsiLatest,
+        status: 'update available',
+        registry: registries.url,
+        note: `${jitsiWebOnly} is not yet published for prosody, jicofo, jvb`,
+      },
+      ...SDK_FILES.map((file, index) => ({
+        dependency: SDK,
+        package: SDK,
+        pinnedIn: file,
+        current: sdkVersions[index]!,
+        latest: sdkLatest,
+        status: 'update available' as const,
+        registry: registries.url,
+      })),
+    ]);
+
+    // The real flows: one npm request for the package; for each image an anonymous 401, a token
+    // for exactly its pull scope, then the tag list page by page with that token.
+    expect(registries.requests.filter((request) => !request.path.startsWith('/v2/') && request.path !== '/token')).toEqual([
+      expect.objectContaining({ path: '/@modelcontextprotocol%2fsdk', status: 200 }),
+    ]);
+    for (const repository of [TEN_REPOSITORY, ...JITSI_REPOSITORIES]) {
+      const tokenRequests = registries.requests.filter((request) => request.path === '/token' && request.query.scope === `repository:${repository}:pull`);
+      expect(tokenRequests, repository).toEqual([expect.objectContaining({ query: { scope: `repository:${repository}:pull`, service: 'ghcr.io' }, status: 200 })]);
+      const pages = registries.requests.filter((request) => request.path === `/v2/${repository}/tags/list`);
+      expect(pages[0]).toMatchObject({ authorization: undefined, status: 401 });
+      expect(pages.slice(1).every((page) => page.status === 200 && page.authorization?.startsWith('Bearer '))).toBe(true);
+      const tags = registries.state.ghcr[repository]!;
+      expect(pages.length - 1, `${repository}: pages of 3`).toBe(Math.ceil(tags.length / 3));
+    }
+  });
+
+  it('reports up to date when the pins are the newest releases', async () => {
+    const registries = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const results = await checkUpdates({ npmRegistry: registries.url, ghcrRegistry: registries.url, env: {} });
+    expect(results.map((result) => [result.dependency, result.current, result.latest, result.status, result.note])).toEqual([
+      ['TEN Framework', TEN_VERSION, TEN_VERSION, 'up to date', undefined],
+      ['Jitsi Meet', JITSI_VERSION, JITSI_VERSION, 'up to date', undefined],
+      ...SDK_FILES.map((_, index) => [SDK, sdkVersions[index], sdkVersions[0], sdkVersions[index] === sdkVersions[0] ? 'up to date' : 'update available', undefined]),
+    ]);
+  });
+
+  it('prints a table, or JSON with --json; --exit-code exits 3 only when an update is available', async () => {
+    const upToDate = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const newer = await fake(registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const env = (registries: FakeRegistries) => ({ CHECK_UPDATES_NPM_REGISTRY: registries.url, CHECK_UPDATES_GHCR_REGISTRY: registries.url });
+
+    const [table, json] = await Promise.all([runCheckUpdates(['--exit-code'], env(upToDate)), runCheckUpdates(['--json', '--exit-code'], env(newer))]);
+    expect(table.status, table.stderr).toBe(0);
+    const lines = table.stdout.split('\n');
+    expect(lines[0]).toMatch(/^dependency +pinned in +current +latest +status$/);
+    expect(lines[1]).toMatch(/^-+ +-+ +-+ +-+ +-+$/);
+    expect(lines.find((line) => line.startsWith('TEN Framework'))).toMatch(new RegExp(`${TEN_VERSION.replaceAll('.', '\\.')} +${TEN_VERSION.replaceAll('.', '\\.')} +up to date$`));
+    expect(lines.find((line) => line.startsWith('Jitsi Meet'))).toMatch(new RegExp(`${JITSI_VERSION} +${JITSI_VERSION} +up to date$`));
+    expect(lines.filter((line) => line.startsWith(SDK))).toHaveLength(SDK_FILES.length);
+    expect(table.stdout).toContain(`registries: ${upToDate.url}`);
+
+    expect(json.status, json.stderr).toBe(3);
+    const report = JSON.parse(json.stdout) as { updatesAvailable: number; results: UpdateCheck[] };
+    expect(report.updatesAvailable).toBe(1);
+    expect(report.results.find((result) => result.dependency === 'TEN Framework')).toMatchObject({ current: TEN_VERSION, latest: bumpPatch(TEN_VERSION), status: 'update available' });
+  });
+
+  it('names the registry and the cause when a registry is down (HTTP 503), and prints nothing else', async () => {
+    const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const npm = await fake({ down: true });
+    const error = await rejection(checkUpdates({ npmRegistry: npm.url, ghcrRegistry: ghcr.url, env: {} }));
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.message).toContain(`npm registry (${npm.url}): answered HTTP 503 Service Unavailable for GET /@modelcontextprotocol%2fsdk (looking up ${SDK})`);
+    expect(error.message).not.toContain(`GHCR (${ghcr.url})`);
+
+    ghcr.state.down = true;
+    const cli = await runCheckUpdates([], { CHECK_UPDATES_NPM_REGISTRY: npm.url, CHECK_UPDATES_GHCR_REGISTRY: ghcr.url });
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toBe('');
+    expect(cli.stderr).toMatch(/^error: check-updates could not reach every registry/);
+    expect(cli.stderr).toContain(`npm registry (${npm.url}): answered HTTP 503`);
+    expect(cli.stderr).toContain(`GHCR (${ghcr.url}): answered HTTP 503 Service Unavailable for GET /v2/`);
+    expect(cli.stderr).not.toContain('    at '); // no stack trace
+  });
+
+  it('offline: unreachable hosts (DNS failure, connection refused) give a clear error, exit 1', async () => {
+    const port = await closedPort();
+    const npm = 'https://registry.invalid'; // .invalid never resolves (RFC 6761)
+    const ghcr = `http://127.0.0.1:${port}`;
+    const error = await rejection(checkUpdates({ npmRegistry: npm, ghcrRegistry: ghcr, env: {} }));
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.message).toMatch(new RegExp(`npm registry \\(${npm.replaceAll('.', '\\.')}\\): unreachable: .*ENOTFOUND registry\\.invalid`));
+    expect(error.message).toContain(`GHCR (${ghcr}): unreachable: `);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain(`tags of ${TEN_REPOSITORY}`);
+
+    const cli = await runCheckUpdates(['--json'], { CHECK_UPDATES_NPM_REGISTRY: npm, CHECK_UPDATES_GHCR_REGISTRY: ghcr });
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toBe('');
+    expect(cli.stderr).toContain('ENOTFOUND registry.invalid');
+    expect(cli.stderr).toContain('ECONNREFUSED');
+  });
+
+  it('a registry that never answers times out with the registry named', async () => {
+    const silent: Server = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise<void>((resolve) => (silent.closeAllConnections(), silent.close(() => resolve()))) });
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const error = await rejection(checkUpdates({ npmRegistry: url, ghcrRegistry: ghcr.url, timeoutMs: 300, env: {} }));
+    expect(error.message).toContain(`npm registry (${url}): no answer within 0.3 s (looking up ${SDK})`);
+  });
+
+  it('an answer that is not what the registry protocol promises is an error, not a guess (injected fetch)', async () => {
+    const calls: string[] = [];
+    const error = await rejection(
+      checkUpdates({
+        npmRegistry: 'https://npm.example',
+        ghcrRegistry: 'https://ghcr.example',
+        env: {},
+        fetch: async (url) => {
+          calls.push(url);
+          if (url.startsWith('https://npm.example/')) return new Response(JSON.stringify({ name: SDK, versions: {} }), { status: 200 });
+          return new Response('{}', { status: 401 }); // no WWW-Authenticate challenge: a private image
+        },
+      }),
+    );
+    expect(calls).toContain('https://npm.example/@modelcontextprotocol%2fsdk');
+    expect(error.message).toContain('npm registry (https://npm.example): answered GET /@modelcontextprotocol%2fsdk with a packument missing dist-tags');
+    expect(error.message).toContain('GHCR (https://ghcr.example): answered HTTP 401 without a Bearer challenge');
+  });
+
+  it('rejects a registry override that is not an http(s) URL', async () => {
+    const error = await rejection(checkUpdates({ env: { CHECK_UPDATES_NPM_REGISTRY: 'npm-registry.example' } }));
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.message).toBe('CHECK_UPDATES_NPM_REGISTRY must be an http(s) URL, got "npm-registry.example"');
+  });
+
+  it('--help explains the sources, the environment and the exit codes', async () => {
+    const help = await runCheckUpdates(['--help'], {});
+    expect(help.status).toBe(0);
+    for (const text of ['Usage: voice-agent check-updates', '--json', '--exit-code', '--timeout', 'CHECK_UPDATES_NPM_REGISTRY', 'CHECK_UPDATES_GHCR_REGISTRY', 'Exit codes:']) {
+      expect(help.stdout).toContain(text);
+    }
+  });
+});
