@@ -25,6 +25,11 @@ function isFile(path: string): boolean {
   }
 }
 
+/** True when the repository path is a file (as opposed to a folder). */
+export function isRepositoryFile(path: string): boolean {
+  return isFile(join(REPO_ROOT, path));
+}
+
 function walk(directory: string): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(directory).sort()) {

@@ -1,17 +1,5 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ServiceBuild, StackService } from '../constructs/index.ts';
-import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { buildDigest, buildInputs, workingTree } from './build-context.ts';
-
-/** True when the repository path is a file (as opposed to a folder). */
-export function isRepositoryFile(path: string): boolean {
-  try {
-    return statSync(join(REPO_ROOT, path)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 const contextHashes = new Map<string, string>();
 

@@ -5,6 +5,7 @@ import type { Postgres } from './postgres.ts';
 import { secret } from './references.ts';
 import type { Redis } from './redis.ts';
 import type { ResourcesProps } from './service-props.ts';
+import { nodeHttpHealthCheck } from './node-health-check.ts';
 import { StackService } from './stack-service.ts';
 import type { TenAgent } from './ten-agent.ts';
 
@@ -70,10 +71,7 @@ export class Frontend extends StackService {
         ],
       },
       ports: [{ name: 'http', port: PORT, exposure: 'public' }],
-      healthCheck: {
-        http: { path: '/api/health', port: PORT },
-        exec: ['node', '-e', `fetch('http://127.0.0.1:${PORT}/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-      },
+      healthCheck: nodeHttpHealthCheck(PORT, '/api/health'),
       env: {
         PORT: String(PORT),
         // The Next.js standalone server listens on HOSTNAME, which container runtimes otherwise

@@ -3,6 +3,7 @@ import type { Postgres } from './postgres.ts';
 import { interpolate, secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
 import type { Redis } from './redis.ts';
 import type { ResourcesProps } from './service-props.ts';
+import { nodeHttpHealthCheck } from './node-health-check.ts';
 import { StackService } from './stack-service.ts';
 
 /** Properties of `McpServer`. */
@@ -48,10 +49,7 @@ export class McpServer extends StackService {
         ],
       },
       ports: [{ name: 'http', port: PORT }],
-      healthCheck: {
-        http: { path: '/health', port: PORT },
-        exec: ['node', '-e', `fetch('http://127.0.0.1:${PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-      },
+      healthCheck: nodeHttpHealthCheck(PORT, '/health'),
       env: {
         PORT: String(PORT),
         HOST: '::',

@@ -12,8 +12,8 @@ import {
   type StackEnvironment,
   type StackService,
 } from '../../constructs/index.ts';
+import { isRepositoryFile } from '../build-context.ts';
 import { databaseVariable } from '../database-variables.ts';
-import { isRepositoryFile } from '../images.ts';
 import { isOffRailway, railwayHostname } from './placement.ts';
 import { checkRailwayRules } from './railway-rules.ts';
 

@@ -133,10 +133,28 @@ function dependencyOrder(environment: StackEnvironment, names: Set<string>): str
   return [...ordered, ...[...names].filter((name) => !placed.has(name)).sort()];
 }
 
-function planEnvironment(environment: StackEnvironment, comparison: Comparison): EnvironmentPlan {
+/** Code reasons by build: each environment builds a service's image from the same files, so read and hash them once. */
+type CodeReasons = (service: StackService) => string[];
+
+function codeReasonsOnce(baseFiles: RepositoryFiles | undefined): CodeReasons {
+  const known = new Map<string, string[]>();
+  return (service) => {
+    const key = JSON.stringify(service.data.build ?? null);
+    let reasons = known.get(key);
+    if (reasons === undefined) {
+      reasons = codeReasons(service, baseFiles);
+      known.set(key, reasons);
+    }
+    return reasons;
+  };
+}
+
+function planEnvironment(environment: StackEnvironment, comparison: Comparison, reasonsFor: CodeReasons): EnvironmentPlan {
   const byKey = (units: RenderedUnit[]) => new Map(units.map((unit) => [`${unit.service}\0${unit.target}`, unit]));
-  const before = byKey(renderedUnits(comparison.base, environment.name));
-  const after = byKey(renderedUnits(comparison.head, environment.name));
+  const baseUnits = renderedUnits(comparison.base, environment.name);
+  const headUnits = renderedUnits(comparison.head, environment.name);
+  const before = byKey(baseUnits);
+  const after = byKey(headUnits);
   const changes = new Map<string, { targets: Set<Target>; reasons: string[] }>();
   const note = (service: string, target: Target, reasons: string[]) => {
     const change = changes.get(service) ?? { targets: new Set<Target>(), reasons: [] };
@@ -154,7 +172,7 @@ function planEnvironment(environment: StackEnvironment, comparison: Comparison):
   // A built service's image follows its code, which Railway builds from git and Compose builds
   // locally: neither rendering shows it, so the code itself decides there.
   for (const service of servicesOf(environment)) {
-    const reasons = codeReasons(service, comparison.baseFiles);
+    const reasons = reasonsFor(service);
     if (reasons.length === 0) continue;
     for (const unit of after.values()) if (unit.service === service.name) note(service.name, unit.target, reasons);
   }
@@ -164,7 +182,7 @@ function planEnvironment(environment: StackEnvironment, comparison: Comparison):
     const reasons = codeChanged ? change.reasons.filter((reason) => !BUILT_IMAGE_MOVE.test(reason)) : change.reasons;
     return { service: name, targets: [...change.targets].sort(), reasons };
   });
-  const otherFiles = [...new Set([...environmentFiles(comparison.base, environment.name), ...environmentFiles(comparison.head, environment.name)])].filter(
+  const otherFiles = [...new Set([...environmentFiles(comparison.base, environment.name, baseUnits), ...environmentFiles(comparison.head, environment.name, headUnits)])].filter(
     (file) => comparison.base.get(file) !== comparison.head.get(file),
   );
   return { environment: environment.name, targets: [...environment.settings.targets], changes: planned, otherFiles };
@@ -196,6 +214,7 @@ function imagesToBuild(environments: StackEnvironment[], plans: EnvironmentPlan[
  */
 export async function planDeploy(baseRef: string, options: PlanOptions = {}): Promise<DeployPlan> {
   const comparison = await compareWith(baseRef, options);
-  const environments = comparison.environments.map((environment) => planEnvironment(environment, comparison));
+  const reasonsFor = codeReasonsOnce(comparison.baseFiles);
+  const environments = comparison.environments.map((environment) => planEnvironment(environment, comparison, reasonsFor));
   return { baseRef, baseCommit: comparison.baseCommit, environments, images: imagesToBuild(comparison.environments, environments) };
 }

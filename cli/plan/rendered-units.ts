@@ -72,9 +72,9 @@ export function renderedUnits(files: RenderedFiles, environment: string): Render
   return units;
 }
 
-/** Rendered files of an environment that belong to no service (namespace, policies, lists). */
-export function environmentFiles(files: RenderedFiles, environment: string): string[] {
-  const unitFiles = new Set(renderedUnits(files, environment).map((unit) => unit.file));
+/** Rendered files of an environment that belong to none of its units (namespace, policies, lists). */
+export function environmentFiles(files: RenderedFiles, environment: string, units: readonly RenderedUnit[]): string[] {
+  const unitFiles = new Set(units.map((unit) => unit.file));
   return [...files.keys()]
     .filter((file) => !unitFiles.has(file) && !file.endsWith('.md'))
     .filter((file) => file.split('/').some((segment) => segment === environment || segment.startsWith(`${environment}.`) || segment.startsWith(`${environment}-`)))

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError } from './config.ts';
 import { getRuntime } from './runtime.ts';
 
 /**
@@ -8,14 +8,12 @@ import { getRuntime } from './runtime.ts';
  */
 export async function checkAtStart(): Promise<void> {
   try {
-    loadConfig();
+    await getRuntime();
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`console: ${error.message}`);
-    process.exit(1);
+    if (error instanceof ConfigError) {
+      console.error(`console: ${error.message}`);
+      process.exit(1);
+    }
+    console.error(`console: not ready yet: ${(error as Error).message}`);
   }
-  await getRuntime().then(
-    () => undefined,
-    (error: Error) => console.error(`console: not ready yet: ${error.message}`),
-  );
 }

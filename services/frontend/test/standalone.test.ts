@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../mcp-server/test/helpers/mcp.ts';
 import { consoleEnv } from './helpers/config.ts';
-import { FRONTEND_ROOT, freePort, requireBuild } from './helpers/console-stack.ts';
+import { freePort } from '../../../test/helpers/free-port.ts';
+import { FRONTEND_ROOT, requireBuild } from './helpers/console-stack.ts';
 
 /**
  * The image runs Next.js's standalone output, laid out as the Dockerfile lays it out, away from

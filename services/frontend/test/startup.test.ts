@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { consoleEnv, SESSION_SECRET } from './helpers/config.ts';
-import { FRONTEND_ROOT, freePort, requireBuild } from './helpers/console-stack.ts';
+import { freePort } from '../../../test/helpers/free-port.ts';
+import { FRONTEND_ROOT, requireBuild } from './helpers/console-stack.ts';
 
 /** Runs `next start` with this environment until it exits (or 30 s pass). */
 async function start(env: Record<string, string>): Promise<{ code: number | null; output: string }> {

@@ -9,7 +9,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { stringify } from 'yaml';
 import { createTestDatabase, REDIS_URL, TOKENS } from '../test/helpers/mcp.ts';
 import { stripServiceSources } from '../test/helpers/strip-sources.ts';
 import { machine, median, peakRssMiB, percentile } from '../../../bench/measure.ts';
+import { freePort } from '../../../test/helpers/free-port.ts';
 
 const SERVICE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = 5;
@@ -34,16 +34,6 @@ const TARGET_CALLS_PER_SECOND = 500;
  * more, and peak RSS would say nothing about whether the service fits its limit.
  */
 const SERVER_HEAP_MIB = 128;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(url: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {

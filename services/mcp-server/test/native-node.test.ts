@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, REDIS_URL, TOKENS } from './helpers/mcp.ts';
 import { stripServiceSources } from './helpers/strip-sources.ts';
+import { freePort } from '../../../test/helpers/free-port.ts';
 
 const SERVICE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -35,13 +35,7 @@ describe('the server under Node without tsx', () => {
   });
 
   it('boots and answers its health check', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     const child = spawn(process.execPath, [join(stripped, 'main.js')], {
       env: {
         PATH: process.env['PATH'],

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePipedream, type FakePipedream } from './fakes/fake-pipedream.ts';
 import { createTestDatabase, REDIS_URL, testCatalog, TOKENS, WORKFLOW_TOKEN } from './helpers/mcp.ts';
+import { freePort } from '../../../test/helpers/free-port.ts';
 
 const SERVICE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(SERVICE_ROOT, 'src/main.ts');
@@ -16,16 +16,6 @@ const MAIN = join(SERVICE_ROOT, 'src/main.ts');
 let fake: FakePipedream;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let catalogPath: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function environment(port: number): NodeJS.ProcessEnv {
   return {

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startFakePipedream, type FakePipedream } from '../../../mcp-server/test/fakes/fake-pipedream.ts';
 import { createTestDatabase, startMcpServer, type RunningServer } from '../../../mcp-server/test/helpers/mcp.ts';
@@ -9,6 +8,7 @@ import { startFakeJitsi, type FakeJitsi } from '../fakes/fake-jitsi.ts';
 import { startFakeTenAgent, type FakeTenAgent, type FakeTenAgentOptions } from '../fakes/fake-ten-agent.ts';
 import { consoleEnv } from './config.ts';
 import { startOidcProvider, type LocalOidcProvider } from './oidc-provider.ts';
+import { freePort } from '../../../../test/helpers/free-port.ts';
 
 export const FRONTEND_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OIDC_CLIENT = { id: 'voice-console', secret: 'oidc-client-secret-for-tests' } as const;
@@ -29,17 +29,6 @@ export interface ConsoleStack {
   /** Everything the console printed, stdout and stderr. */
   readonly output: () => string;
   close(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Tells how to build when the tests run before `next build` did (npm test builds first). */
