@@ -10,6 +10,8 @@ let pool: pg.Pool;
 beforeAll(async () => {
   database = await createTestDatabase();
   pool = new pg.Pool({ connectionString: database.url });
+  // DROP DATABASE … WITH (FORCE) ends connections the pool is still closing; that is expected here.
+  pool.on('error', () => undefined);
 });
 
 afterAll(async () => {

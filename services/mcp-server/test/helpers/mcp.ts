@@ -116,6 +116,8 @@ export interface StartOptions {
   readonly channelPrefix?: string;
   readonly env?: Record<string, string>;
   readonly catalog?: unknown;
+  /** Another Redis than the shared one (a private one a test restarts). @default REDIS_URL */
+  readonly redisUrl?: string;
 }
 
 /** Starts the app in this process on 127.0.0.1 with real Postgres and Redis; logs are captured. */
@@ -127,7 +129,7 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
     MCP_ALLOWED_ORIGINS: 'https://console.example.com',
     TOOL_CATALOG: 'inline',
     DATABASE_URL: options.databaseUrl,
-    REDIS_URL,
+    REDIS_URL: options.redisUrl ?? REDIS_URL,
     PIPEDREAM_CLIENT_ID: options.fake.clientId,
     PIPEDREAM_CLIENT_SECRET: options.fake.clientSecret,
     PIPEDREAM_PROJECT_ID: options.fake.projectId,
