@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import type { Postgres } from './postgres.ts';
-import { interpolate, secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
+import { interpolate, secret, uniqueList, type EnvValue, type ServiceEndpointRef } from './references.ts';
 import type { Redis } from './redis.ts';
 import type { ResourcesProps } from './service-props.ts';
 import { nodeHttpHealthCheck } from './node-health-check.ts';
@@ -73,8 +73,12 @@ export class McpServer extends StackService {
       // Pipedream's API and workflow endpoints.
       egressToInternet: true,
     });
-    // The Host names callers use on the private network, however the target spells it.
-    this.addEnv('MCP_ALLOWED_HOSTS', interpolate`${this.host(PORT)},${id},localhost,127.0.0.1`);
+    // The Host names callers use on the private network, however the target spells it, and the
+    // loopback names a port-forward or a health probe uses. Origins are the server's own: a page
+    // of another origin (DNS rebinding included) never gets a tool call through.
+    const hosts = [this.host(PORT), id, 'localhost', '127.0.0.1', '[::1]'];
+    this.addEnv('MCP_ALLOWED_HOSTS', uniqueList(hosts));
+    this.addEnv('MCP_ALLOWED_ORIGINS', uniqueList(hosts.map((host) => interpolate`http://${host}:${PORT}`)));
   }
 
   /** The Streamable HTTP endpoint, for callers that send a bearer token. */

@@ -5,7 +5,10 @@ import type { StackService } from './stack-service.ts';
  * A value that differs per target and is resolved by each renderer, never a hand-written string.
  * Renderers switch on `kind`.
  */
-export type Reference = SecretRef | ServiceEndpointRef | PublicUrlRef | DatabaseOutputRef | Interpolation;
+export type Reference = SecretRef | ServiceEndpointRef | PublicUrlRef | DatabaseOutputRef | Interpolation | UniqueList;
+
+/** A reference that stands for one value: what interpolations and lists are made of. */
+export type SingleReference = Exclude<Reference, Interpolation | UniqueList>;
 
 /** What an environment variable can hold: a literal or a reference. */
 export type EnvValue = string | Reference;
@@ -62,7 +65,44 @@ export class DatabaseOutputRef {
 /** A string assembled from literals and references, built with the `interpolate` tag. */
 export class Interpolation {
   public readonly kind = 'interpolation';
-  constructor(public readonly parts: ReadonlyArray<string | Exclude<Reference, Interpolation>>) {}
+  constructor(public readonly parts: ReadonlyArray<string | SingleReference>) {}
+}
+
+/** One item of a `UniqueList`. */
+export type ListItem = string | SingleReference | Interpolation;
+
+/**
+ * A separated list whose items each target resolves, without the items that come out the same
+ * as an earlier one: `uniqueList(svc.host(8080), 'mcp-server')` is one name on Compose (where the
+ * host is the service name) and two on Kubernetes.
+ */
+export class UniqueList {
+  public readonly kind = 'unique-list';
+  constructor(
+    public readonly items: readonly ListItem[],
+    public readonly separator: string = ',',
+  ) {}
+
+  /** The items a target keeps, as one value: `resolveText` tells what an item becomes there. */
+  public distinct(resolveText: (item: ListItem) => string): string | Interpolation {
+    const seen = new Set<string>();
+    const kept = this.items.filter((item) => {
+      const text = resolveText(item);
+      if (seen.has(text)) return false;
+      seen.add(text);
+      return true;
+    });
+    const parts = kept.flatMap((item, index) => {
+      const own = item instanceof Interpolation ? item.parts : [item];
+      return index === 0 ? own : [this.separator, ...own];
+    });
+    return join(parts);
+  }
+}
+
+/** A comma-separated list without duplicates once resolved (see `UniqueList`). */
+export function uniqueList(items: readonly ListItem[]): UniqueList {
+  return new UniqueList(items);
 }
 
 /** Refers to a Doppler secret by name. */
@@ -78,7 +118,7 @@ export function interpolate(
   strings: TemplateStringsArray,
   ...values: Array<string | number | Reference>
 ): string | Interpolation {
-  const parts: Array<string | Exclude<Reference, Interpolation>> = [];
+  const parts: Array<string | SingleReference> = [];
   strings.forEach((text, index) => {
     if (text !== '') parts.push(text);
     if (index >= values.length) return;
@@ -86,17 +126,21 @@ export function interpolate(
     if (value === undefined) return;
     if (typeof value === 'string' || typeof value === 'number') parts.push(String(value));
     else if (value instanceof Interpolation) parts.push(...value.parts);
+    else if (value instanceof UniqueList) throw new Error('a uniqueList() cannot be part of an interpolation; make it the whole value');
     else parts.push(value);
   });
+  return join(parts);
+}
+
+/** Literal parts joined, references kept: a plain string when nothing is left to resolve. */
+function join(parts: ReadonlyArray<string | SingleReference>): string | Interpolation {
   const merged = mergeAdjacentLiterals(parts);
   if (merged.every((part) => typeof part === 'string')) return merged.join('');
   return new Interpolation(merged);
 }
 
-function mergeAdjacentLiterals(
-  parts: Array<string | Exclude<Reference, Interpolation>>,
-): Array<string | Exclude<Reference, Interpolation>> {
-  const merged: Array<string | Exclude<Reference, Interpolation>> = [];
+function mergeAdjacentLiterals(parts: ReadonlyArray<string | SingleReference>): Array<string | SingleReference> {
+  const merged: Array<string | SingleReference> = [];
   for (const part of parts) {
     const last = merged[merged.length - 1];
     if (typeof part === 'string' && typeof last === 'string') merged[merged.length - 1] = last + part;
@@ -112,13 +156,15 @@ export function isReference(value: unknown): value is Reference {
     value instanceof ServiceEndpointRef ||
     value instanceof PublicUrlRef ||
     value instanceof DatabaseOutputRef ||
-    value instanceof Interpolation
+    value instanceof Interpolation ||
+    value instanceof UniqueList
   );
 }
 
 /** The references inside a value, flattening interpolations. */
-export function referencesIn(value: EnvValue): Array<Exclude<Reference, Interpolation>> {
+export function referencesIn(value: EnvValue): SingleReference[] {
   if (typeof value === 'string') return [];
   if (value instanceof Interpolation) return value.parts.filter((part) => typeof part !== 'string');
+  if (value instanceof UniqueList) return value.items.flatMap(referencesIn);
   return [value];
 }

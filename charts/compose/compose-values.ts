@@ -4,6 +4,7 @@ import {
   PublicUrlRef,
   SecretRef,
   ServiceEndpointRef,
+  UniqueList,
   type EnvValue,
   type StackService,
 } from '../../constructs/index.ts';
@@ -40,6 +41,7 @@ export function escapeLiteral(text: string): string {
 export function resolveComposeValue(value: EnvValue, placement: ComposePlacement): string {
   if (typeof value === 'string') return escapeLiteral(value);
   if (value instanceof Interpolation) return value.parts.map((part) => resolveComposeValue(part, placement)).join('');
+  if (value instanceof UniqueList) return resolveComposeValue(value.distinct((item) => resolveComposeValue(item, placement)), placement);
   if (value instanceof SecretRef) return requiredVariable(value.name, SECRET_HINT);
   if (value instanceof PublicUrlRef) return placement.publicUrl(value.service);
   if (value instanceof DatabaseOutputRef) {

@@ -2,6 +2,7 @@ import {
   DatabaseOutputRef,
   Interpolation,
   SecretRef,
+  UniqueList,
   servicesOf,
   type EnvValue,
   type StackEnvironment,
@@ -88,6 +89,7 @@ function composeSecretNames(service: StackService, replaced: string[] = []): Set
     if (value === undefined || typeof value === 'string') return;
     if (value instanceof SecretRef) names.add(value.name);
     else if (value instanceof Interpolation) value.parts.forEach(walk);
+    else if (value instanceof UniqueList) value.items.forEach(walk);
     // A database Compose runs itself: its outputs are built from its host, port and secrets.
     else if (value instanceof DatabaseOutputRef) walk(value.database.selfHostedOutput(value.output));
   };

@@ -5,6 +5,7 @@ import {
   PublicUrlRef,
   SecretRef,
   ServiceEndpointRef,
+  UniqueList,
   type EnvValue,
   type StackEnvironment,
   type StackService,
@@ -82,6 +83,9 @@ export function resolveKubernetesValue(value: EnvValue, environment: StackEnviro
     return { kind: 'secret', key };
   }
   if (value instanceof Interpolation) return resolveInterpolation(value, environment);
+  if (value instanceof UniqueList) {
+    return resolveKubernetesValue(value.distinct((item) => JSON.stringify(resolveKubernetesValue(item, environment))), environment);
+  }
   return { kind: 'plain', text: endpointText(value, environment) };
 }
 

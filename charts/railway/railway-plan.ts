@@ -8,6 +8,7 @@ import {
   ServiceEndpointRef,
   servicesOf,
   startOrder,
+  UniqueList,
   type EnvValue,
   type StackEnvironment,
   type StackService,
@@ -197,6 +198,7 @@ function railwayDatabaseVariable(ref: DatabaseOutputRef): string {
 function railwayText(value: EnvValue, service: StackService): string {
   if (typeof value === 'string') return value;
   if (value instanceof Interpolation) return value.parts.map((part) => railwayText(part, service)).join('');
+  if (value instanceof UniqueList) return railwayText(value.distinct((item) => railwayText(item, service)), service);
   if (value instanceof SecretRef) return `\${{shared.${value.name}}}`;
   if (value instanceof DatabaseOutputRef) return `\${{${value.database.name}.${railwayDatabaseVariable(value)}}}`;
   const environment = service.environment;

@@ -137,7 +137,9 @@ describe('compose target', () => {
       '../../../services/mcp-server/src',
       '../../../services/mcp-server/catalog',
     ]);
-    expect(mcp.environment.MCP_ALLOWED_HOSTS).toBe('mcp-server,mcp-server,localhost,127.0.0.1');
+    // On Compose the service's host is its name: listed once.
+    expect(mcp.environment.MCP_ALLOWED_HOSTS).toBe('mcp-server,localhost,127.0.0.1,[::1]');
+    expect(mcp.environment.MCP_ALLOWED_ORIGINS).toBe('http://mcp-server:8080,http://localhost:8080,http://127.0.0.1:8080,http://[::1]:8080');
     expect(development.services['ten-agent'].depends_on).toEqual({ 'mcp-server': { condition: 'service_healthy' } });
     expect(development.services['ten-agent'].environment.MCP_SERVER_URL).toMatch(/^http:\/\/mcp-server:8080\/sse\/\$\{MCP_TEN_AGENT_TOKEN:\?/);
   });

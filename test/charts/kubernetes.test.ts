@@ -284,7 +284,9 @@ describe('kubernetes target', () => {
     expect(env['MCP_AUTH_TOKENS']).toBe('ten-agent:$(__SECRET_MCP_TEN_AGENT_TOKEN),console:$(__SECRET_MCP_CONSOLE_TOKEN)');
     expect(env['DATABASE_URL']).toBe('postgresql://voice_agent:$(__SECRET_POSTGRES_PASSWORD)@postgres.voice-agent-staging.svc.cluster.local:5432/voice_agent');
     expect(find('dist/kubernetes/staging/', 'ConfigMap', 'mcp-server-env').data).toMatchObject({
-      MCP_ALLOWED_HOSTS: 'mcp-server.voice-agent-staging.svc.cluster.local,mcp-server,localhost,127.0.0.1',
+      MCP_ALLOWED_HOSTS: 'mcp-server.voice-agent-staging.svc.cluster.local,mcp-server,localhost,127.0.0.1,[::1]',
+      MCP_ALLOWED_ORIGINS:
+        'http://mcp-server.voice-agent-staging.svc.cluster.local:8080,http://mcp-server:8080,http://localhost:8080,http://127.0.0.1:8080,http://[::1]:8080',
       PIPEDREAM_PROJECT_ENVIRONMENT: 'development',
       HOST: '::',
     });

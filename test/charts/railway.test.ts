@@ -174,7 +174,10 @@ describe('railway target', () => {
       dockerfilePath: 'services/mcp-server/Dockerfile',
       watchPatterns: ['/package-lock.json', '/services/mcp-server/Dockerfile', '/services/mcp-server/package.json', '/services/mcp-server/src/**', '/services/mcp-server/catalog/**'],
     });
-    expect(mcp.variables.MCP_ALLOWED_HOSTS.value).toBe('${{RAILWAY_PRIVATE_DOMAIN}},mcp-server,localhost,127.0.0.1');
+    expect(mcp.variables.MCP_ALLOWED_HOSTS.value).toBe('${{RAILWAY_PRIVATE_DOMAIN}},mcp-server,localhost,127.0.0.1,[::1]');
+    expect(mcp.variables.MCP_ALLOWED_ORIGINS.value).toBe(
+      'http://${{RAILWAY_PRIVATE_DOMAIN}}:8080,http://mcp-server:8080,http://localhost:8080,http://127.0.0.1:8080,http://[::1]:8080',
+    );
     expect(service('production', 'mcp-server').deploy.numReplicas).toBe(2);
     expect(service('staging', 'ten-agent').variables.MCP_SERVER_URL.value).toBe(
       'http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/sse/${{shared.MCP_TEN_AGENT_TOKEN}}',
