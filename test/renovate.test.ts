@@ -549,6 +549,17 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
     }
   });
 
+  it('the MCP conformance suite and its Node 22: found in tools/mcp-conformance, pinned, one group labelled mcp-sdk', async () => {
+    const tools = extracted((dep) => dep.packageFile === 'tools/mcp-conformance/package.json', 'the conformance tools');
+    expect(tools.map((dep) => dep.depName).sort()).toEqual(['@modelcontextprotocol/conformance', 'node']);
+    const configs = await Promise.all(tools.map((dep) => effective(dep)));
+    expect(new Set(configs.map((config) => config.groupName))).toEqual(new Set(['MCP conformance suite']));
+    for (const config of configs) {
+      expect(config.rangeStrategy).toBe('pin');
+      expect(labelsOf(config)).toContain('mcp-sdk');
+    }
+  });
+
   it('the renovate dev dependency stays on 39 (the last major that runs on Node 20 and reads fileMatch)', async () => {
     const [dep] = extracted((candidate) => candidate.manager === 'npm' && candidate.depName === 'renovate', 'renovate');
     const config = await effective(dep!);

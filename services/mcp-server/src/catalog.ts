@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -94,6 +95,9 @@ export function loadCatalog(path: string, env: Readonly<Record<string, string | 
   return parseCatalog(data, path, env);
 }
 
+/** The `$schema` of a draft-07 schema, with or without its trailing `#`. */
+const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
+
 /** Validates catalog data already parsed. */
 export function parseCatalog(data: unknown, source: string, env: Readonly<Record<string, string | undefined>> = process.env): CatalogTool[] {
   const parsed = catalogSchema.safeParse(data);
@@ -101,13 +105,17 @@ export function parseCatalog(data: unknown, source: string, env: Readonly<Record
     const issue = parsed.error.issues[0];
     throw new CatalogError(`tool catalog ${source}: ${describeIssue(data, issue)}`);
   }
-  const ajv = new Ajv({ allErrors: false, strict: false });
+  // MCP (2025-11-25) makes JSON Schema 2020-12 the dialect of a schema without `$schema`; a
+  // schema that names draft-07 keeps it.
+  const ajv2020 = new Ajv2020({ allErrors: false, strict: false });
+  const ajvDraft07 = new Ajv({ allErrors: false, strict: false });
   const seen = new Set<string>();
   return parsed.data.tools.map((entry, index) => {
     const where = `tool catalog ${source}: entry ${index + 1} ("${entry.name}")`;
     if (seen.has(entry.name)) throw new CatalogError(`${where}: the name is used by an earlier entry`);
     seen.add(entry.name);
     let validate: ValidateFunction;
+    const ajv = DRAFT_07.test(String(entry.inputSchema['$schema'] ?? '')) ? ajvDraft07 : ajv2020;
     try {
       validate = ajv.compile(entry.inputSchema);
     } catch (error) {
