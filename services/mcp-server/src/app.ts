@@ -8,15 +8,18 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AuditLog } from './audit/audit-log.ts';
+import { CallRateLimit } from './call-rate-limit.ts';
 import { findCaller, parseCallers, tokenVerifier } from './callers.ts';
 import type { CatalogTool } from './catalog.ts';
 import type { Config } from './config.ts';
-import { endUser, jsonRpcError, originCheck, perCallerRateLimit, privateNetworkOnly } from './http-guards.ts';
+import { endUser, jsonRpcError, originCheck, privateNetworkOnly } from './http-guards.ts';
+import { batchRules } from './json-rpc-batches.ts';
 import { LegacySse } from './legacy-sse.ts';
 import { redactUrl } from './logger.ts';
 import { createMcpServer } from './mcp-protocol.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { PipedreamConnect } from './pipedream-connect.ts';
+import { jsonBody, requestErrors } from './request-body.ts';
 import { ToolService } from './tool-service.ts';
 
 export interface AppDependencies {
@@ -41,24 +44,24 @@ export interface McpApp {
   readonly legacySse: LegacySse;
   /** Marks the app as stopping: /ready answers 503 so load balancers move away. */
   startShutdown(): void;
-  /** Waits for running tool calls (up to `timeoutMs`), closes SSE streams, flushes the audit log. */
+  /**
+   * Waits for running tool calls (up to `timeoutMs`), closes SSE streams, flushes the audit log;
+   * `auditLeft` records could not be written and went to the log instead.
+   */
   drain(timeoutMs: number): Promise<{ drained: boolean; auditLeft: number }>;
 }
 
 /**
  * The HTTP application: health and operations endpoints, then the authenticated tool endpoints
  * (Streamable HTTP at /mcp, the legacy SSE transport, and POST /execute-tool), all of them on the
- * same tool path.
+ * same tool path. A tool endpoint checks, in order, the Host, the Origin, the token, the rate
+ * limit, and only then reads the body.
  */
 export function createApp(deps: AppDependencies): McpApp {
   const { config, logger } = deps;
   const callers = parseCallers(config.MCP_AUTH_TOKENS);
   const metrics = createMetrics();
-  const audit = new AuditLog(deps.pool, {
-    maxBuffered: config.AUDIT_BUFFER_MAX,
-    logger,
-    onDropped: (count) => metrics.auditDropped.inc(count),
-  });
+  const audit = new AuditLog(deps.pool, { maxBuffered: config.AUDIT_BUFFER_MAX, logger, counters: metrics.audit });
   const tools = new ToolService({
     tools: deps.tools,
     connect: deps.connect,
@@ -67,6 +70,7 @@ export function createApp(deps: AppDependencies): McpApp {
     logger,
     // A deployment-stable secret key, so digests of equal arguments match across replicas.
     digestKey: createHash('sha256').update(`audit-digest:${config.MCP_AUTH_TOKENS}`).digest('hex'),
+    argumentLimits: { maxDepth: config.ARGUMENT_MAX_DEPTH, maxBytes: config.ARGUMENT_MAX_BYTES },
   });
   const legacySse = new LegacySse({
     publisher: deps.redis,
@@ -76,6 +80,9 @@ export function createApp(deps: AppDependencies): McpApp {
     logger,
     metrics,
   });
+  const rateLimit = new CallRateLimit(config.RATE_LIMIT_PER_MINUTE);
+  const bodyLimits = { maxBytes: config.BODY_LIMIT_BYTES, timeoutMs: config.BODY_TIMEOUT_MS };
+  const body = jsonBody(bodyLimits);
   let stopping = false;
 
   const app = express();
@@ -96,29 +103,38 @@ export function createApp(deps: AppDependencies): McpApp {
     res.json({ status: 'ok' });
   });
   app.get('/ready', async (_req, res) => {
-    const checks = { catalog: deps.tools.length > 0, postgres: await reachable(() => deps.pool.query('SELECT 1')), redis: await reachable(() => deps.redis.ping()) };
+    const [postgres, redis] = await Promise.all([reachable(() => deps.pool.query('SELECT 1')), reachable(() => deps.redis.ping())]);
+    const oldestPendingMs = audit.oldestPendingMs;
+    const checks = {
+      catalog: deps.tools.length > 0,
+      postgres,
+      // Both connections: the SSE routing subscribes on the second.
+      redis: redis && deps.redisSubscriber.status === 'ready',
+      // Records waiting longer than AUDIT_MAX_LAG_MS mean the audit log is not keeping up.
+      audit: oldestPendingMs <= config.AUDIT_MAX_LAG_MS,
+    };
     const ready = !stopping && Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : stopping ? 'stopping' : 'not ready', checks });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : stopping ? 'stopping' : 'not ready',
+      checks,
+      audit: { pending: audit.pending, oldestPendingSeconds: oldestPendingMs / 1000 },
+    });
   });
   app.get('/metrics', async (_req, res) => {
     metrics.auditPending.set(audit.pending);
+    metrics.auditOldestPendingAge.set(audit.oldestPendingMs / 1000);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   app.use(hostHeaderValidation(config.MCP_ALLOWED_HOSTS));
   app.use(originCheck(config.MCP_ALLOWED_ORIGINS));
-  app.use(express.json({ limit: config.BODY_LIMIT_BYTES }));
 
-  const authenticated = [
-    requireBearerAuth({ verifier: tokenVerifier(callers) }),
-    endUser(config.MCP_TRUSTED_CALLERS),
-    perCallerRateLimit(config.RATE_LIMIT_PER_MINUTE),
-  ];
+  const authenticated = [requireBearerAuth({ verifier: tokenVerifier(callers) }), endUser(config.MCP_TRUSTED_CALLERS), rateLimit.admit()];
 
   // Stateless Streamable HTTP: a new server and transport per request, so any replica can answer.
   // The answer is an SSE stream when the client asked for progress, plain JSON otherwise (cheaper
   // for both ends, and the spec lets the server choose).
-  app.post('/mcp', ...authenticated, async (req, res) => {
+  app.post('/mcp', ...authenticated, ...body, batchRules(), rateLimit.chargeBatch(), async (req, res) => {
     const server = createMcpServer(tools, 'mcp');
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(req.body) });
     res.on('close', () => {
@@ -130,7 +146,7 @@ export function createApp(deps: AppDependencies): McpApp {
   });
   app.all('/mcp', (_req, res) => jsonRpcError(res.set('Allow', 'POST'), 405, -32000, 'Method not allowed: this server is stateless, POST only'));
 
-  app.post('/execute-tool', ...authenticated, async (req, res) => {
+  app.post('/execute-tool', ...authenticated, ...body, async (req, res) => {
     const { tool, args } = (req.body ?? {}) as { tool?: unknown; args?: unknown };
     if (typeof tool !== 'string' || (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args)))) {
       res.status(400).json({ error: 'expected a JSON body {"tool": "<name>", "args": {…}}' });
@@ -157,6 +173,11 @@ export function createApp(deps: AppDependencies): McpApp {
     req.auth = { token: '', clientId: caller.name, scopes: [], extra: { externalUserId: caller.name } };
     next();
   };
+  // Express answers HEAD with the GET route; for a stream that never ends, that would open a
+  // session whose answer never arrives.
+  app.head('/sse/:token', (_req, res) => {
+    res.set('Allow', 'GET').status(405).end();
+  });
   app.get('/sse/:token', privateNetworkOnly(), pathToken, async (req, res) => {
     if (stopping) {
       res.status(503).json({ error: 'shutting down' });
@@ -164,7 +185,7 @@ export function createApp(deps: AppDependencies): McpApp {
     }
     await legacySse.open(res, `/messages/${encodeURIComponent(String(req.params['token']))}`, req.auth!);
   });
-  app.post('/messages/:token', privateNetworkOnly(), pathToken, perCallerRateLimit(config.RATE_LIMIT_PER_MINUTE), async (req, res) => {
+  app.post('/messages/:token', privateNetworkOnly(), pathToken, rateLimit.admit(), ...body, async (req, res) => {
     const sessionId = req.query['sessionId'];
     if (typeof sessionId !== 'string') {
       res.status(400).json({ error: 'sessionId query parameter is required' });
@@ -173,12 +194,7 @@ export function createApp(deps: AppDependencies): McpApp {
     await legacySse.post(req, res, sessionId, req.auth!);
   });
 
-  app.use((error: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
-    if (error.type === 'entity.too.large') return jsonRpcError(res, 413, -32000, `Request body larger than ${config.BODY_LIMIT_BYTES} bytes`);
-    if (error.type === 'entity.parse.failed') return jsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
-    req.log.error({ err: error.message }, 'request failed');
-    if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
-  });
+  app.use(requestErrors(bodyLimits));
 
   return {
     app,

@@ -1,15 +1,24 @@
 import { z } from 'zod';
 
-/** Comma-separated list, blanks dropped. */
+/** Comma-separated list, blanks and repeats dropped (the first of each kept, in order). */
 const list = z
   .string()
   .default('')
-  .transform((text) =>
-    text
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  );
+  .transform((text) => [
+    ...new Set(
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ]);
+
+/** A whole number of `unit`, at least `min` (and at most `max`), with one message for every way it can be wrong. */
+function wholeNumber(unit: string, defaultValue: number, min: number, max?: number) {
+  const error = max === undefined ? `must be a whole number of ${unit}, at least ${min}` : `must be a whole number from ${min} to ${max} (${unit})`;
+  const bounded = z.coerce.number({ error }).int({ error }).min(min, { error });
+  return (max === undefined ? bounded : bounded.max(max, { error })).default(defaultValue);
+}
 
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
@@ -31,9 +40,22 @@ const configSchema = z.object({
   PIPEDREAM_PROJECT_ID: z.string().min(1).optional(),
   PIPEDREAM_PROJECT_ENVIRONMENT: z.enum(['development', 'production']).default('production'),
   PIPEDREAM_BASE_URL: z.url().default('https://api.pipedream.com'),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Tool-protocol messages per minute, per caller (per end user for trusted callers), per replica. */
+  RATE_LIMIT_PER_MINUTE: wholeNumber('messages', 600, 1),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** How deep a tool call's arguments may nest (the arguments object is level 1). */
+  ARGUMENT_MAX_DEPTH: wholeNumber('levels of nesting', 32, 1, 1000),
+  /** How large a tool call's arguments may be, as JSON. */
+  ARGUMENT_MAX_BYTES: wholeNumber('bytes', 64 * 1024, 256),
+  /** How long a request body may take to arrive once its headers have been accepted. */
+  BODY_TIMEOUT_MS: wholeNumber('milliseconds', 10_000, 100),
+  /** How long a client may take to send its request headers. */
+  HEADERS_TIMEOUT_MS: wholeNumber('milliseconds', 10_000, 100),
+  /** How long an idle keep-alive connection stays open; longer than the proxies' in front (60 s for nginx and most load balancers). */
+  KEEP_ALIVE_TIMEOUT_MS: wholeNumber('milliseconds', 65_000, 100),
   AUDIT_BUFFER_MAX: z.coerce.number().int().min(100).default(100_000),
+  /** /ready turns 503 when the oldest audit record not yet written is older than this. */
+  AUDIT_MAX_LAG_MS: wholeNumber('milliseconds', 30_000, 100),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -60,7 +82,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is not set' : issue.message;
     return `${name} ${message}`;
   });
-  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  // One variable can break several rules with the same message; say it once.
+  throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
 }
 
 /** Pipedream Connect credentials, present only when every one is set. */

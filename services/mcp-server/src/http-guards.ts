@@ -1,5 +1,4 @@
 import type { NextFunction, Request, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import ipaddr from 'ipaddr.js';
 import { externalUserId } from './callers.ts';
 
@@ -61,16 +60,4 @@ export function endUser(trustedCallers: readonly string[]) {
     auth.extra = { ...auth.extra, externalUserId: id };
     next();
   };
-}
-
-/** Requests per minute per caller (per replica); over it, 429 with Retry-After. */
-export function perCallerRateLimit(perMinute: number) {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    keyGenerator: (req) => req.auth?.clientId ?? 'anonymous',
-    handler: (_req, res) => jsonRpcError(res, 429, -32000, 'Too many requests; slow down'),
-  });
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics.ts';
@@ -51,14 +52,22 @@ export class LegacySse {
     options.subscriber.on('message', (channel: string, text: string) => this.onRouted(channel, text));
   }
 
-  /** GET /sse/<token>: opens a session and its stream. */
+  /**
+   * GET /sse/<token>: opens a session and its stream. The session's routing is set up in Redis
+   * before the stream starts; while Redis does not answer, the request gets 503 at once.
+   */
   public async open(res: ServerResponse, endpoint: string, auth: AuthInfo): Promise<void> {
     const transport = new SSEServerTransport(endpoint, res);
-    const server = this.options.createServer();
     const id = transport.sessionId;
-    await this.options.subscriber.subscribe(this.channel(id));
-    // Every replica can then tell who owns the session before routing a message to it.
-    await this.options.publisher.set(this.ownerKey(id), auth.clientId, 'EX', SESSION_OWNER_TTL_SECONDS);
+    try {
+      await this.options.subscriber.subscribe(this.channel(id));
+      // Every replica can then tell who owns the session before routing a message to it.
+      await this.options.publisher.set(this.ownerKey(id), auth.clientId, 'EX', SESSION_OWNER_TTL_SECONDS);
+    } catch (error) {
+      this.options.subscriber.unsubscribe(this.channel(id)).catch(() => undefined);
+      return this.redisUnavailable(res, error);
+    }
+    const server = this.options.createServer();
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
     this.sessions.set(id, { transport, server, auth, keepAlive });
     this.options.metrics.sseSessions.set(this.sessions.size);
@@ -73,6 +82,11 @@ export class LegacySse {
    * session, else routes it. Answers 404 when no replica holds it, or the caller does not own it.
    */
   public async post(req: IncomingMessage & { auth?: AuthInfo; body?: unknown }, res: ServerResponse, sessionId: string, auth: AuthInfo): Promise<void> {
+    // Checked here rather than by the SDK, which answers a bad message by echoing it as text.
+    if (!JSONRPCMessageSchema.safeParse(req.body).success) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'the body must be one JSON-RPC message, as JSON (this transport takes no batches)' }));
+      return;
+    }
     const local = this.sessions.get(sessionId);
     if (local !== undefined) {
       if (local.auth.clientId !== auth.clientId) return notFound(res);
@@ -80,9 +94,14 @@ export class LegacySse {
       await local.transport.handlePostMessage(req, res, req.body);
       return;
     }
-    if ((await this.options.publisher.get(this.ownerKey(sessionId))) !== auth.clientId) return notFound(res);
-    const routed: RoutedMessage = { caller: auth.clientId, message: req.body };
-    const receivers = await this.options.publisher.publish(this.channel(sessionId), JSON.stringify(routed));
+    let receivers: number;
+    try {
+      if ((await this.options.publisher.get(this.ownerKey(sessionId))) !== auth.clientId) return notFound(res);
+      const routed: RoutedMessage = { caller: auth.clientId, message: req.body };
+      receivers = await this.options.publisher.publish(this.channel(sessionId), JSON.stringify(routed));
+    } catch (error) {
+      return this.redisUnavailable(res, error);
+    }
     if (receivers === 0) return notFound(res);
     res.writeHead(202).end('Accepted');
   }
@@ -125,6 +144,13 @@ export class LegacySse {
     await this.options.subscriber.unsubscribe(this.channel(id)).catch(() => undefined);
     await this.options.publisher.del(this.ownerKey(id)).catch(() => undefined);
     this.options.logger.info({ session: id }, 'sse session closed');
+  }
+
+  private redisUnavailable(res: ServerResponse, error: unknown): void {
+    this.options.logger.warn({ err: (error as Error).message }, 'sse routing unavailable: redis is not answering');
+    res
+      .writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' })
+      .end(JSON.stringify({ error: 'the SSE transport is unavailable: Redis, which routes its messages between replicas, is not answering; try again shortly' }));
   }
 
   private channel(sessionId: string): string {

@@ -3,17 +3,19 @@
  * Node 23.6+, or `node --import tsx` on Node 20). Exits 1 with a message naming the variable or
  * catalog entry when the configuration is wrong.
  */
-import { createServer } from 'node:http';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from './app.ts';
 import { migrate } from './audit/migrations.ts';
 import { CatalogError, loadCatalog } from './catalog.ts';
 import { ConfigError, loadConfig, pipedreamCredentials } from './config.ts';
+import { createHttpServer } from './http-server.ts';
 import { createLogger } from './logger.ts';
 import { PipedreamConnect } from './pipedream-connect.ts';
+import { connectRedis, redisReady } from './redis-connection.ts';
 
 const MIGRATION_ATTEMPTS = 30;
+/** How long start waits for Redis before listening anyway (/ready says not ready until it is there). */
+const REDIS_START_WAIT_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -32,10 +34,11 @@ async function main(): Promise<void> {
   pool.on('error', (error) => logger.warn({ err: error.message }, 'postgres connection lost'));
   await migrateWithRetries(pool, logger);
 
-  // family 0: resolve IPv4 and IPv6 (Railway's private network is IPv6-only in older environments).
-  const redis = new Redis(config.REDIS_URL, { family: 0 });
-  const redisSubscriber = new Redis(config.REDIS_URL, { family: 0 });
-  for (const connection of [redis, redisSubscriber]) connection.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+  const redis = connectRedis(config.REDIS_URL, 'commands', logger);
+  const redisSubscriber = connectRedis(config.REDIS_URL, 'subscriber', logger);
+  await Promise.all([redisReady(redis, REDIS_START_WAIT_MS), redisReady(redisSubscriber, REDIS_START_WAIT_MS)]).catch((error: Error) =>
+    logger.warn({ err: error.message }, 'redis not reachable yet; starting without it'),
+  );
 
   const mcp = createApp({
     config,
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
     connect: credentials === undefined ? undefined : new PipedreamConnect(credentials),
     logger,
   });
-  const server = createServer(mcp.app);
+  const server = createHttpServer(mcp.app, config);
   server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST, tools: tools.map((tool) => tool.entry.name) }, 'mcp server listening');
   });

@@ -32,9 +32,10 @@ export function createMcpServer(tools: ToolService, transport: 'mcp' | 'sse'): S
     if (!tools.has(name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const { caller, externalUserId } = callerOf(extra.authInfo);
     const progressToken = request.params._meta?.progressToken;
+    // Best effort: a progress notice that cannot be sent must not turn a call that ran into an error.
     const progress = async (value: number, message: string) => {
       if (progressToken === undefined) return;
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: value, total: 1, message } });
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: value, total: 1, message } }).catch(() => undefined);
     };
     await progress(0, `calling ${name}`);
     const result = await tools.call(name, args ?? {}, { caller, externalUserId, transport, signal: extra.signal });

@@ -8,7 +8,15 @@ export interface Metrics {
   readonly toolErrors: Counter<'tool' | 'error_class'>;
   readonly inFlight: Gauge;
   readonly auditPending: Gauge;
-  readonly auditDropped: Counter;
+  readonly auditOldestPendingAge: Gauge;
+  readonly audit: {
+    readonly written: Counter;
+    readonly sanitized: Counter;
+    readonly rejected: Counter;
+    readonly writeFailures: Counter;
+    readonly dropped: Counter;
+    readonly unwritten: Counter;
+  };
   readonly sseSessions: Gauge;
 }
 
@@ -38,7 +46,39 @@ export function createMetrics(): Metrics {
     }),
     inFlight: new Gauge({ name: 'mcp_tool_calls_in_flight', help: 'Tool calls running now.', registers: [registry] }),
     auditPending: new Gauge({ name: 'mcp_audit_records_pending', help: 'Audit records not yet written to Postgres.', registers: [registry] }),
-    auditDropped: new Counter({ name: 'mcp_audit_records_dropped_total', help: 'Audit records dropped because the buffer was full.', registers: [registry] }),
+    auditOldestPendingAge: new Gauge({
+      name: 'mcp_audit_oldest_pending_age_seconds',
+      help: 'How long the oldest audit record not yet written has waited (0 when none waits).',
+      registers: [registry],
+    }),
+    audit: {
+      written: new Counter({ name: 'mcp_audit_records_written_total', help: 'Audit rows inserted into Postgres, placeholders included.', registers: [registry] }),
+      sanitized: new Counter({
+        name: 'mcp_audit_records_sanitized_total',
+        help: 'Audit records whose argument names had characters escaped (\\uXXXX) to be storable.',
+        registers: [registry],
+      }),
+      rejected: new Counter({
+        name: 'mcp_audit_records_rejected_total',
+        help: 'Audit records Postgres refused even escaped; a placeholder row was stored for each.',
+        registers: [registry],
+      }),
+      writeFailures: new Counter({
+        name: 'mcp_audit_write_failures_total',
+        help: 'Audit batch writes that failed because Postgres was unreachable or unavailable (each is retried).',
+        registers: [registry],
+      }),
+      dropped: new Counter({
+        name: 'mcp_audit_records_dropped_total',
+        help: 'Audit records pushed out of the full buffer; each was written to the log instead.',
+        registers: [registry],
+      }),
+      unwritten: new Counter({
+        name: 'mcp_audit_records_unwritten_total',
+        help: 'Audit records written to the log instead of Postgres: still queued at shutdown, or refused even as a placeholder.',
+        registers: [registry],
+      }),
+    },
     sseSessions: new Gauge({ name: 'mcp_sse_sessions', help: 'Open legacy SSE sessions on this replica.', registers: [registry] }),
   };
 }

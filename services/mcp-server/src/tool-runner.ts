@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { checkArgumentBounds, type ArgumentLimits } from './argument-bounds.ts';
 import type { ActionTool, CatalogTool, WorkflowTool } from './catalog.ts';
 import type { PipedreamConnect } from './pipedream-connect.ts';
 
@@ -17,6 +18,7 @@ export interface RunContext {
   readonly externalUserId: string;
   /** Aborted when the caller goes away or the server shuts down hard. */
   readonly signal?: AbortSignal;
+  readonly argumentLimits: ArgumentLimits;
 }
 
 /** Longest text a tool result carries back to the model. */
@@ -27,6 +29,11 @@ const MAX_TEXT = 20_000;
  * sentence a voice agent can say, and the details go to the audit log, not to the model.
  */
 export async function runTool(tool: CatalogTool, args: unknown, context: RunContext, connect: PipedreamConnect | undefined): Promise<ToolRun> {
+  // Bounds first: the schema check walks the arguments too, and could overflow on deep ones.
+  const outOfBounds = checkArgumentBounds(args ?? {}, context.argumentLimits);
+  if (outOfBounds !== undefined) {
+    return failure('invalid_arguments', outOfBounds.errorClass, `I could not use ${tool.entry.title} because ${outOfBounds.reason}.`);
+  }
   const problem = tool.checkArguments(args ?? {});
   if (problem !== undefined) {
     return failure('invalid_arguments', 'invalid_arguments', `I could not use ${tool.entry.title} because ${problem}.`);

@@ -71,5 +71,54 @@ describe('audit log', () => {
         await server.close();
       }
     });
+
+    it('writes the oldest records to the log when more than AUDIT_BUFFER_MAX wait, and the rest to Postgres once it is back', async () => {
+      const server = await startMcpServer({ fake, databaseUrl: postgres.url, env: { AUDIT_BUFFER_MAX: '100' } });
+      const { rows: before } = await server.pool.query<{ calls: number }>('SELECT count(*)::int AS calls FROM mcp_tool_calls');
+      postgres.stop();
+      try {
+        const client = await connectClient(server.url, TOKENS.tenAgent);
+        for (let wave = 0; wave < 11; wave += 1) {
+          await Promise.all(Array.from({ length: 10 }, (_, index) => client.callTool({ name: 'lookup_order', arguments: { order_id: `B-${wave}-${index}` } })));
+        }
+        await client.close();
+        expect(server.mcp.audit.pending).toBe(100);
+        const pushedOut = server.logs.map((line) => JSON.parse(line) as { msg: string; reason?: string }).filter((line) => line.msg === 'audit record not written to Postgres; logged instead');
+        expect(pushedOut.map((line) => line.reason)).toEqual(Array(10).fill('buffer full'));
+        expect(await server.mcp.metrics.registry.metrics()).toContain('mcp_audit_records_dropped_total 10');
+      } finally {
+        postgres.start();
+      }
+      try {
+        await auditSettled(server.mcp, 20_000);
+        const { rows } = await server.pool.query<{ calls: number }>('SELECT count(*)::int AS calls FROM mcp_tool_calls');
+        expect(rows[0]!.calls - before[0]!.calls).toBe(100);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('writes the records it could not store to the log at shutdown, without argument values, and counts them', async () => {
+      const server = await startMcpServer({ fake, databaseUrl: postgres.url });
+      postgres.stop();
+      try {
+        const client = await connectClient(server.url, TOKENS.tenAgent);
+        const results = await Promise.all(Array.from({ length: 5 }, (_, index) => client.callTool({ name: 'lookup_order', arguments: { order_id: `Q-${index}` } })));
+        await client.close();
+        expect(results.filter((result) => result.isError).length).toBe(0);
+        await server.close(500);
+        const logged = server.logs.map((line) => JSON.parse(line) as { msg: string; reason?: string; auditRecord?: Record<string, unknown> });
+        const unwritten = logged.filter((line) => line.msg === 'audit record not written to Postgres; logged instead');
+        expect(unwritten.map((line) => line.reason)).toEqual(Array(5).fill('shutdown'));
+        for (const { auditRecord } of unwritten) {
+          expect(auditRecord).toMatchObject({ tool: 'lookup_order', caller: 'ten-agent', argumentNames: 'order_id', argumentDigest: expect.stringMatching(/^hmac-sha256:/), outcome: 'ok' });
+        }
+        expect(server.logs.join('')).not.toMatch(/Q-\d/);
+        const metrics = await server.mcp.metrics.registry.metrics();
+        expect(metrics).toContain('mcp_audit_records_unwritten_total 5');
+      } finally {
+        postgres.start();
+      }
+    });
   });
 });

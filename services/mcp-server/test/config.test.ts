@@ -44,6 +44,41 @@ describe('loadConfig', () => {
     expect(error.message).toContain('PORT');
     expect(error.message).not.toContain('secret-password');
   });
+
+  it('drops duplicate hosts and origins, keeping the first of each in order', () => {
+    const config = loadConfig({
+      ...valid,
+      MCP_ALLOWED_HOSTS: 'mcp-server, localhost,mcp-server,localhost',
+      MCP_ALLOWED_ORIGINS: 'https://console.example.com,https://console.example.com,https://b.example.com',
+    });
+    expect(config.MCP_ALLOWED_HOSTS).toEqual(['mcp-server', 'localhost']);
+    expect(config.MCP_ALLOWED_ORIGINS).toEqual(['https://console.example.com', 'https://b.example.com']);
+  });
+
+  it('defaults the request and audit limits', () => {
+    expect(loadConfig(valid)).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 600,
+      ARGUMENT_MAX_DEPTH: 32,
+      ARGUMENT_MAX_BYTES: 65_536,
+      BODY_TIMEOUT_MS: 10_000,
+      HEADERS_TIMEOUT_MS: 10_000,
+      KEEP_ALIVE_TIMEOUT_MS: 65_000,
+      AUDIT_MAX_LAG_MS: 30_000,
+    });
+  });
+
+  it.each<[string, string, string]>([
+    ['ARGUMENT_MAX_DEPTH', '0', 'ARGUMENT_MAX_DEPTH must be a whole number from 1 to 1000 (levels of nesting)'],
+    ['ARGUMENT_MAX_DEPTH', 'deep', 'ARGUMENT_MAX_DEPTH must be a whole number from 1 to 1000 (levels of nesting)'],
+    ['ARGUMENT_MAX_BYTES', '10', 'ARGUMENT_MAX_BYTES must be a whole number of bytes, at least 256'],
+    ['BODY_TIMEOUT_MS', '1.5', 'BODY_TIMEOUT_MS must be a whole number of milliseconds, at least 100'],
+    ['HEADERS_TIMEOUT_MS', '-1', 'HEADERS_TIMEOUT_MS must be a whole number of milliseconds, at least 100'],
+    ['KEEP_ALIVE_TIMEOUT_MS', 'soon', 'KEEP_ALIVE_TIMEOUT_MS must be a whole number of milliseconds, at least 100'],
+    ['AUDIT_MAX_LAG_MS', '0', 'AUDIT_MAX_LAG_MS must be a whole number of milliseconds, at least 100'],
+    ['RATE_LIMIT_PER_MINUTE', '0', 'RATE_LIMIT_PER_MINUTE must be a whole number of messages, at least 1'],
+  ])('explains an invalid %s', (name, value, message) => {
+    expect(() => loadConfig({ ...valid, [name]: value })).toThrow(`invalid configuration: ${message}`);
+  });
 });
 
 describe('callers', () => {

@@ -64,7 +64,7 @@ describe('legacy HTTP+SSE transport', () => {
     expect(result.structuredContent).toEqual({ status: 'in transit' });
     // The second replica accepted the POSTs and the first answered on its stream.
     const secondLog = second.logs.join('');
-    expect(secondLog).toMatch(/"method":"POST","url":"\/messages\/\[redacted\]\?sessionId=[0-9a-f-]+"\},"res":\{"statusCode":202\}/);
+    expect(secondLog).toMatch(/"method":"POST","url":"\/messages\/\[redacted\]\?sessionId=\[redacted\]"\},"res":\{"statusCode":202\}/);
     await client.close();
   });
 
@@ -87,6 +87,30 @@ describe('legacy HTTP+SSE transport', () => {
     expect((await post(second, TOKENS.console, sessionId)).status).toBe(404);
     expect((await post(second, TOKENS.tenAgent, sessionId)).status).toBe(202);
     await client.close();
+  });
+
+  it('answers a body that is not one JSON-RPC message with 400, never by echoing it', async () => {
+    const transport = new SSEClientTransport(new URL(`/sse/${TOKENS.tenAgent}`, first.url));
+    const client = new Client({ name: 'owner', version: '1' });
+    await client.connect(transport);
+    const sessionId = (transport as unknown as { _endpoint?: URL })._endpoint?.searchParams.get('sessionId') ?? '';
+    try {
+      // `toString` that is not a function breaks the SDK's own `Invalid message: ${body}` answer.
+      for (const body of ['{"toString": 1}', '[{"jsonrpc":"2.0","id":1,"method":"tools/list"}]', '{"secret":"do-not-echo-me"}']) {
+        const response = await fetch(`${first.url}/messages/${TOKENS.tenAgent}?sessionId=${sessionId}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(3_000),
+        });
+        console.log('STATUS', response.status, await response.clone().text(), first.logs.slice(-3).join(''));
+        expect(response.status).toBe(400);
+        expect(await response.json()).toEqual({ error: 'the body must be one JSON-RPC message, as JSON (this transport takes no batches)' });
+      }
+      expect(first.logs.join('')).not.toContain('"level":50');
+    } finally {
+      await client.close();
+    }
   });
 
   it('refuses unknown path tokens and requests from outside the private network', async () => {

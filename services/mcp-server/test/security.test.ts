@@ -125,31 +125,11 @@ describe('malformed and oversize requests', () => {
   });
 });
 
-describe('rate limit', () => {
-  it('limits requests per caller, and not the others', async () => {
-    const limited = await startMcpServer({ fake, databaseUrl: database.url, env: { RATE_LIMIT_PER_MINUTE: '3' } });
-    try {
-      const call = (token: string) =>
-        fetch(`${limited.url}/execute-tool`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ tool: 'nope' }),
-        });
-      const statuses = [];
-      for (let i = 0; i < 4; i += 1) statuses.push((await call(TOKENS.console)).status);
-      expect(statuses).toEqual([404, 404, 404, 429]);
-      expect((await call(TOKENS.tenAgent)).status).toBe(404);
-    } finally {
-      await limited.close();
-    }
-  });
-});
-
 describe('operations endpoints', () => {
   it('reports readiness with its checks, and metrics by tool and outcome', async () => {
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { catalog: true, postgres: true, redis: true } });
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { catalog: true, postgres: true, redis: true, audit: true }, audit: { pending: expect.any(Number) } });
     await fetch(`${server.url}/execute-tool`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKENS.console}`, 'content-type': 'application/json' },

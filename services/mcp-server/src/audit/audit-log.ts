@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { encodeArgumentNames } from './audit-text.ts';
 
 /** One tool call, as the audit log keeps it: no argument values, only their names and a digest. */
 export interface AuditRecord {
@@ -10,34 +10,70 @@ export interface AuditRecord {
   readonly caller: string;
   readonly endUser: string;
   readonly transport: 'mcp' | 'sse' | 'rest';
-  readonly argumentNames: string;
+  /** The top-level argument names, as the caller sent them. */
+  readonly argumentNames: readonly string[];
   readonly argumentDigest: string;
   readonly durationMs: number;
   readonly outcome: string;
   readonly errorClass: string | null;
 }
 
+/** A record as it is stored: names encoded into one text, and a note when the row differs from the record. */
+interface AuditRow extends Omit<AuditRecord, 'argumentNames'> {
+  readonly argumentNames: string;
+  readonly auditNote: string | null;
+}
+
+/** Counters the log keeps (Prometheus counters in the app). */
+export interface AuditCounters {
+  /** Rows inserted into Postgres (placeholders included). */
+  readonly written: Counting;
+  /** Records whose argument names had characters escaped to be storable. */
+  readonly sanitized: Counting;
+  /** Records Postgres refused even escaped; a placeholder row was stored instead. */
+  readonly rejected: Counting;
+  /** Attempts to write a batch that failed because Postgres was unreachable or unavailable. */
+  readonly writeFailures: Counting;
+  /** Records pushed out of a full buffer (and written to the log instead). */
+  readonly dropped: Counting;
+  /** Records written to the log instead of Postgres: left at shutdown, or refused even as a placeholder. */
+  readonly unwritten: Counting;
+}
+
+interface Counting {
+  inc(count?: number): void;
+}
+
 export interface AuditLogOptions {
-  /** Records kept while the database is unreachable; beyond it the oldest are dropped (and counted). */
+  /** Records kept while the database is unreachable; beyond it the oldest go to the log instead (and are counted). */
   readonly maxBuffered: number;
   readonly logger: Logger;
-  /** Called with the number of records dropped because the buffer was full. */
-  readonly onDropped?: (count: number) => void;
+  readonly counters: AuditCounters;
+}
+
+interface Pending {
+  readonly row: AuditRow;
+  /** Date.now() when it was queued. */
+  readonly queuedAt: number;
 }
 
 const BATCH_SIZE = 500;
 const FIRST_RETRY_MS = 100;
 const LAST_RETRY_MS = 2_000;
+const UNWRITTEN = 'audit record not written to Postgres; logged instead';
 
 /**
  * Writes audit records to Postgres behind the tool calls, never in their way: `record()` only
- * queues. A background loop inserts in batches; when Postgres is down it keeps the records and
- * retries with backoff, so a brief outage loses nothing and blocks nothing. Inserts are
+ * queues. A background loop inserts in batches. When Postgres is unreachable it keeps the records
+ * and retries the batch with backoff, so an outage loses nothing and blocks nothing. When
+ * Postgres refuses a batch for what it holds (a data error), it writes the batch's rows one by
+ * one, so only the bad record is singled out; that one is stored as a placeholder. Inserts are
  * idempotent (the record id is the key), so a batch retried after a lost acknowledgement is
- * written once.
+ * written once. A record that cannot reach Postgres at all is written to the log instead of
+ * vanishing: it holds no argument values.
  */
 export class AuditLog {
-  private readonly queue: AuditRecord[] = [];
+  private readonly queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private stopped = false;
   private retryMs = FIRST_RETRY_MS;
@@ -50,13 +86,23 @@ export class AuditLog {
     this.options = options;
   }
 
-  /** Queues a record. Never throws and never waits. */
+  /** Queues a record. Never waits; after `close()` the record goes to the log. */
   public record(record: AuditRecord): void {
-    this.queue.push(record);
+    const row = toRow(record);
+    if (row.auditNote !== null) this.options.counters.sanitized.inc();
+    if (this.stopped) {
+      this.options.counters.unwritten.inc();
+      this.logUnwritten([row], 'after shutdown');
+      return;
+    }
+    this.queue.push({ row, queuedAt: Date.now() });
     if (this.queue.length > this.options.maxBuffered) {
-      const dropped = this.queue.splice(0, this.queue.length - this.options.maxBuffered).length;
-      this.options.onDropped?.(dropped);
-      this.options.logger.error({ dropped }, 'audit buffer full; dropped the oldest records');
+      const dropped = this.queue.splice(0, this.queue.length - this.options.maxBuffered);
+      this.options.counters.dropped.inc(dropped.length);
+      this.logUnwritten(
+        dropped.map((entry) => entry.row),
+        'buffer full',
+      );
     }
     // While Postgres is down the loop is waiting out its backoff; new records wait with it.
     this.flushing ??= this.flush();
@@ -67,7 +113,16 @@ export class AuditLog {
     return this.queue.length;
   }
 
-  /** Writes what is queued, retrying for up to `timeoutMs`; resolves with the records left unwritten. */
+  /** How long the oldest record not yet written has waited, in milliseconds (0 when none waits). */
+  public get oldestPendingMs(): number {
+    const oldest = this.queue[0];
+    return oldest === undefined ? 0 : Date.now() - oldest.queuedAt;
+  }
+
+  /**
+   * Writes what is queued, retrying for up to `timeoutMs`; what is still unwritten then goes to
+   * the log. Resolves with how many records that was.
+   */
   public async close(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (this.queue.length > 0 && Date.now() < deadline) {
@@ -79,22 +134,24 @@ export class AuditLog {
     }
     this.stopped = true;
     this.wake?.();
-    return this.queue.length;
+    const left = this.queue.splice(0);
+    this.options.counters.unwritten.inc(left.length);
+    this.logUnwritten(
+      left.map((entry) => entry.row),
+      'shutdown',
+    );
+    return left.length;
   }
 
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0 && !this.stopped) {
         const batch = this.queue.slice(0, BATCH_SIZE);
-        try {
-          await this.insert(batch);
-          this.queue.splice(0, batch.length);
+        if (await this.write(batch.map((entry) => entry.row))) {
+          this.forget(batch);
           if (this.retryMs !== FIRST_RETRY_MS) this.options.logger.info({ pending: this.queue.length }, 'audit database is back');
           this.retryMs = FIRST_RETRY_MS;
-        } catch (error) {
-          if (this.retryMs === FIRST_RETRY_MS) {
-            this.options.logger.warn({ err: (error as Error).message, pending: this.queue.length }, 'audit database unreachable; keeping records');
-          }
+        } else {
           await this.sleep(this.retryMs);
           this.retryMs = Math.min(this.retryMs * 2, LAST_RETRY_MS);
         }
@@ -102,6 +159,65 @@ export class AuditLog {
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  /**
+   * Takes a written batch off the queue. A full buffer may have pushed some of it out meanwhile
+   * (always from the front), so what is left of it is whatever still leads the queue.
+   */
+  private forget(batch: readonly Pending[]): void {
+    const written = new Set(batch);
+    let count = 0;
+    while (count < this.queue.length && written.has(this.queue[count]!)) count += 1;
+    this.queue.splice(0, count);
+  }
+
+  /** True when every row was dealt with (stored, as itself or a placeholder, or logged); false when Postgres is unavailable. */
+  private async write(rows: readonly AuditRow[]): Promise<boolean> {
+    try {
+      await this.insert(rows);
+      return true;
+    } catch (error) {
+      if (!isDataError(error)) return this.unavailable(error);
+    }
+    // Postgres refused the batch for what one of its rows holds: one by one, only that row fails.
+    for (const row of rows) {
+      try {
+        await this.insert([row]);
+      } catch (error) {
+        if (!isDataError(error)) return this.unavailable(error);
+        if (!(await this.storePlaceholder(row, error))) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Stores what can be stored of a refused record; false when Postgres became unavailable meanwhile. */
+  private async storePlaceholder(row: AuditRow, refusal: unknown): Promise<boolean> {
+    const sqlState = (refusal as { code: string }).code;
+    try {
+      await this.insert([placeholderFor(row, sqlState)]);
+      this.options.counters.rejected.inc();
+      this.options.logger.warn({ id: row.id, tool: row.tool, sqlState }, 'Postgres refused an audit record; stored a placeholder row for it');
+    } catch (error) {
+      if (!isDataError(error)) return this.unavailable(error);
+      this.options.counters.unwritten.inc();
+      this.logUnwritten([row], `refused by Postgres (SQLSTATE ${sqlState}), even as a placeholder`);
+    }
+    return true;
+  }
+
+  private unavailable(error: unknown): false {
+    this.options.counters.writeFailures.inc();
+    if (this.retryMs === FIRST_RETRY_MS) {
+      this.options.logger.warn({ err: (error as Error).message, pending: this.queue.length }, 'audit database unreachable; keeping records');
+    }
+    return false;
+  }
+
+  /** One structured line per record, so none is lost and each can be replayed into the table. */
+  private logUnwritten(rows: readonly AuditRow[], reason: string): void {
+    for (const row of rows) this.options.logger.error({ reason, auditRecord: row }, UNWRITTEN);
   }
 
   /** Waits for the backoff, or less if closing wakes the loop. */
@@ -116,12 +232,12 @@ export class AuditLog {
     this.wake = undefined;
   }
 
-  private async insert(batch: AuditRecord[]): Promise<void> {
-    const column = <K extends keyof AuditRecord>(key: K) => batch.map((record) => record[key]);
-    await this.pool.query(
+  private async insert(rows: readonly AuditRow[]): Promise<void> {
+    const column = <K extends keyof AuditRow>(key: K) => rows.map((row) => row[key]);
+    const result = await this.pool.query(
       `INSERT INTO mcp_tool_calls
-         (id, called_at, tool, caller, end_user, transport, argument_names, argument_digest, duration_ms, outcome, error_class)
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[], $11::text[])
+         (id, called_at, tool, caller, end_user, transport, argument_names, argument_digest, duration_ms, outcome, error_class, audit_note)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[], $11::text[], $12::text[])
        ON CONFLICT (id) DO NOTHING`,
       [
         column('id'),
@@ -135,26 +251,48 @@ export class AuditLog {
         column('durationMs'),
         column('outcome'),
         column('errorClass'),
+        column('auditNote'),
       ],
     );
+    this.options.counters.written.inc(result.rowCount ?? 0);
   }
+}
+
+function toRow(record: AuditRecord): AuditRow {
+  const names = encodeArgumentNames(record.argumentNames);
+  return { ...record, argumentNames: names.text, auditNote: names.escaped ? 'escaped' : null };
 }
 
 /**
- * The argument names and a keyed digest of the values: equal calls can be matched up without
- * the log holding what was said (names, numbers, messages).
+ * Postgres refuses a row for what it holds with SQLSTATE class 22 (data exception), 23
+ * (integrity constraint violation) or 54 (program limit exceeded): retrying that row can never
+ * succeed. Anything else (connection errors, shutdowns, no SQLSTATE at all) is worth retrying.
  */
-export function describeArguments(args: unknown, key: string): { argumentNames: string; argumentDigest: string } {
-  const names = args !== null && typeof args === 'object' && !Array.isArray(args) ? Object.keys(args).sort() : [];
-  const digest = createHmac('sha256', key).update(canonicalJson(args ?? {})).digest('hex');
-  return { argumentNames: names.join(','), argumentDigest: `hmac-sha256:${digest}` };
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([name, child]) => `${JSON.stringify(name)}:${canonicalJson(child)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+const DIGEST = /^hmac-sha256:[0-9a-f]{64}$/;
+
+/**
+ * A row that keeps only what is known to be storable (the id, time, outcome and digest; the
+ * names left out), marked in `audit_note` with why.
+ */
+function placeholderFor(row: AuditRow, sqlState: string): AuditRow {
+  const plain = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+  return {
+    id: row.id,
+    calledAt: Number.isNaN(row.calledAt.getTime()) ? new Date() : row.calledAt,
+    tool: plain(row.tool),
+    caller: plain(row.caller),
+    endUser: plain(row.endUser),
+    transport: row.transport,
+    argumentNames: '',
+    argumentDigest: DIGEST.test(row.argumentDigest) ? row.argumentDigest : 'unavailable',
+    durationMs: Math.min(Math.max(Math.round(row.durationMs), 0), 2 ** 31 - 1),
+    outcome: plain(row.outcome),
+    errorClass: row.errorClass === null ? null : plain(row.errorClass),
+    auditNote: `placeholder: Postgres refused the record (SQLSTATE ${sqlState})`,
+  };
 }

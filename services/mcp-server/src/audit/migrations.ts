@@ -25,6 +25,12 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX mcp_tool_calls_tool_outcome ON mcp_tool_calls (tool, outcome);
     `,
   },
+  {
+    version: 2,
+    // Says when a row is not the record exactly as made: 'escaped' (argument names with
+    // characters stored as \uXXXX) or 'placeholder: …' (Postgres refused the record itself).
+    sql: 'ALTER TABLE mcp_tool_calls ADD COLUMN audit_note text',
+  },
 ];
 
 /** Arbitrary constant naming our advisory lock. */

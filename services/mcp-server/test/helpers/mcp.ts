@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp, type McpApp } from '../../src/app.ts';
 import { migrate } from '../../src/audit/migrations.ts';
 import { parseCatalog } from '../../src/catalog.ts';
 import { loadConfig } from '../../src/config.ts';
+import { createHttpServer } from '../../src/http-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { PipedreamConnect } from '../../src/pipedream-connect.ts';
+import { connectRedis, redisReady } from '../../src/redis-connection.ts';
 import type { FakePipedream } from '../fakes/fake-pipedream.ts';
 
 /** The shared PostgreSQL and Redis of this machine (and of CI). */
@@ -106,7 +107,10 @@ export interface RunningServer {
   readonly mcp: McpApp;
   readonly pool: pg.Pool;
   readonly logs: string[];
-  close(): Promise<void>;
+  /** The HTTP server, made by the same function as in production. */
+  readonly httpServer: Server;
+  /** Shuts down as SIGTERM does; `timeoutMs` bounds the drain. @default 5000 */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -146,8 +150,9 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 2_000 });
   pool.on('error', () => undefined);
   await migrate(pool);
-  const redis = new Redis(config.REDIS_URL);
-  const redisSubscriber = new Redis(config.REDIS_URL);
+  const redis = connectRedis(config.REDIS_URL, 'commands', logger);
+  const redisSubscriber = connectRedis(config.REDIS_URL, 'subscriber', logger);
+  await Promise.all([redisReady(redis, 5_000), redisReady(redisSubscriber, 5_000)]);
   const mcp = createApp({
     config,
     tools,
@@ -164,7 +169,7 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
     logger,
     channelPrefix: options.channelPrefix ?? `mcp-test:${randomBytes(4).toString('hex')}:`,
   });
-  const server: Server = createServer(mcp.app);
+  const server = createHttpServer(mcp.app, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -172,10 +177,11 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
     mcp,
     pool,
     logs,
-    close: async () => {
+    httpServer: server,
+    close: async (timeoutMs = 5_000) => {
       mcp.startShutdown();
       server.close();
-      await mcp.drain(5_000);
+      await mcp.drain(timeoutMs);
       server.closeAllConnections();
       await Promise.allSettled([redis.quit(), redisSubscriber.quit(), pool.end()]);
     },

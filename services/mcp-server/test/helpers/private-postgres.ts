@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,10 @@ export interface PrivatePostgres {
   readonly url: string;
   stop(): void;
   start(): void;
+  /** `stop()` without blocking this process's event loop, so a server in it keeps serving meanwhile. */
+  stopAsync(): Promise<void>;
+  /** `start()` without blocking this process's event loop. */
+  startAsync(): Promise<void>;
   destroy(): void;
 }
 
@@ -23,10 +28,18 @@ function binaries(): string {
 }
 
 /** initdb and postgres refuse to run as root; run them as the postgres user then. */
+function asPostgresUser(command: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
 function run(command: string, args: string[]): void {
-  const asRoot = process.getuid?.() === 0;
-  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  const [file, argv] = asPostgresUser(command, args);
   execFileSync(file, argv, { stdio: 'pipe' });
+}
+
+async function runAsync(command: string, args: string[]): Promise<void> {
+  const [file, argv] = asPostgresUser(command, args);
+  await promisify(execFile)(file, argv);
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
@@ -41,13 +54,17 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
   const options = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const start = () => run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(directory, 'log'), '-w', 'start']);
-  const stop = () => run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+  const startArgs = ['-D', data, '-o', options, '-l', join(directory, 'log'), '-w', 'start'];
+  const stopArgs = ['-D', data, '-m', 'fast', '-w', 'stop'];
+  const start = () => run(join(bin, 'pg_ctl'), startArgs);
+  const stop = () => run(join(bin, 'pg_ctl'), stopArgs);
   start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    startAsync: () => runAsync(join(bin, 'pg_ctl'), startArgs),
+    stopAsync: () => runAsync(join(bin, 'pg_ctl'), stopArgs),
     destroy: () => {
       try {
         stop();
