@@ -8,8 +8,9 @@ const config: NextConfig = {
   outputFileTracingRoot: fileURLToPath(new URL('../..', import.meta.url)),
   turbopack: { root: fileURLToPath(new URL('../..', import.meta.url)) },
   poweredByHeader: false,
-  // Server-only packages with native or worker-thread parts: loaded from node_modules, not bundled.
-  serverExternalPackages: ['pg', 'ioredis', 'pino'],
+  // Server-only packages with native or worker-thread parts, or optional store drivers
+  // (rate-limiter-flexible): loaded from node_modules, not bundled.
+  serverExternalPackages: ['pg', 'ioredis', 'pino', 'rate-limiter-flexible'],
   async headers() {
     return [
       {

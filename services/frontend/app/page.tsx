@@ -1,8 +1,9 @@
 import { cookies } from 'next/headers';
 import { Console } from '../components/console.tsx';
 import { SignIn } from '../components/sign-in.tsx';
+import { REDIS_UNAVAILABLE } from '../lib/dependency-unavailable.ts';
 import { getRuntime } from '../lib/runtime.ts';
-import { sessionCookie } from '../lib/session.ts';
+import { sessionCookie, type SessionStore } from '../lib/session.ts';
 import { sessionStore } from '../lib/route.ts';
 
 export const dynamic = 'force-dynamic';
@@ -27,10 +28,21 @@ export default async function Home({ searchParams }: PageProps) {
   }
   const { config } = runtime;
   const { name } = sessionCookie(config.PUBLIC_URL, config.SESSION_TTL_SECONDS);
-  const session = await sessionStore(runtime).read((await cookies()).get(name)?.value);
+  let session: Awaited<ReturnType<SessionStore['read']>>;
+  try {
+    session = await sessionStore(runtime).read((await cookies()).get(name)?.value);
+  } catch (error) {
+    runtime.logger.warn({ err: (error as Error).message }, 'cannot read the session');
+    return (
+      <main className="centered">
+        <h1>Voice console</h1>
+        <p role="alert" className="error">{REDIS_UNAVAILABLE}</p>
+      </main>
+    );
+  }
   if (session === undefined) {
-    const error = (await searchParams)['signin_error'];
-    return <SignIn error={typeof error === 'string' ? error : undefined} />;
+    const errorCode = (await searchParams)['signin_error'];
+    return <SignIn errorCode={typeof errorCode === 'string' ? errorCode : undefined} />;
   }
   const jitsi = new URL(config.JITSI_PUBLIC_URL);
   return (

@@ -6,6 +6,8 @@ import { api } from './api.ts';
 interface AgentState {
   readonly running: boolean;
   readonly startedAt?: number;
+  /** Whether this user may keep it alive and stop it (they started it, or moderate the room). */
+  readonly canControl: boolean;
   readonly pingIntervalMs: number;
 }
 
@@ -30,9 +32,9 @@ export function AgentPanel({ room, onChange }: { room: string; onChange: () => v
     };
   }, [room]);
 
-  // Keep-alive while running; a failed ping shows why (e.g. the agent server restarted).
+  // Keep-alive while running, by those who may; a failed ping shows why (e.g. the agent server restarted).
   useEffect(() => {
-    if (state?.running !== true) return;
+    if (state?.running !== true || !state.canControl) return;
     const timer = setInterval(() => {
       api<AgentState>('/api/agent/ping', { room })
         .then(setState)
@@ -43,7 +45,7 @@ export function AgentPanel({ room, onChange }: { room: string; onChange: () => v
         });
     }, state.pingIntervalMs);
     return () => clearInterval(timer);
-  }, [room, state?.running, state?.pingIntervalMs, onChange]);
+  }, [room, state?.running, state?.canControl, state?.pingIntervalMs, onChange]);
 
   const act = useCallback(
     async (action: 'start' | 'stop') => {
@@ -62,6 +64,7 @@ export function AgentPanel({ room, onChange }: { room: string; onChange: () => v
   );
 
   const running = state?.running === true;
+  const othersAgent = running && state?.canControl === false;
   return (
     <div className="agent" aria-live="polite">
       <p data-testid="agent-state">
@@ -80,10 +83,11 @@ export function AgentPanel({ room, onChange }: { room: string; onChange: () => v
         <button type="button" className="primary" onClick={() => void act('start')} disabled={busy !== undefined || running}>
           {busy === 'starting' && <span className="spinner" aria-hidden="true" />} Start agent
         </button>
-        <button type="button" onClick={() => void act('stop')} disabled={busy !== undefined || !running}>
+        <button type="button" onClick={() => void act('stop')} disabled={busy !== undefined || !running || othersAgent}>
           {busy === 'stopping' && <span className="spinner" aria-hidden="true" />} Stop agent
         </button>
       </div>
+      {othersAgent && <p className="muted">Someone else started the agent; only they or a moderator of this room can stop it.</p>}
       {error !== undefined && (
         <p role="alert" className="error">
           {error}

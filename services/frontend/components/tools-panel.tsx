@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useId, useState } from 'react';
-import { api } from './api.ts';
+import { api, ApiError, newRequestId } from './api.ts';
 import { SchemaForm, type ObjectSchema } from './schema-form.tsx';
 
 interface ToolSummary {
@@ -16,6 +16,25 @@ interface ToolResult {
   readonly text: string;
   readonly structuredContent?: { connectLinkUrl?: unknown };
   readonly durationMs: number;
+  /** Set when history could not be written yet: the call ran, history will catch up. */
+  readonly note?: string;
+}
+
+/** A run whose outcome the page does not know yet: running it again with the same arguments reuses its request id. */
+interface UnsettledRun {
+  readonly requestId: string;
+  readonly tool: string;
+  readonly argumentsJson: string;
+}
+
+/**
+ * Whether an answer settles the run. Without an answer, or with one that says nothing about the
+ * tool (still running, the console or its stores busy or away), the next run of the same call is
+ * a retry and keeps the request id, so the console does not run the tool twice.
+ */
+function settles(failure: unknown): boolean {
+  const status = failure instanceof ApiError ? failure.status : undefined;
+  return status !== undefined && status !== 409 && status !== 429 && status < 500;
 }
 
 /** Lists the MCP server's tools and runs one with a form made from its input schema. */
@@ -26,6 +45,7 @@ export function ToolsPanel({ onCall }: { onCall: () => void }) {
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<ToolResult>();
   const [error, setError] = useState<string>();
+  const [unsettled, setUnsettled] = useState<UnsettledRun>();
 
   useEffect(() => {
     api<{ tools: ToolSummary[] }>('/api/tools')
@@ -42,10 +62,16 @@ export function ToolsPanel({ onCall }: { onCall: () => void }) {
     setRunning(true);
     setError(undefined);
     setResult(undefined);
+    const argumentsJson = JSON.stringify(args);
+    const retry = unsettled !== undefined && unsettled.tool === tool.name && unsettled.argumentsJson === argumentsJson;
+    const requestId = retry ? unsettled.requestId : newRequestId();
+    setUnsettled({ requestId, tool: tool.name, argumentsJson });
     try {
-      setResult(await api<ToolResult>('/api/tools/call', { name: tool.name, arguments: args }));
+      setResult(await api<ToolResult>('/api/tools/call', { name: tool.name, arguments: args }, { 'idempotency-key': requestId }));
+      setUnsettled(undefined);
     } catch (failure) {
       setError((failure as Error).message);
+      if (settles(failure)) setUnsettled(undefined);
     } finally {
       setRunning(false);
       onCall();
@@ -98,6 +124,7 @@ export function ToolsPanel({ onCall }: { onCall: () => void }) {
             <strong>{result.isError ? 'The tool could not finish' : 'Result'}</strong> <span className="muted">({result.durationMs} ms)</span>
           </p>
           <pre>{result.text}</pre>
+          {result.note !== undefined && <p className="muted">{result.note}</p>}
           {connectLink !== undefined && (
             <a href={connectLink} target="_blank" rel="noreferrer">
               Connect the account

@@ -1,5 +1,26 @@
 import { z } from 'zod';
 
+/** A whole number in a range, from an environment variable; the message never repeats the value. */
+function wholeNumber(min: number, max: number, defaultValue: number) {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: range }).int(range).min(min, range).max(max, range).default(defaultValue);
+}
+
+/** Identity-provider subjects, comma-separated; blanks dropped. */
+const subjectList = z
+  .string()
+  .default('')
+  .transform((text, context) => {
+    const subjects = text
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    subjects.forEach((subject, index) => {
+      if (subject.length > 255) context.addIssue({ code: 'custom', message: `entry ${index + 1} is longer than 255 characters` });
+    });
+    return subjects;
+  });
+
 /**
  * The console's configuration, from environment variables, validated once. Errors name the
  * variable and never repeat its value (most are secrets).
@@ -37,6 +58,26 @@ const configSchema = z.object({
   /** The HS256 key Jitsi's prosody checks room tokens with. Never reaches the browser. */
   JWT_APP_SECRET: z.string().min(16, 'must be at least 16 characters'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest JSON request body read, in bytes; larger ones get 413 without being read. */
+  BODY_LIMIT_BYTES: wholeNumber(1024, 10 * 1024 * 1024, 64 * 1024),
+  /** Requests per minute one signed-in user may make, counted in Redis across replicas. */
+  RATE_LIMIT_USER_PER_MINUTE: wholeNumber(1, 100_000, 120),
+  /** Requests per minute from one client address without a session (sign-in, probes, the smoke test). */
+  RATE_LIMIT_ADDRESS_PER_MINUTE: wholeNumber(1, 100_000, 60),
+  /**
+   * How many reverse proxies in front of the console append the peer address to X-Forwarded-For;
+   * the client address is the entry this far from the right (Next.js's server fills the header
+   * only when a request has none, so a direct client could write it).
+   */
+  TRUSTED_PROXY_HOPS: wholeNumber(1, 10, 1),
+  /** The smoke test (/api/mcp/test) answers from one MCP round trip per this many seconds. */
+  MCP_PROBE_CACHE_SECONDS: wholeNumber(1, 3600, 15),
+  /** How long a tool call's outcome is kept for a retry with the same request id. */
+  TOOL_CALL_REPLAY_SECONDS: wholeNumber(60, 7 * 24 * 60 * 60, 24 * 60 * 60),
+  /** A room's owner stays its owner this long after the owner last used it. */
+  ROOM_OWNER_TTL_SECONDS: wholeNumber(60, 30 * 24 * 60 * 60, 24 * 60 * 60),
+  /** Identity-provider subjects who moderate every room (comma-separated). */
+  CONSOLE_ADMINS: subjectList,
 });
 
 export type Config = z.output<typeof configSchema>;

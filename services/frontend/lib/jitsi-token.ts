@@ -15,13 +15,24 @@ export function checkRoomName(room: unknown): string | undefined {
 /**
  * A short-lived room JWT for Jitsi's prosody (token auth, HS256 with JWT_APP_SECRET): `iss` is
  * the app id, `aud` an accepted audience, `sub` the XMPP domain, `room` exactly this room.
+ * `context.user.moderator` and `affiliation` ("owner" for the room's moderators, "member" for
+ * everyone else) say what the user may do in the meeting; prosody honours the affiliation only
+ * with the `token_affiliation` module and auto-owner off (see the README).
  */
-export async function mintRoomToken(config: Config, room: string, user: SessionUser, now = Date.now()): Promise<{ jwt: string; expiresAt: number }> {
+export async function mintRoomToken(config: Config, room: string, user: SessionUser, moderator: boolean, now = Date.now()): Promise<{ jwt: string; expiresAt: number }> {
   const issuedAt = Math.floor(now / 1000);
   const expiresAt = issuedAt + config.JITSI_JWT_TTL_SECONDS;
   const jwt = await new SignJWT({
     room,
-    context: { user: { id: user.sub, name: user.name, ...(user.email !== undefined ? { email: user.email } : {}) } },
+    context: {
+      user: {
+        id: user.sub,
+        name: user.name,
+        ...(user.email !== undefined ? { email: user.email } : {}),
+        moderator,
+        affiliation: moderator ? 'owner' : 'member',
+      },
+    },
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(config.JITSI_JWT_APP_ID)

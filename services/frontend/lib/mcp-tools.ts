@@ -1,7 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from './config.ts';
+import { endUserId } from './end-user-id.ts';
 import { UpstreamError } from './upstream-error.ts';
 
 /** A tool as the browser sees it: what it needs to draw a form, nothing more. */
@@ -20,32 +21,61 @@ export interface ToolOutcome {
   readonly structuredContent?: Record<string, unknown>;
 }
 
+/**
+ * The tool call was sent and then the answer was lost (a timeout, a cut connection, a server
+ * error while it ran): the tool may have run, so this must not read as "it failed".
+ */
+export class ToolOutcomeUnknown extends UpstreamError {
+  constructor(options?: ErrorOptions) {
+    super('The tool server stopped answering during the call, so the tool may have run. Check its effect before running it again.', 502, options);
+    this.name = 'ToolOutcomeUnknown';
+  }
+}
+
 const CLIENT_INFO = { name: 'voice-console', version: '1.0.0' };
+export const TOOL_SERVER_BUSY = 'The tool server is busy; try again in a moment.';
+
+/** What the console answers for a failure before the request reached a tool. */
+function refusal(error: unknown): UpstreamError {
+  if (error instanceof StreamableHTTPError && error.code === 429) return new UpstreamError(TOOL_SERVER_BUSY, 429, { cause: error });
+  // A protocol error means the request was refused (an unknown tool, arguments that do not fit).
+  if (error instanceof McpError) return new UpstreamError('The tool server refused the request; check the tool name and its arguments.', 400, { cause: error });
+  return new UpstreamError('The tool server cannot be reached right now; try again in a moment.', 502, { cause: error });
+}
+
+/** After the tool call went out: an HTTP refusal (4xx) or a JSON-RPC error means it did not run; the rest is unknown. */
+function afterSending(error: unknown): UpstreamError {
+  if (error instanceof StreamableHTTPError && error.code !== undefined && error.code >= 400 && error.code < 500) return refusal(error);
+  if (error instanceof McpError && error.code !== ErrorCode.RequestTimeout && error.code !== ErrorCode.ConnectionClosed) return refusal(error);
+  return new ToolOutcomeUnknown({ cause: error });
+}
 
 /**
- * Talks to the MCP server with the console's service token; `endUser` (the signed-in user's
- * subject) tells the server whose Connect accounts to use. The token never reaches the browser.
- * Each use is one short connection: the server is stateless, so there is nothing to keep.
+ * Talks to the MCP server with the console's service token. `subject` (the signed-in user's) goes
+ * as X-End-User-Id, encoded the way the server accepts it, so the server uses that user's Connect
+ * accounts and counts their requests apart from everyone else's; without it (the smoke test) the
+ * console counts as itself. The token never reaches the browser. Each use is one short
+ * connection: the server is stateless, so there is nothing to keep.
  */
-async function withClient<T>(config: Config, endUser: string | undefined, use: (client: Client) => Promise<T>): Promise<T> {
+async function withClient<T>(config: Config, subject: string | undefined, use: (client: Client, sending: () => void) => Promise<T>): Promise<T> {
   const client = new Client(CLIENT_INFO);
   const headers: Record<string, string> = { authorization: `Bearer ${config.MCP_CONSOLE_TOKEN}` };
-  if (endUser !== undefined) headers['x-end-user-id'] = endUser;
+  if (subject !== undefined) headers['x-end-user-id'] = endUserId(subject);
+  let sent = false;
   try {
     await client.connect(new StreamableHTTPClientTransport(new URL(config.MCP_SERVER_URL), { requestInit: { headers } }));
-    return await use(client);
+    return await use(client, () => {
+      sent = true;
+    });
   } catch (error) {
-    // A tool that fails answers with an isError result, not an exception. A protocol error means
-    // the request was refused (an unknown tool, say); anything else, that the server is out of reach.
-    if (error instanceof McpError) throw new UpstreamError(`The tool server refused the request: ${error.message}`, 400, { cause: error });
-    throw new UpstreamError('The tool server cannot be reached right now; try again in a moment.', 502, { cause: error });
+    throw sent ? afterSending(error) : refusal(error);
   } finally {
     await client.close();
   }
 }
 
-export async function listTools(config: Config, endUser?: string): Promise<ToolSummary[]> {
-  return withClient(config, endUser, async (client) => {
+export async function listTools(config: Config, subject?: string): Promise<ToolSummary[]> {
+  return withClient(config, subject, async (client) => {
     const { tools } = await client.listTools();
     return tools.map((tool) => ({
       name: tool.name,
@@ -57,8 +87,9 @@ export async function listTools(config: Config, endUser?: string): Promise<ToolS
   });
 }
 
-export async function callTool(config: Config, endUser: string, name: string, args: Record<string, unknown>): Promise<ToolOutcome> {
-  return withClient(config, endUser, async (client) => {
+export async function callTool(config: Config, subject: string, name: string, args: Record<string, unknown>): Promise<ToolOutcome> {
+  return withClient(config, subject, async (client, sending) => {
+    sending();
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
     const text = result.content
       .map((part) => (part.type === 'text' ? part.text : `[${part.type}]`))

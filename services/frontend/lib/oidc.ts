@@ -2,10 +2,8 @@ import * as client from 'openid-client';
 import type { Config } from './config.ts';
 import type { Runtime } from './runtime.ts';
 import type { SessionUser } from './session.ts';
-
-/** How long a sign-in may take between leaving for the issuer and coming back. */
-export const LOGIN_TTL_SECONDS = 10 * 60;
-const LOGIN_PREFIX = 'console:login:';
+import type { SignInErrorCode } from './sign-in-errors.ts';
+import { openSignInState, sealSignInState } from './sign-in-state.ts';
 
 const holder = globalThis as typeof globalThis & { __consoleOidc?: Promise<client.Configuration> };
 
@@ -37,50 +35,62 @@ export function callbackUrl(config: Config): string {
 }
 
 /**
- * Starts a sign-in: PKCE verifier, state and nonce are kept in Redis under the state, which also
- * goes into a short-lived cookie so the callback only completes in the browser that started it.
+ * Starts a sign-in: PKCE verifier, state and nonce are sealed into the login cookie (see
+ * sealSignInState), so the callback only completes in the browser that started it and an
+ * anonymous start writes nothing on the server.
  */
-export async function beginLogin(runtime: Runtime): Promise<{ authorizationUrl: URL; state: string }> {
+export async function beginLogin(runtime: Runtime): Promise<{ authorizationUrl: URL; loginCookieValue: string }> {
   const oidc = await issuer(runtime.config);
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  await runtime.redis.set(LOGIN_PREFIX + state, JSON.stringify({ verifier, nonce }), 'EX', LOGIN_TTL_SECONDS);
+  const signIn = { verifier: client.randomPKCECodeVerifier(), state: client.randomState(), nonce: client.randomNonce() };
   const authorizationUrl = client.buildAuthorizationUrl(oidc, {
     redirect_uri: callbackUrl(runtime.config),
     scope: runtime.config.OIDC_SCOPES,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge: await client.calculatePKCECodeChallenge(signIn.verifier),
     code_challenge_method: 'S256',
-    state,
-    nonce,
+    state: signIn.state,
+    nonce: signIn.nonce,
   });
-  return { authorizationUrl, state };
+  return { authorizationUrl, loginCookieValue: await sealSignInState(runtime.config.SESSION_SECRET, signIn) };
 }
 
+/** A sign-in that did not complete: a code the sign-in page turns into its own sentence, and details for the log. */
 export class LoginError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    readonly code: SignInErrorCode,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(detail, options);
     this.name = 'LoginError';
   }
 }
+
+/** The identity provider's own words, shortened, for the log only. */
+const forLog = (text: string | null) => (text ?? '').slice(0, 200);
 
 /**
  * Completes a sign-in from the issuer's redirect. `search` is the callback's query string; the
  * URL is rebuilt on PUBLIC_URL because behind a proxy the request's own URL names an internal host.
  */
-export async function completeLogin(runtime: Runtime, search: string, cookieState: string | undefined): Promise<{ user: SessionUser; idToken?: string }> {
+export async function completeLogin(runtime: Runtime, search: string, loginCookieValue: string | undefined): Promise<{ user: SessionUser; idToken?: string }> {
   const params = new URLSearchParams(search);
-  const state = params.get('state');
-  if (params.has('error')) throw new LoginError(`the identity provider refused the sign-in (${params.get('error')})`);
-  if (state === null || cookieState === undefined || state !== cookieState) throw new LoginError('this sign-in was not started in this browser; start again');
-  const stored = await runtime.redis.getdel(LOGIN_PREFIX + state);
-  if (stored === null) throw new LoginError('this sign-in has expired or was already used; start again');
-  const { verifier, nonce } = JSON.parse(stored) as { verifier: string; nonce: string };
+  if (params.has('error')) {
+    throw new LoginError('refused', `the identity provider refused the sign-in: ${forLog(params.get('error'))}: ${forLog(params.get('error_description'))}`);
+  }
+  if (loginCookieValue === undefined) throw new LoginError('other_browser', 'no login cookie came back with the callback');
+  const signIn = await openSignInState(runtime.config.SESSION_SECRET, loginCookieValue);
+  if (signIn === undefined) throw new LoginError('expired', 'the login cookie is expired, altered or sealed with another secret');
+  if (params.get('state') !== signIn.state) throw new LoginError('other_browser', 'the callback state does not match the login cookie');
   const oidc = await issuer(runtime.config);
   const currentUrl = new URL(`${callbackUrl(runtime.config)}?${params.toString()}`);
-  const tokens = await client.authorizationCodeGrant(oidc, currentUrl, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+  try {
+    tokens = await client.authorizationCodeGrant(oidc, currentUrl, { pkceCodeVerifier: signIn.verifier, expectedState: signIn.state, expectedNonce: signIn.nonce, idTokenExpected: true });
+  } catch (error) {
+    throw new LoginError('failed', `the code exchange failed: ${(error as Error).message}`, { cause: error });
+  }
   const claims = tokens.claims();
-  if (claims === undefined) throw new LoginError('the identity provider sent no ID token');
+  if (claims === undefined) throw new LoginError('failed', 'the identity provider sent no ID token');
   const name = [claims['name'], claims['preferred_username'], claims['email'], claims.sub].find((value): value is string => typeof value === 'string' && value !== '');
   return {
     user: { sub: claims.sub, name: name ?? claims.sub, ...(typeof claims['email'] === 'string' ? { email: claims['email'] } : {}) },

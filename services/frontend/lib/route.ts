@@ -1,5 +1,11 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { clientAddress } from './client-address.ts';
 import { ConfigError } from './config.ts';
+import { asDependencyUnavailable } from './dependency-unavailable.ts';
+import { endUserId } from './end-user-id.ts';
+import { consumeOrRefuse } from './rate-limits.ts';
+import { readJsonObject } from './request-body.ts';
+import { RequestRefused } from './request-refused.ts';
 import { getRuntime, type Runtime } from './runtime.ts';
 import { SessionStore, sessionCookie, type Session } from './session.ts';
 import { UpstreamError } from './upstream-error.ts';
@@ -14,6 +20,11 @@ export interface RouteContext {
 interface RouteOptions {
   /** Answer 401 unless a valid session cookie comes with the request. @default true */
   readonly signedIn?: boolean;
+  /**
+   * Count this route's requests as sign-in starts: per client address in this replica's memory
+   * instead of Redis, so an anonymous visitor writes nothing there. @default false
+   */
+  readonly signInStart?: boolean;
 }
 
 export function jsonError(status: number, message: string, headers?: HeadersInit): NextResponse {
@@ -29,6 +40,11 @@ export async function readSession(request: NextRequest, runtime: Runtime): Promi
   return sessionStore(runtime).read(request.cookies.get(name)?.value);
 }
 
+/** The request's JSON object body, read within the configured size limit (see readJsonObject). */
+export function jsonBody(request: Request, runtime: Runtime): Promise<Record<string, unknown>> {
+  return readJsonObject(request, runtime.config.BODY_LIMIT_BYTES);
+}
+
 /**
  * Requests that change something must come from the console's own pages: browsers send Origin
  * on every POST, and another site's page cannot forge it (the SameSite cookie is the second line).
@@ -39,8 +55,19 @@ function fromOwnOrigin(request: NextRequest, publicUrl: string): boolean {
 }
 
 /**
- * Wraps a route handler: builds the runtime, enforces sign-in and same-origin writes, and turns
- * failures into short JSON errors (details go to the log, never to the browser).
+ * Counts the request: a signed-in user's against that user (people behind one address do not
+ * share a count), anything else against the client address.
+ */
+async function countRequest(request: NextRequest, runtime: Runtime, session: Session | undefined, options: RouteOptions): Promise<void> {
+  const { limits, config } = runtime;
+  if (session !== undefined) return consumeOrRefuse(limits.user, endUserId(session.user.sub));
+  const address = clientAddress(request.headers.get('x-forwarded-for'), config.TRUSTED_PROXY_HOPS);
+  return consumeOrRefuse(options.signInStart === true ? limits.signInStart : limits.address, address);
+}
+
+/**
+ * Wraps a route handler: builds the runtime, enforces same-origin writes, rate limits and sign-in,
+ * and turns failures into short JSON errors (details go to the log, never to the browser).
  */
 export function route(handler: (request: NextRequest, context: RouteContext) => Promise<Response>, options: RouteOptions = {}) {
   return async (request: NextRequest): Promise<Response> => {
@@ -53,24 +80,26 @@ export function route(handler: (request: NextRequest, context: RouteContext) => 
       return jsonError(503, 'The console is not ready; its operators have been told why in its log.');
     }
     const sessions = sessionStore(runtime);
+    const path = request.nextUrl.pathname;
     try {
       if (!fromOwnOrigin(request, runtime.config.PUBLIC_URL)) return jsonError(403, 'This request did not come from the console.');
       const session = options.signedIn === false ? undefined : await readSession(request, runtime);
+      await countRequest(request, runtime, session, options);
       if (options.signedIn !== false && session === undefined) return jsonError(401, 'Sign in first.');
       return await handler(request, { runtime, sessions, session: session as Session });
     } catch (error) {
+      if (error instanceof RequestRefused) return jsonError(error.status, error.message, error.headers);
       if (error instanceof UpstreamError) {
-        runtime.logger.warn({ err: error.message, cause: (error.cause as Error | undefined)?.message, path: request.nextUrl.pathname }, 'dependency failed');
+        runtime.logger.warn({ err: error.message, cause: (error.cause as Error | undefined)?.message, path }, 'dependency failed');
         return jsonError(error.status, error.message);
       }
-      runtime.logger.error({ err: (error as Error).message, path: request.nextUrl.pathname }, 'request failed');
+      const unavailable = asDependencyUnavailable(error, runtime);
+      if (unavailable !== undefined) {
+        runtime.logger.warn({ err: (error as Error).message, dependency: unavailable.dependency, path }, 'dependency unavailable');
+        return jsonError(unavailable.status, unavailable.message, { 'retry-after': '5' });
+      }
+      runtime.logger.error({ err: (error as Error).message, path }, 'request failed');
       return jsonError(500, 'Something went wrong on our side; try again.');
     }
   };
-}
-
-/** Parses a JSON object body, or says what is wrong with it. */
-export async function jsonBody(request: Request): Promise<Record<string, unknown> | undefined> {
-  const body: unknown = await request.json().catch(() => undefined);
-  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
 }

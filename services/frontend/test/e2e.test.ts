@@ -74,7 +74,7 @@ describe('the voice console in a browser', () => {
       audience: 'voice-agent',
       subject: 'meet.jitsi',
     });
-    expect(payload).toMatchObject({ room, context: { user: { id: 'ada', name: 'ada', email: 'ada@example.test' } } });
+    expect(payload).toMatchObject({ room, context: { user: { id: 'ada', name: 'ada', email: 'ada@example.test', moderator: true, affiliation: 'owner' } } });
     const lifetime = (payload.exp ?? 0) - Date.now() / 1000;
     expect(lifetime).toBeGreaterThan(14 * 60);
     expect(lifetime).toBeLessThanOrEqual(15 * 60);
@@ -98,6 +98,36 @@ describe('the voice console in a browser', () => {
     await result.waitFor();
     await expect(result.textContent()).resolves.toContain('A-1001');
     expect(await result.getAttribute('class')).toBe('result');
+  });
+
+  it('retries a run whose answer was lost with the same request id, so the tool runs once', async () => {
+    const order = 'A-2002';
+    const runs = () => stack.pipedream.requestsTo('/workflows/lookup-order').filter((request) => (request.body as { order_id?: string }).order_id === order).length;
+    const keys: string[] = [];
+    let lose = true;
+    // The first attempt reaches the console and the tool runs, but its answer never reaches the page.
+    await page.route('**/api/tools/call', async (intercepted) => {
+      keys.push(intercepted.request().headers()['idempotency-key'] ?? '');
+      const response = await intercepted.fetch();
+      if (lose) {
+        lose = false;
+        await intercepted.abort('connectionreset');
+      } else await intercepted.fulfill({ response });
+    });
+    try {
+      await page.getByLabel('Order number').fill(order);
+      await page.getByRole('button', { name: 'Run tool' }).click();
+      await page.getByRole('alert').filter({ hasText: 'The console cannot be reached' }).waitFor();
+      expect(runs()).toBe(1);
+      await page.getByRole('button', { name: 'Run tool' }).click();
+      await expect(page.getByTestId('tool-result').textContent()).resolves.toContain(order);
+    } finally {
+      await page.unroute('**/api/tools/call');
+    }
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(runs()).toBe(1);
   });
 
   it('shows the history of agent sessions and tool calls, and saves a screenshot', async () => {

@@ -3,6 +3,7 @@ import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJitsi, type FakeJitsi } from './fakes/fake-jitsi.ts';
 import { startFakeTenAgent, TEN_CODES, type FakeTenAgent } from './fakes/fake-ten-agent.ts';
+import { browserSignIn, CookieJar } from './helpers/http-sign-in.ts';
 import { startOidcProvider, type LocalOidcProvider } from './helpers/oidc-provider.ts';
 
 /** Every stand-in, proven to speak its protocol over real HTTP on 127.0.0.1. */
@@ -190,67 +191,6 @@ describe('fake TEN agent server', () => {
     expect(slash.headers.get('location')).toBe('/list');
   });
 });
-
-/** A minimal cookie jar: the provider's cookies, by name, dropped when expired. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  store(response: Response): void {
-    for (const header of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = header.split(';');
-      const index = pair.indexOf('=');
-      const name = pair.slice(0, index).trim();
-      const value = pair.slice(index + 1).trim();
-      const expired = attributes.some((attribute) => {
-        const [key = '', attributeValue = ''] = attribute.trim().split('=');
-        if (key.toLowerCase() === 'max-age') return Number(attributeValue) <= 0;
-        if (key.toLowerCase() === 'expires') return Date.parse(attribute.trim().slice(8)) <= Date.now();
-        return false;
-      });
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
-
-/**
- * Does what a browser does from the authorization URL: follows the provider's redirects, fills the
- * login form with the username and submits it, until the provider sends the browser back to the
- * client. Returns that final URL (the client's redirect_uri with code, state and iss).
- */
-async function browserSignIn(authorizationUrl: URL, issuer: string, username: string, jar = new CookieJar()): Promise<{ callback: URL; pages: string[] }> {
-  let next = authorizationUrl.href;
-  let method: 'GET' | 'POST' = 'GET';
-  let body: URLSearchParams | undefined;
-  const pages: string[] = [];
-  for (let step = 0; step < 20; step++) {
-    if (!next.startsWith(issuer)) return { callback: new URL(next), pages };
-    const response = await fetch(next, {
-      method,
-      redirect: 'manual',
-      headers: { cookie: jar.header(), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      ...(body ? { body } : {}),
-    });
-    jar.store(response);
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      next = new URL(location, next).href;
-      method = 'GET';
-      body = undefined;
-      continue;
-    }
-    const html = await response.text();
-    pages.push(html);
-    const form = /<form method="post" action="([^"]+)"[^>]*>[\s\S]*?<input[^>]*name="login"/.exec(html);
-    if (response.status !== 200 || form === null) throw new Error(`unexpected page ${response.status} at ${next}: ${html.slice(0, 500)}`);
-    next = new URL(form[1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))), next).href;
-    method = 'POST';
-    body = new URLSearchParams({ login: username });
-  }
-  throw new Error('too many steps');
-}
 
 describe('local OpenID Connect provider', () => {
   const clientId = 'voice-console';

@@ -65,10 +65,13 @@ describe('operations routes', () => {
     expect(text).not.toMatch(/127\.0\.0\.1|postgres(ql)?:\/\/|redis:\/\/|token|secret/i);
   });
 
-  it('smoke-tests the MCP server path for the deploy workflow', async () => {
+  it('smoke-tests the MCP server path for the deploy workflow, from one probe shared by every caller', async () => {
     const response = await call('/api/mcp/test');
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', tools: 4 });
+    const first = (await response.json()) as { status: string; tools: number; checkedAt: string };
+    expect(first).toMatchObject({ status: 'ok', tools: 4 });
+    // Within MCP_PROBE_CACHE_SECONDS a second caller gets the same probe, not a new round trip.
+    expect(await (await call('/api/mcp/test')).json()).toMatchObject({ status: 'ok', tools: 4, checkedAt: first.checkedAt });
   });
 });
 
@@ -103,7 +106,7 @@ describe('who gets in', () => {
 
     const forged = await call(`/api/auth/callback?code=abc&state=${location.searchParams.get('state')}`);
     expect(forged.status).toBe(303);
-    expect(forged.headers.get('location')).toContain('signin_error=this%20sign-in%20was%20not%20started%20in%20this%20browser');
+    expect(forged.headers.get('location')).toBe(`${stack.url}/?signin_error=other_browser`);
     expect(forged.headers.get('set-cookie') ?? '').not.toContain('console-session=');
   });
 
@@ -126,7 +129,8 @@ describe('room tokens', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const { jwt, expiresAt } = (await response.json()) as { jwt: string; expiresAt: number };
     const { payload } = await jwtVerify(jwt, new TextEncoder().encode(JWT_APP_SECRET), { issuer: 'voice-agent', audience: 'voice-agent', subject: 'meet.jitsi' });
-    expect(payload).toMatchObject({ room: name, context: { user: { name: 'Ada Lovelace' } } });
+    // The first user to open a room owns it, so Ada's token carries moderator rights.
+    expect(payload).toMatchObject({ room: name, context: { user: { name: 'Ada Lovelace', moderator: true, affiliation: 'owner' } } });
     expect(expiresAt - Date.now()).toBeGreaterThan(14 * 60_000);
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(15 * 60_000);
   });

@@ -33,6 +33,11 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX console_tool_calls_user ON console_tool_calls (user_sub, called_at DESC);
     `,
   },
+  {
+    version: 2,
+    // The browser's request id of each call, so a call can be traced from what the user was told.
+    sql: 'ALTER TABLE console_tool_calls ADD COLUMN request_id text;',
+  },
 ];
 
 /** Arbitrary constant naming our advisory lock (the MCP server uses another). */

@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { startFakePipedream, type FakePipedream } from '../../../mcp-server/test/fakes/fake-pipedream.ts';
-import { createTestDatabase, startMcpServer, type RunningServer } from '../../../mcp-server/test/helpers/mcp.ts';
+import { createTestDatabase, REDIS_URL, startMcpServer, type RunningServer } from '../../../mcp-server/test/helpers/mcp.ts';
 import { startFakeJitsi, type FakeJitsi } from '../fakes/fake-jitsi.ts';
 import { startFakeTenAgent, type FakeTenAgent, type FakeTenAgentOptions } from '../fakes/fake-ten-agent.ts';
 import { consoleEnv } from './config.ts';
 import { startOidcProvider, type LocalOidcProvider } from './oidc-provider.ts';
+import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { freePort } from '../../../../test/helpers/free-port.ts';
 
 export const FRONTEND_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,12 +19,16 @@ export interface ConsoleStack {
   /** The console's origin, e.g. http://127.0.0.1:41234. */
   readonly url: string;
   readonly databaseUrl: string;
+  /** The Redis the console uses (the shared one unless the test gave its own). */
+  readonly redisUrl: string;
   readonly env: Record<string, string>;
   readonly pipedream: FakePipedream;
   readonly mcp: RunningServer;
   readonly ten: FakeTenAgent;
   readonly jitsi: FakeJitsi;
   readonly oidc: LocalOidcProvider;
+  /** Between the console and the MCP server, recording what the console sends; with `mcpProxy` only. */
+  readonly mcpProxy: RecordingProxy | undefined;
   /** The `next start` process, for its memory figures. */
   readonly pid: number | undefined;
   /** Everything the console printed, stdout and stderr. */
@@ -38,6 +43,47 @@ export function requireBuild(): void {
   }
 }
 
+/** One `next start` of the production build. */
+export interface NextServer {
+  readonly url: string;
+  readonly pid: number | undefined;
+  /** Everything it printed, stdout and stderr. */
+  readonly output: () => string;
+  close(): Promise<void>;
+}
+
+/** Starts `next start` on the port with this environment and waits until it answers /api/health. */
+export async function startNext(env: Record<string, string>, port: number): Promise<NextServer> {
+  const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, [next, 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
+    cwd: FRONTEND_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const close = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(url, child, () => output);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, pid: child.pid, output: () => output, close };
+}
+
+/** A second console process on the same stores and neighbours, as another replica behind the same public URL. */
+export async function startReplica(stack: ConsoleStack): Promise<NextServer> {
+  return startNext(stack.env, await freePort());
+}
+
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`the console exited with ${child.exitCode}:\n${output()}`);
@@ -47,12 +93,26 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`the console did not answer /api/health within 30 s:\n${output()}`);
 }
 
+export interface ConsoleStackOptions {
+  readonly ten?: FakeTenAgentOptions;
+  /** The console's environment, over the defaults. */
+  readonly env?: Record<string, string>;
+  /** The MCP server's environment, over its test defaults. */
+  readonly mcpEnv?: Record<string, string>;
+  /** A Redis of the test's own for the console (the MCP server keeps the shared one). @default the shared Redis */
+  readonly redisUrl?: string;
+  /** A database of the test's own for the console's history (the MCP server gets a fresh one on the shared server). @default a fresh database on the shared server */
+  readonly databaseUrl?: string;
+  /** Put a recording proxy between the console and the MCP server. @default false */
+  readonly mcpProxy?: boolean;
+}
+
 /**
  * Starts the console's whole neighbourhood: the real MCP server (services/mcp-server) with its
  * fake Pipedream, a fake TEN agent server, a stand-in for Jitsi's external_api.js, a local OpenID
  * provider, one fresh Postgres database, the shared Redis, then `next start` against them.
  */
-export async function startConsoleStack(options: { ten?: FakeTenAgentOptions; env?: Record<string, string> } = {}): Promise<ConsoleStack> {
+export async function startConsoleStack(options: ConsoleStackOptions = {}): Promise<ConsoleStack> {
   requireBuild();
   const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
@@ -63,8 +123,10 @@ export async function startConsoleStack(options: { ten?: FakeTenAgentOptions; en
     closers.push(database.drop);
     const pipedream = await startFakePipedream();
     closers.push(() => pipedream.close());
-    const mcp = await startMcpServer({ fake: pipedream, databaseUrl: database.url });
+    const mcp = await startMcpServer({ fake: pipedream, databaseUrl: database.url, ...(options.mcpEnv !== undefined ? { env: options.mcpEnv } : {}) });
     closers.push(() => mcp.close());
+    const mcpProxy = options.mcpProxy === true ? await startRecordingProxy(mcp.url) : undefined;
+    if (mcpProxy !== undefined) closers.push(() => mcpProxy.close());
     const ten = await startFakeTenAgent(options.ten);
     closers.push(() => ten.close());
     const jitsi = await startFakeJitsi();
@@ -84,31 +146,35 @@ export async function startConsoleStack(options: { ten?: FakeTenAgentOptions; en
       OIDC_ISSUER: oidc.issuer,
       OIDC_CLIENT_ID: OIDC_CLIENT.id,
       OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
-      DATABASE_URL: database.url,
-      MCP_SERVER_URL: `${mcp.url}/mcp`,
+      DATABASE_URL: options.databaseUrl ?? database.url,
+      REDIS_URL: options.redisUrl ?? REDIS_URL,
+      MCP_SERVER_URL: `${(mcpProxy ?? mcp).url}/mcp`,
       TEN_AGENT_URL: ten.url,
       JITSI_PUBLIC_URL: jitsi.url,
       TEN_AGENT_TIMEOUT_SECONDS: '30',
       LOG_LEVEL: 'info',
+      // Test files run side by side on one Redis, all from 127.0.0.1: at the default per-address
+      // limit they would throttle each other's anonymous requests. rate-limits.test.ts sets its own.
+      RATE_LIMIT_ADDRESS_PER_MINUTE: '1000',
       ...options.env,
     });
-    const next = createRequire(import.meta.url).resolve('next/dist/bin/next');
-    let output = '';
-    const child: ChildProcess = spawn(process.execPath, [next, 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
-      cwd: FRONTEND_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk) => (output += chunk));
-    child.stderr?.on('data', (chunk) => (output += chunk));
-    closers.push(async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    });
-    await waitForHealth(url, child, () => output);
-    return { url, databaseUrl: database.url, env, pipedream, mcp, ten, jitsi, oidc, pid: child.pid, output: () => output, close: closeAll };
+    const server = await startNext(env, port);
+    closers.push(server.close);
+    return {
+      url,
+      databaseUrl: env['DATABASE_URL'] ?? database.url,
+      redisUrl: env['REDIS_URL'] ?? REDIS_URL,
+      env,
+      pipedream,
+      mcp,
+      ten,
+      jitsi,
+      oidc,
+      mcpProxy,
+      pid: server.pid,
+      output: server.output,
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;

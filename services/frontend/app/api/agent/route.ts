@@ -5,10 +5,13 @@ import { jsonError, route } from '../../../lib/route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** The voice agent's state in a room: `GET /api/agent?room=<room>`. */
-export const GET = route(async (request, { runtime }) => {
+/** The voice agent's state in a room, for any signed-in user: `GET /api/agent?room=<room>`. */
+export const GET = route(async (request, { runtime, session }) => {
   const room = request.nextUrl.searchParams.get('room');
   const problem = checkRoomName(room);
   if (problem !== undefined) return jsonError(400, problem);
-  return NextResponse.json(agentStateBody(runtime, room as string, await agentSessions(runtime).state(room as string)));
+  const sessions = agentSessions(runtime);
+  const state = await sessions.state(room as string);
+  const canControl = state !== undefined && (await sessions.mayControl(state, session.user));
+  return NextResponse.json(agentStateBody(runtime, room as string, state, canControl));
 });

@@ -4,7 +4,7 @@ import { route } from '../../../lib/route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** The MCP server's tools, for the signed-in user. */
+/** The MCP server's tools, for the signed-in user (named to the server as its end user). */
 export const GET = route(async (_request, { runtime, session }) => {
   return NextResponse.json({ tools: await listTools(runtime.config, session.user.sub) });
 });

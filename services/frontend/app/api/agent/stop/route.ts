@@ -2,8 +2,8 @@ import { agentAction } from '../../../../lib/agent-route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Stops the room's agent: `POST {room}`. */
-export const POST = agentAction(async (sessions, room) => {
-  await sessions.stop(room);
+/** Stops the room's agent: `POST {room}`; its starter or a room moderator only. */
+export const POST = agentAction(async (sessions, room, user) => {
+  await sessions.stop(room, user);
   return undefined;
 }, 'agent stopped');

@@ -5,7 +5,11 @@ import { sessionCookie } from '../../../../lib/session.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** The identity provider's redirect back: exchanges the code, opens a session, goes to the console. */
+/**
+ * The identity provider's redirect back: exchanges the code, opens a session, goes to the console.
+ * A sign-in that fails goes back to the sign-in page with one of our own codes, never with text
+ * from the query (the provider's words go to the log).
+ */
 export const GET = route(
   async (request, { runtime, sessions }) => {
     const { config } = runtime;
@@ -14,9 +18,9 @@ export const GET = route(
     try {
       login = await completeLogin(runtime, request.nextUrl.search, request.cookies.get(loginCookie)?.value);
     } catch (error) {
-      const message = error instanceof LoginError ? error.message : 'the identity provider could not confirm who you are';
-      runtime.logger.warn({ err: (error as Error).message }, 'sign-in failed');
-      const failed = NextResponse.redirect(new URL(`/?signin_error=${encodeURIComponent(message)}`, config.PUBLIC_URL), 303);
+      const code = error instanceof LoginError ? error.code : 'failed';
+      runtime.logger.warn({ err: (error as Error).message, code }, 'sign-in failed');
+      const failed = NextResponse.redirect(new URL(`/?signin_error=${code}`, config.PUBLIC_URL), 303);
       failed.cookies.delete({ name: loginCookie, path: '/api/auth' });
       return failed;
     }

@@ -1,23 +1,27 @@
 import { NextResponse } from 'next/server';
-import { beginLogin, LOGIN_TTL_SECONDS, loginCookieName } from '../../../../lib/oidc.ts';
+import { beginLogin, loginCookieName } from '../../../../lib/oidc.ts';
 import { route } from '../../../../lib/route.ts';
+import { SIGN_IN_TTL_SECONDS } from '../../../../lib/sign-in-state.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Sends the browser to the identity provider, remembering the sign-in in a short-lived cookie. */
+/**
+ * Sends the browser to the identity provider, the sign-in sealed in a short-lived cookie; nothing
+ * is stored on the server, and starts are limited per client address (in memory).
+ */
 export const GET = route(
   async (_request, { runtime }) => {
-    const { authorizationUrl, state } = await beginLogin(runtime);
+    const { authorizationUrl, loginCookieValue } = await beginLogin(runtime);
     const response = NextResponse.redirect(authorizationUrl, 303);
-    response.cookies.set(loginCookieName(runtime.config.PUBLIC_URL), state, {
+    response.cookies.set(loginCookieName(runtime.config.PUBLIC_URL), loginCookieValue, {
       httpOnly: true,
       secure: new URL(runtime.config.PUBLIC_URL).protocol === 'https:',
       // Lax: the identity provider's redirect back is a top-level GET, which Lax cookies accompany.
       sameSite: 'lax',
       path: '/api/auth',
-      maxAge: LOGIN_TTL_SECONDS,
+      maxAge: SIGN_IN_TTL_SECONDS,
     });
     return response;
   },
-  { signedIn: false },
+  { signedIn: false, signInStart: true },
 );

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleCall, signedInCookie } from './helpers/console-client.ts';
+import { startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
+
+/**
+ * Finding 4: who may control a room's agent. A room's owner is the first signed-in user to open
+ * it; its moderators are the owner and the console's administrators; anyone signed in may join
+ * and start the agent; only the agent's starter or a moderator may ping or stop it.
+ */
+let stack: ConsoleStack;
+let redis: Redis;
+const id = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
+const subs = { owner: id('olga'), member: id('mia'), stranger: id('sam'), admin: id('admin') };
+const cookies: Record<keyof typeof subs, string> = { owner: '', member: '', stranger: '', admin: '' };
+const ONLY_STARTER_OR_MODERATOR = { error: 'Only the person who started the agent or a moderator of this room can do that.' };
+
+const post = (who: keyof typeof subs, path: string, room: string) => consoleCall(stack.url, path, { cookie: cookies[who], body: { room } });
+
+async function roomUser(who: keyof typeof subs, room: string): Promise<Record<string, unknown>> {
+  const response = await post(who, '/api/room/token', room);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { jwt: string; moderator: boolean };
+  const claims = decodeJwt(body.jwt) as { context: { user: Record<string, unknown> } };
+  expect(claims.context.user['moderator']).toBe(body.moderator);
+  return claims.context.user;
+}
+
+beforeAll(async () => {
+  stack = await startConsoleStack({ env: { CONSOLE_ADMINS: ` ${subs.admin} , someone-else ` } });
+  redis = new Redis(stack.redisUrl);
+  for (const who of Object.keys(subs) as Array<keyof typeof subs>) cookies[who] = await signedInCookie(stack.redisUrl, { sub: subs[who], name: who });
+}, 120_000);
+
+afterAll(async () => {
+  await redis?.quit();
+  await stack?.close();
+});
+
+describe('room tokens', () => {
+  it('give moderator rights to the first user who opens a room and to administrators, and make everyone else a member', async () => {
+    const room = id('desk');
+    expect(await roomUser('owner', room)).toMatchObject({ id: subs.owner, moderator: true, affiliation: 'owner' });
+    expect(await roomUser('member', room)).toMatchObject({ id: subs.member, moderator: false, affiliation: 'member' });
+    expect(await roomUser('admin', room)).toMatchObject({ id: subs.admin, moderator: true, affiliation: 'owner' });
+    // Opening it again changes nothing: the owner stays the owner.
+    expect(await roomUser('member', room)).toMatchObject({ moderator: false, affiliation: 'member' });
+    expect(await roomUser('owner', room)).toMatchObject({ moderator: true, affiliation: 'owner' });
+    const ttl = await redis.ttl(`console:room-owner:${room}`);
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
+  });
+
+  it('let the next user own a room whose ownership ran out', async () => {
+    const room = id('lapsed');
+    await roomUser('owner', room);
+    await redis.del(`console:room-owner:${room}`);
+    expect(await roomUser('member', room)).toMatchObject({ moderator: true, affiliation: 'owner' });
+    expect(await roomUser('owner', room)).toMatchObject({ moderator: false, affiliation: 'member' });
+  });
+});
+
+describe('the agent in a room', () => {
+  it('may be started by any member, and pinged or stopped only by its starter or a moderator', async () => {
+    const room = id('agent');
+    await roomUser('owner', room);
+    expect((await post('member', '/api/agent/start', room)).status).toBe(200);
+
+    for (const path of ['/api/agent/ping', '/api/agent/stop']) {
+      const refused = await post('stranger', path, room);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual(ONLY_STARTER_OR_MODERATOR);
+    }
+    expect(stack.ten.workers.has(room)).toBe(true);
+
+    const seen = async (who: keyof typeof subs) => (await (await consoleCall(stack.url, `/api/agent?room=${room}`, { cookie: cookies[who] })).json()) as { running: boolean; canControl: boolean };
+    expect(await seen('stranger')).toMatchObject({ running: true, canControl: false });
+    expect(await seen('member')).toMatchObject({ running: true, canControl: true });
+    expect(await seen('owner')).toMatchObject({ running: true, canControl: true });
+
+    expect((await post('member', '/api/agent/ping', room)).status).toBe(200);
+    expect((await post('owner', '/api/agent/ping', room)).status).toBe(200);
+    expect(await (await post('owner', '/api/agent/stop', room)).json()).toMatchObject({ running: false });
+    expect(stack.ten.workers.has(room)).toBe(false);
+  });
+
+  it('may be stopped by an administrator, who owns no room', async () => {
+    const room = id('admin-stop');
+    expect((await post('stranger', '/api/agent/start', room)).status).toBe(200);
+    // Starting it opened the room: the starter owns it now.
+    expect(await roomUser('stranger', room)).toMatchObject({ moderator: true });
+    expect((await post('member', '/api/agent/stop', room)).status).toBe(403);
+    expect((await post('admin', '/api/agent/stop', room)).status).toBe(200);
+    expect(stack.ten.workers.has(room)).toBe(false);
+  });
+
+  it('answers the same 409 to anyone when no agent runs in the room', async () => {
+    const room = id('idle');
+    const response = await post('stranger', '/api/agent/stop', room);
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ error: 'The voice agent is not running in this room.' });
+  });
+});
