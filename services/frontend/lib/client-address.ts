@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * The client's address as a rate-limit key.
@@ -26,21 +26,10 @@ export function clientAddress(forwardedFor: string | null, trustedProxyHops: num
 function normalize(entry: string): string {
   // Some proxies write "[v6]:port" or "v4:port".
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
-  const address = bracketed?.[1] ?? (/^[\d.]+:\d+$/.test(entry) ? entry.replace(/:\d+$/, '') : entry);
-  if (isIPv4(address)) return address;
-  if (!isIPv6(address)) return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  return `${expandIPv6(address).slice(0, 4).join(':')}::/64`;
-}
-
-/** The eight 16-bit groups of an IPv6 address, in lower-case hex without leading zeros. */
-function expandIPv6(address: string): string[] {
-  const withoutZone = address.split('%')[0] ?? address;
-  const [head = '', tail] = withoutZone.split('::');
-  const groups = (text: string) => (text === '' ? [] : text.split(':'));
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  const missing = 8 - left.length - right.length;
-  return [...left, ...Array.from({ length: Math.max(0, missing) }, () => '0'), ...right].map((group) => parseInt(group, 16).toString(16));
+  const text = bracketed?.[1] ?? (/^[\d.]+:\d+$/.test(entry) ? entry.replace(/:\d+$/, '') : entry);
+  if (!ipaddr.isValid(text)) return 'unknown';
+  const address = ipaddr.process(text); // an IPv4-mapped IPv6 address becomes the IPv4 one
+  if (address.kind() === 'ipv4') return address.toString();
+  const block = ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/64`);
+  return `${block.toString()}/64`;
 }

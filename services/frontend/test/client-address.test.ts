@@ -13,7 +13,7 @@ describe('the client address behind trusted proxies', () => {
   it('counts an IPv6 client by its /64, and an IPv4-mapped one as IPv4', () => {
     expect(clientAddress('2001:db8:1:2:aaaa::1', 1)).toBe('2001:db8:1:2::/64');
     expect(clientAddress('2001:db8:1:2:ffff:ffff:ffff:ffff', 1)).toBe('2001:db8:1:2::/64');
-    expect(clientAddress('2001:db8::1', 1)).toBe('2001:db8:0:0::/64');
+    expect(clientAddress('2001:db8::1', 1)).toBe('2001:db8::/64');
     expect(clientAddress('::ffff:198.51.100.7', 1)).toBe('198.51.100.7');
   });
 
