@@ -31,18 +31,12 @@ export interface ToolCallRecord {
  */
 export type HistoryEntry = ToolCallEntry | AgentSessionEntry;
 
-export interface ToolCallEntry {
+/** A tool call as the browser sees it, plus whose it was and the request it answered. */
+export interface ToolCallEntry extends ToolCallRecord {
   readonly kind: 'tool-call';
-  readonly id: string;
   /** The browser's request id for the user's action. */
   readonly requestId: string;
   readonly userSub: string;
-  readonly tool: string;
-  readonly arguments: Record<string, unknown>;
-  readonly resultText: string;
-  readonly isError: boolean;
-  readonly durationMs: number;
-  readonly calledAt: string;
 }
 
 export interface AgentSessionEntry {
