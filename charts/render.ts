@@ -5,6 +5,7 @@ import { renderDiagram } from './diagram/environment-diagram.ts';
 import { renderDoppler } from './doppler/index.ts';
 import { renderKubernetes } from './kubernetes/index.ts';
 import { renderRailway } from './railway/index.ts';
+import { renderTenapp } from './tenapp/index.ts';
 import { emptyOutput, mergeOutput, type RenderedOutput } from './rendered-output.ts';
 
 /** Which targets to render; the benchmark renders Kubernetes alone to compare. */
@@ -29,6 +30,7 @@ export function renderEnvironments(environments: StackEnvironment[], options: Re
   if (options.only === 'kubernetes') return output;
   mergeOutput(output, renderRailway(environments));
   mergeOutput(output, renderDoppler(environments));
+  mergeOutput(output, renderTenapp(environments));
   for (const environment of environments) {
     const warnings = output.warnings.filter((warning) => warning.environment === environment.name).map((warning) => warning.message);
     renderDiagram(environment, warnings, output);

@@ -6,25 +6,35 @@ import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { CliError } from './cli-error.ts';
 
 /**
- * `check-updates`: the pinned TEN Framework image, Jitsi Meet version and MCP SDK against the
- * newest release their registries publish, read-only and without credentials:
+ * `check-updates`: the pinned TEN Framework (its sources and its build image), Jitsi Meet version
+ * and MCP SDK against the newest release their registries publish, read-only and without
+ * credentials:
  *
  * - the MCP SDK from the npm registry: `GET /<name>` (the abbreviated packument), `dist-tags.latest`;
- * - TEN and Jitsi from GHCR, the images the stack runs (a GitHub release can exist before its
- *   image does), through the Docker Registry v2 flow: `GET /v2/<repo>/tags/list` answers 401 with
- *   a `WWW-Authenticate: Bearer realm=…,service=…,scope=…` challenge, the realm hands out an
- *   anonymous pull token, the tag list is then read page by page (`Link: <…>; rel="next"`).
+ * - TEN's sources from GitHub's REST API, the git tags the agent image is built from:
+ *   `GET /repos/<owner>/<repo>/tags?per_page=100`, page by page (`Link: <…>; rel="next"`);
+ *   anonymous, so GitHub allows 60 requests an hour per address;
+ * - TEN's build image and Jitsi from GHCR through the Docker Registry v2 flow:
+ *   `GET /v2/<repo>/tags/list` answers 401 with a `WWW-Authenticate: Bearer realm=…,service=…,scope=…`
+ *   challenge, the realm hands out an anonymous pull token, the tag list is then read page by
+ *   page (`Link: <…>; rel="next"`).
  *
- * Only release tags count, as in renovate.json: TEN `x.y.z` (not the `x.y.z-N-g<sha>` builds of
- * every branch push), Jitsi `stable-NNNN[-N]`, and for Jitsi only a tag that web, prosody, jicofo
- * and jvb all carry, since the four run one version.
+ * Only release tags count, as in renovate.json: TEN `x.y.z` (not the `x.y.z-N-g<sha>` image
+ * builds of every branch push, nor the old `v`-prefixed git tags), Jitsi `stable-NNNN[-N]`, and
+ * for Jitsi only a tag that web, prosody, jicofo and jvb all carry, since the four run one version.
  */
 
 export const DEFAULT_GHCR_REGISTRY = 'https://ghcr.io';
+export const DEFAULT_GITHUB_API = 'https://api.github.com';
 export const NPM_REGISTRY_ENV = 'CHECK_UPDATES_NPM_REGISTRY';
 export const GHCR_REGISTRY_ENV = 'CHECK_UPDATES_GHCR_REGISTRY';
+export const GITHUB_API_ENV = 'CHECK_UPDATES_GITHUB_API';
 
 const MCP_SDK = '@modelcontextprotocol/sdk';
+/** The repository whose git tags the agent image builds from (TEN_VERSION in versions.ts). */
+export const TEN_SOURCES = 'TEN-framework/ten-framework';
+/** GitHub's largest page for list endpoints. */
+const GITHUB_PAGE_SIZE = 100;
 /** The Jitsi components the stack runs (constructs/jitsi-meet.ts), all at JITSI_VERSION. */
 export const JITSI_COMPONENTS = ['web', 'prosody', 'jicofo', 'jvb'] as const;
 const TAGS_PAGE_SIZE = 1000;
@@ -42,6 +52,8 @@ export interface CheckUpdatesOptions {
   npmRegistry?: string;
   /** Base URL standing in for ghcr.io (default: $CHECK_UPDATES_GHCR_REGISTRY, else https://ghcr.io). */
   ghcrRegistry?: string;
+  /** Base URL of GitHub's REST API (default: $CHECK_UPDATES_GITHUB_API, else https://api.github.com). */
+  githubApi?: string;
   /** Per request (default 15 s). */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -50,9 +62,9 @@ export interface CheckUpdatesOptions {
 export type UpdateStatus = 'up to date' | 'update available' | 'newer than registry';
 
 export interface UpdateCheck {
-  /** What is pinned: `TEN Framework`, `Jitsi Meet`, `@modelcontextprotocol/sdk`. */
+  /** What is pinned: `TEN Framework`, `TEN build image`, `Jitsi Meet`, `@modelcontextprotocol/sdk`. */
   dependency: string;
-  /** Image repository or npm package name(s) looked up. */
+  /** Git repository, image repository or npm package name(s) looked up. */
   package: string;
   /** File holding the pin, relative to the repository root. */
   pinnedIn: string;
@@ -69,23 +81,25 @@ export interface UpdateCheck {
 
 interface VersionPin {
   constant: string;
+  datasource: string;
   depName: string;
   value: string;
 }
 
-/** `// renovate: datasource=… depName=<name>` followed by `export const NAME = '<value>';`. */
+/** `// renovate: datasource=<datasource> depName=<name>` followed by `export const NAME = '<value>';`. */
 function versionPins(source: string): VersionPin[] {
   const lines = source.split('\n');
   return lines.flatMap((line, index) => {
-    const comment = /^\/\/ renovate: datasource=\S+ depName=(\S+)/.exec(line);
+    const comment = /^\/\/ renovate: datasource=(\S+) depName=(\S+)/.exec(line);
     const constant = /^export const (\w+) = '([^']+)';/.exec(lines[index + 1] ?? '');
     if (!comment || !constant) return [];
-    return [{ constant: constant[1]!, depName: comment[1]!, value: constant[2]!.split('@')[0]! }];
+    return [{ constant: constant[1]!, datasource: comment[1]!, depName: comment[2]!, value: constant[2]!.split('@')[0]! }];
   });
 }
 
 interface Pins {
-  ten: VersionPin[];
+  tenSources: VersionPin;
+  tenImages: VersionPin[];
   jitsi: VersionPin;
   sdk: { file: string; version: string }[];
 }
@@ -93,9 +107,13 @@ interface Pins {
 function readPins(root: string): Pins {
   const versionsFile = join(root, 'environments', 'versions.ts');
   const pins = versionPins(readFileSync(versionsFile, 'utf8'));
-  const ten = pins.filter((pin) => pin.depName.startsWith('ghcr.io/ten-framework/'));
+  const tenSources = pins.filter((pin) => pin.datasource === 'github-tags' && pin.depName === TEN_SOURCES);
+  const tenImages = pins.filter((pin) => pin.datasource === 'docker' && pin.depName.startsWith('ghcr.io/ten-framework/'));
   const jitsi = pins.filter((pin) => pin.depName.startsWith('ghcr.io/jitsi/'));
-  if (ten.length === 0) throw new CliError('environments/versions.ts pins no TEN Framework image (ghcr.io/ten-framework/…)');
+  if (tenSources.length !== 1) {
+    throw new CliError(`environments/versions.ts must pin TEN's sources exactly once (datasource=github-tags depName=${TEN_SOURCES}), found ${tenSources.length}`);
+  }
+  if (tenImages.length === 0) throw new CliError('environments/versions.ts pins no TEN build image (ghcr.io/ten-framework/…)');
   if (jitsi.length !== 1) throw new CliError(`environments/versions.ts must pin Jitsi exactly once (ghcr.io/jitsi/…), found ${jitsi.length}`);
   const sdk = readdirSync(join(root, 'services'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
@@ -112,7 +130,7 @@ function readPins(root: string): Pins {
       return version === undefined ? [] : [{ file, version }];
     });
   if (sdk.length === 0) throw new CliError(`no services/*/package.json depends on ${MCP_SDK}`);
-  return { ten, jitsi: jitsi[0]!, sdk };
+  return { tenSources: tenSources[0]!, tenImages, jitsi: jitsi[0]!, sdk };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,6 +314,38 @@ export async function ghcrTags(client: Client, registryBase: string, repository:
   throw new RegistryError(registry, `kept paginating past ${MAX_TAG_PAGES * TAGS_PAGE_SIZE} tags`, lookingUp);
 }
 
+const GitHubTagPage = z.array(z.object({ name: z.string().min(1) }));
+
+/** Every git tag of a GitHub repository (`owner/name`), anonymously, through GitHub's REST API. */
+export async function githubTags(client: Client, apiBase: string, repository: string): Promise<string[]> {
+  const registry = `GitHub API (${apiBase})`;
+  const lookingUp = `tags of ${repository}`;
+  let url = `${apiBase.replace(/\/+$/, '')}/repos/${repository}/tags?per_page=${GITHUB_PAGE_SIZE}`;
+  const tags: string[] = [];
+  for (let page = 0; page < MAX_TAG_PAGES; page++) {
+    const response = await request(client, registry, lookingUp, url, {
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      // GitHub refuses API requests without a User-Agent.
+      'user-agent': 'voice-agent-check-updates',
+    });
+    if (response.status === 404) throw new RegistryError(registry, `has no repository ${repository} (HTTP 404)`, lookingUp);
+    if ((response.status === 403 || response.status === 429) && response.headers.get('x-ratelimit-remaining') === '0') {
+      const limit = response.headers.get('x-ratelimit-limit');
+      const reset = Number(response.headers.get('x-ratelimit-reset'));
+      const until = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
+      throw new RegistryError(registry, `refused with HTTP ${response.status}: its anonymous rate limit${limit !== null ? ` (${limit} requests an hour)` : ''} is used up${until}`, lookingUp);
+    }
+    if (!response.ok) throw new RegistryError(registry, httpFailure(response, url), lookingUp);
+    const list = await readJson(client, response, GitHubTagPage, registry, lookingUp, url, 'a tag list');
+    tags.push(...list.map((tag) => tag.name));
+    const next = nextLink(response.headers.get('link'));
+    if (next === undefined) return tags;
+    url = new URL(next, url).href;
+  }
+  throw new RegistryError(registry, `kept paginating past ${MAX_TAG_PAGES * GITHUB_PAGE_SIZE} tags`, lookingUp);
+}
+
 async function anonymousToken(client: Client, registry: string, lookingUp: string, base: string, repository: string, challengeHeader: string | null): Promise<string> {
   const challenge = parseChallenge(challengeHeader);
   if (challenge === undefined) throw new RegistryError(registry, 'answered HTTP 401 without a Bearer challenge (is the image private?)', lookingUp);
@@ -348,6 +398,7 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
   const root = options.root ?? REPO_ROOT;
   const npm = registryBase(options.npmRegistry, env, NPM_REGISTRY_ENV, options.npmRegistry === undefined && !env[NPM_REGISTRY_ENV] ? configuredNpmRegistry(env) : '');
   const ghcr = registryBase(options.ghcrRegistry, env, GHCR_REGISTRY_ENV, DEFAULT_GHCR_REGISTRY);
+  const github = registryBase(options.githubApi, env, GITHUB_API_ENV, DEFAULT_GITHUB_API);
   const client: Client = { fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)), timeoutMs: options.timeoutMs ?? 15_000 };
   const pins = readPins(root);
   const repositoryOf = (image: string) => image.replace(/^ghcr\.io\//, '');
@@ -360,30 +411,34 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
     return key;
   };
   const sdkKey = lookup(`npm:${MCP_SDK}`, () => npmLatest(client, npm, MCP_SDK));
-  const tenKeys = pins.ten.map((pin) => lookup(`ghcr:${pin.depName}`, () => ghcrTags(client, ghcr, repositoryOf(pin.depName))));
+  const tenSourcesKey = lookup(`github:${pins.tenSources.depName}`, () => githubTags(client, github, pins.tenSources.depName));
+  const tenImageKeys = pins.tenImages.map((pin) => lookup(`ghcr:${pin.depName}`, () => ghcrTags(client, ghcr, repositoryOf(pin.depName))));
   const jitsiKeys = jitsiImages.map((image) => lookup(`ghcr:${image}`, () => ghcrTags(client, ghcr, repositoryOf(image))));
   const keys = [...lookups.keys()];
   const outcomes = await Promise.allSettled(keys.map((key) => lookups.get(key)!()));
   const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
-  if (failures.length > 0) throw failureReport(failures, { npm, ghcr });
+  if (failures.length > 0) throw failureReport(failures, { npm, ghcr, github });
   const settled = new Map(keys.map((key, index) => [key, (outcomes[index] as PromiseFulfilledResult<string | string[]>).value]));
   const value = <T extends string | string[]>(key: string) => settled.get(key) as T;
 
   const results: UpdateCheck[] = [];
-  pins.ten.forEach((pin, index) => {
-    const tags = value<string[]>(tenKeys[index]!);
+  const tenRelease = (dependency: string, pin: VersionPin, tags: string[], registry: string, where: string): UpdateCheck => {
     const latest = newest(tags, tenKey);
-    if (latest === undefined) throw new CliError(`GHCR (${ghcr}): ${repositoryOf(pin.depName)} has no x.y.z release tag among its ${tags.length} tags`);
-    results.push({
-      dependency: 'TEN Framework',
+    if (latest === undefined) throw new CliError(`${where}: ${pin.depName} has no x.y.z release tag among its ${tags.length} tags`);
+    return {
+      dependency,
       package: pin.depName,
       pinnedIn: `environments/versions.ts (${pin.constant})`,
       current: pin.value,
       latest,
       status: statusOf(pin.value, latest, semverKey),
-      registry: ghcr,
+      registry,
       ...(tags.includes(pin.value) ? {} : { note: `pinned tag ${pin.value} is not in the registry` }),
-    });
+    };
+  };
+  results.push(tenRelease('TEN Framework', pins.tenSources, value<string[]>(tenSourcesKey), github, `GitHub API (${github})`));
+  pins.tenImages.forEach((pin, index) => {
+    results.push(tenRelease('TEN build image', pin, value<string[]>(tenImageKeys[index]!), ghcr, `GHCR (${ghcr})`));
   });
 
   {
@@ -429,7 +484,7 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
 }
 
 /** One CliError for every failed lookup, grouped by registry and cause. */
-function failureReport(failures: unknown[], registries: { npm: string; ghcr: string }): Error {
+function failureReport(failures: unknown[], registries: { npm: string; ghcr: string; github: string }): Error {
   const grouped = new Map<string, string[]>();
   for (const failure of failures) {
     if (!(failure instanceof RegistryError)) return failure instanceof Error ? failure : new Error(String(failure));
@@ -441,8 +496,8 @@ function failureReport(failures: unknown[], registries: { npm: string; ghcr: str
     [
       'check-updates could not reach every registry it needs, so it cannot tell what is up to date:',
       ...lines,
-      `It needs HTTPS access to ${registries.npm} and ${registries.ghcr} (no credentials); ` +
-        `${NPM_REGISTRY_ENV} and ${GHCR_REGISTRY_ENV} point it at mirrors.`,
+      `It needs HTTPS access to ${registries.npm}, ${registries.ghcr} and ${registries.github} (no credentials); ` +
+        `${NPM_REGISTRY_ENV}, ${GHCR_REGISTRY_ENV} and ${GITHUB_API_ENV} point it at mirrors.`,
     ].join('\n'),
   );
 }

@@ -4,13 +4,14 @@ import { dirname, join } from 'node:path';
 import type { RenderedOutput } from '../charts/rendered-output.ts';
 import { DOPPLER_REPO_CONFIG_PATH } from '../charts/doppler/index.ts';
 import { RAILWAY_SOURCE_PATH } from '../charts/railway/index.ts';
+import { TENAPP_MANIFEST_PATH, TENAPP_PROPERTY_PATH } from '../constructs/ten/tenapp.ts';
 
 /** Files outside `dist/` that synth owns, because the tool reading each looks for it there. */
-export const OWNED_FILES_OUTSIDE_DIST = [RAILWAY_SOURCE_PATH, DOPPLER_REPO_CONFIG_PATH];
+export const OWNED_FILES_OUTSIDE_DIST = [RAILWAY_SOURCE_PATH, DOPPLER_REPO_CONFIG_PATH, TENAPP_PROPERTY_PATH, TENAPP_MANIFEST_PATH];
 
 /**
  * Writes rendered output under `root`, replacing what synth owns: the whole `dist/` folder,
- * `.railway/railway.ts` and `doppler.yaml`. Files are written to a staging folder first and moved
+ * `.railway/railway.ts`, `doppler.yaml` and the tenapp's property.json and manifest.json. Files are written to a staging folder first and moved
  * into place with renames, so a failed write never leaves a half-rendered `dist/`.
  */
 export async function writeOutput(output: RenderedOutput, root: string): Promise<void> {

@@ -25,6 +25,16 @@ const MIN_SECRET_LENGTH = 16;
 /** Bits of entropy per character above which a string looks random rather than a word or id. */
 const MIN_SECRET_ENTROPY_BITS = 3;
 
+/**
+ * Literals accepted under a credential's name because they are known placeholders, not
+ * credentials: TEN's agent server will not start without a 32-character AGORA_APP_ID, even
+ * though our graph never joins Agora (see constructs/ten-agent.ts). Any other literal under
+ * these names is refused.
+ */
+export const KNOWN_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  AGORA_APP_ID: 'unused-websocket-transport-00000',
+};
+
 /** Shannon entropy of the string's characters, in bits per character. */
 export function entropyBitsPerChar(value: string): number {
   if (value.length === 0) return 0;
@@ -48,6 +58,10 @@ export function isSecretLookingName(name: string): boolean {
  * undefined when it does not. The explanation never repeats the value.
  */
 export function whyLooksLikeCredential(name: string, value: string): string | undefined {
+  const placeholder = KNOWN_PLACEHOLDERS[name];
+  if (placeholder !== undefined) {
+    return value === placeholder ? undefined : `${name} takes only its documented placeholder as a literal; a real value is a credential, give it as secret('${name}')`;
+  }
   for (const [pattern, description] of CREDENTIAL_PREFIXES) {
     if (pattern.test(value)) return `the literal value looks like ${description}`;
   }

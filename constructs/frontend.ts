@@ -87,6 +87,8 @@ export class Frontend extends StackService {
         // The MCP server knows this token as caller "console", whose calls may name a user.
         MCP_CONSOLE_TOKEN: secret('MCP_CONSOLE_TOKEN'),
         TEN_AGENT_URL: props.tenAgent.apiUrl,
+        // The graph of this environment's vendors, as /start must name it.
+        TEN_AGENT_GRAPH: props.tenAgent.graphName,
         // Browsers load Jitsi from here; the console never connects to it itself.
         JITSI_PUBLIC_URL: props.jitsi.web.publicUrl(),
         // Room tokens carry exactly the claims prosody checks, read from the JitsiMeet construct.

@@ -28,6 +28,21 @@ export const portSchema = z.strictObject({
   hostPort: portNumber.optional(),
 });
 
+/**
+ * A block of private TCP ports a service opens at run time, one per session (the TEN agent's
+ * per-session websocket servers). Only services given access with `admitToPortRange` may connect.
+ */
+export const portRangeSchema = z
+  .strictObject({
+    /** Range name: Kubernetes names its headless Service `<service>-<name>`. */
+    name: dnsLabel.max(15),
+    /** First port of the range. */
+    start: portNumber,
+    /** Last port of the range (inclusive). */
+    end: portNumber,
+  })
+  .refine((range) => range.start <= range.end, { message: 'start must not be greater than end' });
+
 export const healthCheckSchema = z
   .strictObject({
     /** HTTP form, used for Kubernetes probes and Railway's deploy health check. */
@@ -109,6 +124,7 @@ export const serviceDataSchema = z.strictObject({
   image: z.string().optional(),
   build: buildSchema.optional(),
   ports: z.array(portSchema).default([]),
+  portRanges: z.array(portRangeSchema).default([]),
   healthCheck: healthCheckSchema.optional(),
   replicas: z.number().int().min(0).max(100).default(1),
   resources: resourcesSchema.default({ cpuMillicores: 250, memoryMiB: 256 }),
@@ -123,6 +139,8 @@ export const serviceDataSchema = z.strictObject({
 
 export type PortProps = z.input<typeof portSchema>;
 export type HealthCheckProps = z.input<typeof healthCheckSchema>;
+export type PortRangeProps = z.input<typeof portRangeSchema>;
+export type ServicePortRange = z.output<typeof portRangeSchema>;
 export type ResourcesProps = z.input<typeof resourcesSchema>;
 export type VolumeProps = z.input<typeof volumeSchema>;
 export type BuildProps = z.input<typeof buildSchema>;
@@ -149,6 +167,8 @@ export interface StackServiceProps {
   readonly build?: BuildProps;
   /** Ports the container listens on. @default - no ports */
   readonly ports?: PortProps[];
+  /** Private TCP port ranges opened per session; see `StackService.admitToPortRange`. @default - none */
+  readonly portRanges?: PortRangeProps[];
   /** How to tell the service is healthy. Required for services with a public port. @default - none */
   readonly healthCheck?: HealthCheckProps;
   /** Environment variables: literals or references (secrets, endpoints, database outputs). @default - none */

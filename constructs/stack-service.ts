@@ -9,7 +9,7 @@ import {
   ServiceEndpointRef,
   type EnvValue,
 } from './references.ts';
-import { serviceDataSchema, type ServiceData, type ServicePort, type StackServiceProps } from './service-props.ts';
+import { serviceDataSchema, type ServiceData, type ServicePort, type ServicePortRange, type StackServiceProps } from './service-props.ts';
 import { SpecError } from './spec-error.ts';
 import { StackEnvironment } from './stack-environment.ts';
 import { formatZodIssue } from './zod-issues.ts';
@@ -38,7 +38,9 @@ export class StackService extends Construct {
   private readonly overriddenEnv: ReadonlySet<string>;
   private readonly envVars: Record<string, EnvValue>;
   /** Dependencies named explicitly; resolved and checked when the environment is validated. */
-  public readonly explicitDependencies: ReadonlyArray<StackService | string>;
+  private readonly dependencies: Array<StackService | string>;
+  /** Services allowed to connect to each port range, by range name. */
+  private readonly rangeClients = new Map<string, StackService[]>();
 
   constructor(scope: Construct, id: string, props: StackServiceProps) {
     super(scope, id);
@@ -53,7 +55,45 @@ export class StackService extends Construct {
     this.checkData();
     this.overriddenEnv = new Set(Object.keys(overrides?.env ?? {}));
     this.envVars = this.mergeEnv(props.env ?? {}, overrides?.env ?? {});
-    this.explicitDependencies = [...(props.dependsOn ?? []), ...(overrides?.dependsOn ?? [])];
+    this.dependencies = [...(props.dependsOn ?? []), ...(overrides?.dependsOn ?? [])];
+  }
+
+  /** Dependencies named explicitly (and those added by `admitToPortRange`). */
+  public get explicitDependencies(): ReadonlyArray<StackService | string> {
+    return this.dependencies;
+  }
+
+  /**
+   * Lets `client` connect to one of this service's port ranges. The client then depends on this
+   * service; on Kubernetes only admitted clients get through the NetworkPolicy.
+   */
+  public admitToPortRange(rangeName: string, client: StackService): void {
+    if (this.findPortRangeByName(rangeName) === undefined) {
+      this.fail('portRanges', `has no port range named "${rangeName}" (ranges: ${this.data.portRanges.map((range) => range.name).join(', ') || 'none'})`);
+    }
+    const clients = this.rangeClients.get(rangeName) ?? [];
+    if (!clients.includes(client)) clients.push(client);
+    this.rangeClients.set(rangeName, clients);
+    if (!client.dependencies.includes(this)) client.dependencies.push(this);
+  }
+
+  /** Services admitted to a port range, sorted by name. */
+  public portRangeClients(rangeName: string): StackService[] {
+    return [...(this.rangeClients.get(rangeName) ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The port ranges `client` was admitted to. */
+  public portRangesFor(client: StackService): ServicePortRange[] {
+    return this.data.portRanges.filter((range) => this.rangeClients.get(range.name)?.includes(client));
+  }
+
+  /** The port range that holds a port number, if any. */
+  public findPortRange(port: number): ServicePortRange | undefined {
+    return this.data.portRanges.find((range) => port >= range.start && port <= range.end);
+  }
+
+  private findPortRangeByName(name: string): ServicePortRange | undefined {
+    return this.data.portRanges.find((range) => range.name === name);
   }
 
   /** Environment variables, with this environment's overrides applied. */
@@ -134,6 +174,12 @@ export class StackService extends Construct {
     return [...names].sort();
   }
 
+  /**
+   * Checks that need the service's final environment (after overrides and `addEnv`); called when
+   * the environment is validated. Subclasses add their own.
+   */
+  public checkComplete(): void {}
+
   /** Throws a SpecError located at this service. */
   public fail(field: string | undefined, problem: string): never {
     throw new SpecError(
@@ -170,6 +216,15 @@ export class StackService extends Construct {
       if (port.name !== undefined && names.has(port.name)) this.fail(`ports[${index}].name`, `port name "${port.name}" is used twice`);
       seen.add(key);
       if (port.name !== undefined) names.add(port.name);
+    }
+    const rangeNames = new Set<string>();
+    for (const [index, range] of this.data.portRanges.entries()) {
+      if (rangeNames.has(range.name)) this.fail(`portRanges[${index}].name`, `port range name "${range.name}" is used twice`);
+      rangeNames.add(range.name);
+      const clash = this.data.ports.find((port) => port.protocol === 'tcp' && port.port >= range.start && port.port <= range.end);
+      if (clash !== undefined) this.fail(`portRanges[${index}]`, `range ${range.start}-${range.end} holds port ${clash.port}, which is declared as a port`);
+      const overlap = this.data.portRanges.slice(0, index).find((other) => range.start <= other.end && other.start <= range.end);
+      if (overlap !== undefined) this.fail(`portRanges[${index}]`, `range ${range.start}-${range.end} overlaps range "${overlap.name}" (${overlap.start}-${overlap.end})`);
     }
     const publicTcp = this.data.ports.filter((port) => port.exposure === 'public' && port.protocol === 'tcp');
     if (publicTcp.length > 1) {

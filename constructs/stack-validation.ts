@@ -24,6 +24,7 @@ export function validateEnvironment(environment: StackEnvironment): void {
     checkDependencies(service);
     checkReferences(service);
     checkBuildContext(service);
+    service.checkComplete();
   }
   checkNoCycle(environment, services);
   checkHostPorts(environment, services);
@@ -89,7 +90,12 @@ function checkReferences(service: StackService): void {
         if (findService(service.environment, ref.service.name) !== ref.service) {
           service.fail(`env.${name}`, `refers to service "${ref.service.name}", which is not part of this environment`);
         }
-        if (ref.service.findPort(ref.port) === undefined) {
+        const range = ref.service.findPortRange(ref.port);
+        if (range !== undefined) {
+          if (!ref.service.portRangesFor(service).includes(range)) {
+            service.fail(`env.${name}`, `refers to port ${ref.port} in the "${range.name}" range of "${ref.service.name}", which does not admit this service (admitToPortRange)`);
+          }
+        } else if (ref.service.findPort(ref.port) === undefined) {
           service.fail(`env.${name}`, `refers to port ${ref.port} of "${ref.service.name}", which does not declare it`);
         }
       }

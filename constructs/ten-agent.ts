@@ -1,18 +1,36 @@
 import type { Construct } from 'constructs';
-import { TEN_VERSION } from '../environments/versions.ts';
+import { KNOWN_PLACEHOLDERS } from './credentials.ts';
 import { secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
-import type { ResourcesProps } from './service-props.ts';
+import type { ResourcesProps, ServicePortRange } from './service-props.ts';
 import { StackService } from './stack-service.ts';
+import type { TenGraph } from './ten/ten-graph.ts';
+import { checkTenGraph, EXAMPLE_APP_ADDONS, ownAppAddons, tenappManifest } from './ten/tenapp.ts';
+import {
+  AGENT_VARIABLES,
+  DEFAULT_VENDORS,
+  voiceAgentGraph,
+  type VoiceAgentVendors,
+} from './ten/voice-agent-graph.ts';
 
-/** Properties of `TenAgent`. */
+/** Properties of `TenAgent`: the graph's vendors and what it says, per environment. */
 export interface TenAgentProps {
-  /** Concurrent agent sessions before the server answers 429. @default 10 */
+  /** Concurrent agent sessions before the server answers "workers limit"; also sizes the worker port range. @default 10 */
   readonly workersMax?: number;
   /** Seconds a session lives without a `/ping`. @default 60 */
   readonly workerQuitTimeoutSeconds?: number;
-  /** Chat model of the voice-assistant graph. @default 'gpt-4o-mini' */
-  readonly openaiModel?: string;
-  /** Extra variables, e.g. MCP_SERVER_URL once the MCP server exists. @default - none */
+  /** STT, LLM and TTS vendors; a choice other than the default gets a graph of its own. @default - Deepgram, OpenAI, ElevenLabs */
+  readonly vendors?: Partial<VoiceAgentVendors>;
+  /** Chat model. @default 'gpt-4o-mini' */
+  readonly model?: string;
+  /** TTS voice id (ElevenLabs). @default 'pNInz6obpgDQGcFmaJgB' (TEN's example voice) */
+  readonly voice?: string;
+  /** Language the STT listens for, BCP 47. @default 'en-US' */
+  readonly language?: string;
+  /** What the agent says when a session starts. @default - a short hello */
+  readonly greeting?: string;
+  /** The LLM's system prompt. @default - a voice-assistant prompt that mentions the tools */
+  readonly systemPrompt?: string;
+  /** Extra variables (the stack gives MCP_SERVER_URL). @default - none */
   readonly env?: Record<string, EnvValue>;
   /** @default - 1000 millicores, 2048 MiB (each session runs an STT → LLM → TTS worker) */
   readonly resources?: ResourcesProps;
@@ -20,50 +38,76 @@ export interface TenAgentProps {
 
 /** The agent server's HTTP API: /start, /stop, /ping, /health. */
 export const TEN_API_PORT = 8080;
-/** The playground UI bundled in the same image; kept private. */
-export const TEN_PLAYGROUND_PORT = 3000;
-const LOG_PATH = '/var/log/ten_agent';
+/** First per-session websocket port; session n listens on TEN_WORKER_PORT_BASE + n. */
+export const TEN_WORKER_PORT_BASE = 8800;
+/** The image EXPOSEs 8800–8899, so at most 100 sessions. */
+export const TEN_WORKERS_LIMIT = 100;
+/** Name of the worker port range (Kubernetes: Service `ten-agent-workers`). */
+export const TEN_WORKER_RANGE = 'workers';
 
 /**
- * The TEN Framework voice agent: TEN's combined voice-assistant image, running the agent server
- * (which spawns one STT → LLM → TTS worker per session) and its playground.
+ * The agent server refuses to start unless AGORA_APP_ID has exactly 32 characters, although our
+ * graph never joins Agora. This fixed value says so wherever it is seen; it grants nothing.
+ */
+export const AGORA_APP_ID_PLACEHOLDER = KNOWN_PLACEHOLDERS.AGORA_APP_ID as string;
+
+const LOG_PATH = '/var/log/ten_agent';
+
+const DEFAULT_GREETING = 'Hello, I am the voice agent. How can I help?';
+const DEFAULT_PROMPT =
+  'You are a voice assistant in a video meeting. Answer in one or two short spoken sentences, without lists or markup. ' +
+  'When a request needs an outside action, use one of your tools, and say what you did.';
+
+/**
+ * The TEN Framework voice agent, built from this repository (services/ten-agent): TEN's agent
+ * server, which spawns one worker per session running our `voice_agent` graph. Each session's
+ * audio comes and goes over its own websocket port in the worker range.
  *
  * Sessions live in the server's memory, keyed by channel, so `/ping` and `/stop` must reach the
  * replica that handled `/start`: it runs as exactly one replica.
  */
 export class TenAgent extends StackService {
+  /** The graph this environment's sessions run. */
+  public readonly graph: TenGraph;
+
   constructor(scope: Construct, id: string, props: TenAgentProps = {}) {
+    const workersMax = props.workersMax ?? 10;
+    const vendors: VoiceAgentVendors = { ...DEFAULT_VENDORS, ...props.vendors };
+    const graph = voiceAgentGraph(vendors);
     super(scope, id, {
-      description: 'TEN Framework voice agent (STT → LLM → TTS)',
-      image: `ghcr.io/ten-framework/ten_agent_example_voice_assistant:${TEN_VERSION}`,
-      // TEN publishes this image for linux/amd64 only.
+      description: 'TEN Framework voice agent (STT → LLM → TTS), our graph',
+      build: {
+        context: 'services/ten-agent',
+        dockerfile: 'Dockerfile',
+        // TEN's sources come in by the version pinned in the Dockerfile, so these are the whole image.
+        paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/tenapp'],
+      },
+      // TEN builds its runtime for linux/amd64 only.
       platform: 'linux/amd64',
-      ports: [
-        { name: 'api', port: TEN_API_PORT },
-        { name: 'playground', port: TEN_PLAYGROUND_PORT },
-      ],
+      ports: [{ name: 'api', port: TEN_API_PORT }],
+      portRanges: [{ name: TEN_WORKER_RANGE, start: TEN_WORKER_PORT_BASE, end: TEN_WORKER_PORT_BASE + Math.max(1, workersMax) - 1 }],
       healthCheck: {
         http: { path: '/health', port: TEN_API_PORT },
         exec: ['curl', '--fail', '--silent', '--output', '/dev/null', `http://127.0.0.1:${TEN_API_PORT}/health`],
-        // The image starts the Go server, tman and the Next.js playground before answering.
+        // tman and the Python runtime load before the server answers.
         startPeriodSeconds: 60,
       },
       env: {
-        // The Go server reads SERVER_PORT and ignores PORT; the playground reads PORT. Setting
-        // both stops a platform-injected PORT (Railway) from moving the playground onto 8080.
+        // The Go server reads SERVER_PORT, not PORT.
         SERVER_PORT: String(TEN_API_PORT),
-        PORT: String(TEN_PLAYGROUND_PORT),
         LOG_PATH,
         LOG_STDOUT: 'true',
-        WORKERS_MAX: String(props.workersMax ?? 10),
+        WORKERS_MAX: String(workersMax),
         WORKER_QUIT_TIMEOUT_SECONDS: String(props.workerQuitTimeoutSeconds ?? 60),
         // The worker processes and tman need a writable home.
         HOME: '/tmp',
-        AGORA_APP_ID: secret('AGORA_APP_ID'),
-        OPENAI_API_KEY: secret('OPENAI_API_KEY'),
-        OPENAI_MODEL: props.openaiModel ?? 'gpt-4o-mini',
-        DEEPGRAM_API_KEY: secret('DEEPGRAM_API_KEY'),
-        ELEVENLABS_TTS_KEY: secret('ELEVENLABS_TTS_KEY'),
+        AGORA_APP_ID: AGORA_APP_ID_PLACEHOLDER,
+        [AGENT_VARIABLES.model]: props.model ?? 'gpt-4o-mini',
+        [AGENT_VARIABLES.voice]: props.voice ?? 'pNInz6obpgDQGcFmaJgB',
+        [AGENT_VARIABLES.language]: props.language ?? 'en-US',
+        [AGENT_VARIABLES.greeting]: props.greeting ?? DEFAULT_GREETING,
+        [AGENT_VARIABLES.systemPrompt]: props.systemPrompt ?? DEFAULT_PROMPT,
+        ...Object.fromEntries(graph.secretVariables.filter((name) => name !== AGENT_VARIABLES.mcpServerUrl).map((name) => [name, secret(name)])),
       },
       replicas: 1,
       resources: props.resources ?? { cpuMillicores: 1000, memoryMiB: 2048 },
@@ -71,15 +115,18 @@ export class TenAgent extends StackService {
         { name: 'logs', mountPath: LOG_PATH },
         { name: 'tmp', mountPath: '/tmp' },
       ],
-      // The image runs as root by default and was not built for a read-only root: bun, Next.js
-      // and the Python workers write caches next to their code.
       runAs: { uid: 1000, gid: 1000 },
+      // Not tried read-only: tman and the Python workers may write next to their code.
       readOnlyRootFilesystem: false,
-      // Calls the STT, LLM and TTS vendors and Agora.
+      // Calls the STT, LLM and TTS vendors.
       egressToInternet: true,
       // A second server would not know the first one's sessions.
       rollout: 'recreate',
     });
+    this.graph = graph;
+    if (!Number.isInteger(workersMax) || workersMax < 1 || workersMax > TEN_WORKERS_LIMIT) {
+      this.fail('workersMax', `must be an integer from 1 to ${TEN_WORKERS_LIMIT} (one websocket port each, ${TEN_WORKER_PORT_BASE}-${TEN_WORKER_PORT_BASE + TEN_WORKERS_LIMIT - 1}), got ${workersMax}`);
+    }
     // Added one by one so a literal cannot quietly replace a secret declared above.
     for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
     if (this.data.replicas > 1) {
@@ -90,5 +137,30 @@ export class TenAgent extends StackService {
   /** The agent server's API (/start, /stop, /ping), for the service that starts agents in rooms. */
   public get apiUrl(): ServiceEndpointRef {
     return this.url(TEN_API_PORT);
+  }
+
+  /** The graph name to give `/start`. */
+  public get graphName(): string {
+    return this.graph.name;
+  }
+
+  /** The per-session websocket ports. */
+  public get workerPorts(): ServicePortRange {
+    return this.data.portRanges[0] as ServicePortRange;
+  }
+
+  /** Lets `client` (the Jitsi bridge) connect to the sessions' websocket ports. */
+  public allowWorkerConnections(client: StackService): void {
+    this.admitToPortRange(TEN_WORKER_RANGE, client);
+  }
+
+  /** The graph against the service's final environment: every variable it reads is set, credentials from secrets. */
+  public override checkComplete(): void {
+    checkTenGraph(this.graph, {
+      manifest: tenappManifest([this.graph]),
+      appAddons: new Set([...EXAMPLE_APP_ADDONS, ...ownAppAddons()]),
+      env: this.env,
+      fail: (field, problem) => this.fail(`graph.${this.graph.name}.${field}`, problem),
+    });
   }
 }

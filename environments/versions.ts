@@ -10,9 +10,14 @@
 // renovate: datasource=docker depName=ghcr.io/jitsi/web versioning=regex:^stable-(?<major>\d+)(?:-(?<minor>\d+))?$
 export const JITSI_VERSION = 'stable-11146-2';
 
-// TEN Framework's combined voice-assistant image (agent server on 8080, playground on 3000).
-// renovate: datasource=docker depName=ghcr.io/ten-framework/ten_agent_example_voice_assistant
+// TEN Framework's sources, at a release tag: services/ten-agent/Dockerfile builds the agent image
+// from them (its `ARG TEN_VERSION` carries the same value; Renovate bumps both in one PR).
+// renovate: datasource=github-tags depName=TEN-framework/ten-framework
 export const TEN_VERSION = '0.11.71';
+
+// TEN's build image, the builder stage of services/ten-agent/Dockerfile (same tag in its FROM).
+// renovate: datasource=docker depName=ghcr.io/ten-framework/ten_agent_build
+export const TEN_AGENT_BUILD_VERSION = '0.7.14';
 
 // renovate: datasource=docker depName=postgres
 export const POSTGRES_VERSION = '18.4-alpine';

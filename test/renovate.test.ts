@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
+import { argOf, parseDockerfile, parseImageRef } from './helpers/dockerfile.ts';
 import { render, temporaryDirectory } from './helpers/synth.ts';
 
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');
@@ -271,6 +272,12 @@ const packageJson = (path: string) => JSON.parse(readFileSync(join(REPO_ROOT, pa
 const SDK = '@modelcontextprotocol/sdk';
 const SDK_PACKAGE_FILES = ['services/mcp-server/package.json', 'services/frontend/package.json'];
 const DOCKERFILES = ['services/mcp-server/Dockerfile', 'services/frontend/Dockerfile'];
+/** The TEN agent's image: TEN's sources by git tag (an ARG) and TEN's build image (a FROM). */
+const TEN_DOCKERFILE = 'services/ten-agent/Dockerfile';
+const TEN_SOURCES = 'TEN-framework/ten-framework';
+const TEN_BUILD_IMAGE = 'ghcr.io/ten-framework/ten_agent_build';
+/** What an offline extract (no GitHub token) marks a github-tags dependency with; the bot has a token. */
+const TOKEN_SKIP = 'github-token-required';
 
 describe('renovate-config-validator --strict', () => {
   const validate = (file: string, cwd: string) =>
@@ -318,18 +325,40 @@ describe('renovate --platform=local --dry-run=extract (offline) on a copy of the
     expect(found.map((dep) => [dep.depName, dep.currentValue, dep.currentDigest, dep.datasource])).toEqual(
       pins.map((pin) => [pin.depName, pin.value, pin.digest, pin.datasource]),
     );
-    expect(found.filter((dep) => dep.skipReason !== undefined)).toEqual([]);
+    // github-tags lookups need a GitHub token, which this offline run has not (the bot has one).
+    expect(found.filter((dep) => dep.skipReason !== undefined && !(dep.datasource === 'github-tags' && dep.skipReason === TOKEN_SKIP))).toEqual([]);
   });
 
-  it('finds each TEN Framework pin', () => {
-    const ten = versionPins(versionsSource()).filter((pin) => pin.constant.startsWith('TEN_'));
-    expect(ten.length).toBeGreaterThan(0);
-    for (const pin of ten) {
-      expect(pin.depName).toMatch(/^ghcr\.io\/ten-framework\//);
-      expect(depsIn('regex', 'environments/versions.ts')).toContainEqual(
-        expect.objectContaining({ depName: pin.depName, currentValue: pin.value, datasource: 'docker' }),
-      );
-    }
+  it(`finds TEN's sources (git tag) and build image in versions.ts and in ${TEN_DOCKERFILE}, at the same values`, () => {
+    const pins = versionPins(versionsSource());
+    const sources = pins.find((pin) => pin.constant === 'TEN_VERSION');
+    const buildImage = pins.find((pin) => pin.constant === 'TEN_AGENT_BUILD_VERSION');
+    expect(sources).toMatchObject({ datasource: 'github-tags', depName: TEN_SOURCES });
+    expect(buildImage).toMatchObject({ datasource: 'docker', depName: TEN_BUILD_IMAGE });
+    expect(depsIn('regex', 'environments/versions.ts')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ depName: TEN_SOURCES, currentValue: sources!.value, datasource: 'github-tags' }),
+        expect.objectContaining({ depName: TEN_BUILD_IMAGE, currentValue: buildImage!.value, datasource: 'docker' }),
+      ]),
+    );
+
+    // The Dockerfile as written: the builder's FROM and the ARG under its `# renovate:` comment.
+    const dockerfile = parseDockerfile(readFileSync(join(REPO_ROOT, TEN_DOCKERFILE), 'utf8'));
+    const builder = parseImageRef(dockerfile.stages.find((stage) => stage.alias === 'builder')!.base);
+    const renovateArgs = dockerfile.stages
+      .flatMap((stage) => stage.instructions)
+      .filter((instruction) => instruction.keyword === 'ARG' && instruction.comments.at(-1)?.startsWith('renovate:'))
+      .map((instruction) => ({ ...argOf(instruction), comment: instruction.comments.at(-1)! }));
+    expect(builder).toMatchObject({ name: TEN_BUILD_IMAGE, tag: buildImage!.value });
+    expect(renovateArgs).toEqual([{ name: 'TEN_VERSION', value: sources!.value, comment: `renovate: datasource=github-tags depName=${TEN_SOURCES}` }]);
+
+    // Renovate finds both there: the FROM with its dockerfile manager, the ARG with our regex manager (and nothing else).
+    const fromLines = depsIn('dockerfile', TEN_DOCKERFILE).filter((dep) => dep.depName === TEN_BUILD_IMAGE);
+    expect(fromLines.map((dep) => [dep.currentValue, dep.currentDigest, dep.datasource, dep.skipReason])).toEqual([[builder.tag, builder.digest, 'docker', undefined]]);
+    // Offline and without a token Renovate only notes that the git tag's lookup needs one, as for actions.
+    expect(depsIn('regex', TEN_DOCKERFILE).map((dep) => [dep.depName, dep.currentValue, dep.datasource, dep.skipReason ?? TOKEN_SKIP])).toEqual([
+      [TEN_SOURCES, sources!.value, 'github-tags', TOKEN_SKIP],
+    ]);
   });
 
   it('finds Jitsi once, at the one version every rendered Jitsi component (web, prosody, jicofo, jvb) runs', async () => {
@@ -458,6 +487,7 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
   let base: Record<string, unknown>;
   let effective: (dep: FoundDep, extra?: Record<string, unknown>) => Promise<EffectiveConfig>;
   let getVersioning: (name: string) => VersioningApi;
+  let getDefaultVersioning: (datasource: string) => string;
   let filterVersions: (config: EffectiveConfig, current: string, latest: string | undefined, releases: { version: string }[], versioning: VersioningApi) => { version: string }[];
 
   beforeAll(async () => {
@@ -467,6 +497,8 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
     const { migrateConfig } = renovate('./dist/config/migration') as { migrateConfig: (config: unknown) => { migratedConfig: Record<string, unknown> } };
     const { applyPackageRules } = renovate('./dist/util/package-rules') as { applyPackageRules: (config: unknown, stage: string) => Promise<EffectiveConfig> };
     getVersioning = (renovate('./dist/modules/versioning') as { get: (name: string) => VersioningApi }).get;
+    // The versioning a dependency without its own gets: its datasource's default (as Renovate's lookup does).
+    getDefaultVersioning = (renovate('./dist/modules/datasource/common') as { getDefaultVersioning: typeof getDefaultVersioning }).getDefaultVersioning;
     filterVersions = (renovate('./dist/workers/repository/process/lookup/filter') as { filterVersions: typeof filterVersions }).filterVersions;
     // As Renovate merges a repository config: presets resolved, then migrated (which flattens
     // nested package rules such as helpers:pinGitHubActionDigestsToSemver's).
@@ -520,16 +552,47 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
     expect(versioning.getMajor(`stable-${next}`)).toBeGreaterThan(versioning.getMajor(current)!);
   });
 
-  it('TEN: plain x.y.z release tags only, never git-describe builds', async () => {
-    for (const ten of extracted((dep) => dep.depName?.startsWith('ghcr.io/ten-framework/') === true, 'TEN')) {
-      const config = await effective(ten);
-      const versioning = getVersioning(config.versioning ?? 'docker');
-      const [x = 0, y = 0, z = 0] = ten.currentValue!.split('.').map(Number);
-      const releases = [`${x}.${y}.${z + 1}`, `${x}.${y}.${z + 1}-3-g1a2b3c4`, `${x}.${y}.${z + 2}-12-gdeadbee1`, `${x}.${y + 1}.0`, `${x}.${y + 1}.0-rc.1`, 'latest'];
-      const allowed = filterVersions(config, ten.currentValue!, undefined, releases.map((version) => ({ version })), versioning).map((release) => release.version);
-      expect(allowed, ten.depName).toEqual([`${x}.${y}.${z + 1}`, `${x}.${y + 1}.0`]);
-      expect(labelsOf(config)).toContain('ten');
+  it("TEN: sources and build image, in versions.ts and the Dockerfile, in one group; x.y.z release tags only; digests pinned in the Dockerfile's FROM only", async () => {
+    const ten = extracted((dep) => dep.depName === TEN_SOURCES || dep.depName === TEN_BUILD_IMAGE, 'TEN');
+    expect(ten.map((dep) => `${dep.depName} in ${dep.packageFile}`).sort()).toEqual(
+      [TEN_SOURCES, TEN_BUILD_IMAGE].flatMap((name) => ['environments/versions.ts', TEN_DOCKERFILE].map((file) => `${name} in ${file}`)).sort(),
+    );
+    const configs = await Promise.all(ten.map((dep) => effective(dep, { updateType: 'minor' })));
+    expect(new Set(configs.map((config) => config.groupName)).size, 'one branch, so one PR bumps them all').toBe(1);
+    expect(configs[0]!.groupName).toBeTruthy();
+    for (const [index, dep] of ten.entries()) {
+      const config = configs[index]!;
+      const where = `${dep.depName} in ${dep.packageFile}`;
+      expect(labelsOf(config), where).toContain('ten');
+      // A digest fits only the FROM line; versions.ts holds plain tags and the ARG a git tag.
+      expect(config.pinDigests === true, where).toBe(dep.manager === 'dockerfile');
+      const versioning = getVersioning(config.versioning ?? getDefaultVersioning(dep.datasource!));
+      const [x = 0, y = 0, z = 0] = dep.currentValue!.split('.').map(Number);
+      const releases = [
+        `${x}.${y}.${z + 1}`,
+        `${x}.${y}.${z + 1}-3-g1a2b3c4`,
+        `${x}.${y}.${z + 2}-12-gdeadbee1`,
+        `v${x}.${y}.${z + 3}`,
+        `${x}.${y + 1}.0`,
+        `${x}.${y + 1}.0-rc.1`,
+        'latest',
+      ];
+      const allowed = filterVersions(config, dep.currentValue!, undefined, releases.map((version) => ({ version })), versioning).map((release) => release.version);
+      expect(allowed, where).toEqual([`${x}.${y}.${z + 1}`, `${x}.${y + 1}.0`]);
     }
+  });
+
+  it("the TEN agent's runtime base stays on Ubuntu 22.04 (the build image's), digest updates only; elsewhere a newer Ubuntu would be offered", async () => {
+    const [ubuntu] = extracted((dep) => dep.packageFile === TEN_DOCKERFILE && dep.depName === 'ubuntu', 'the runtime base image');
+    const releases = ['22.04', '22.10', '24.04', '26.04'].map((version) => ({ version }));
+    const allowedIn = async (packageFile: string) => {
+      const config = await effective({ ...ubuntu!, packageFile });
+      return filterVersions(config, ubuntu!.currentValue!, undefined, releases, getVersioning(config.versioning ?? 'docker')).map((release) => release.version);
+    };
+    expect(ubuntu!.currentValue).toBe('22.04');
+    expect((await effective(ubuntu!)).pinDigests).toBe(true);
+    expect(await allowedIn(TEN_DOCKERFILE)).toEqual([]);
+    expect(await allowedIn('services/zz-other/Dockerfile')).toContain('24.04');
   });
 
   it(`${SDK}: pinned to exact versions, labelled mcp-sdk, one group; npm dependencies pinned, engines ranges left alone`, async () => {

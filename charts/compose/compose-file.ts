@@ -82,7 +82,10 @@ function publishedPorts(service: StackService): Record<string, unknown> {
     const published = `${port.hostPort ?? port.port}:${port.port}`;
     return port.protocol === 'udp' ? `${published}/udp` : published;
   });
-  return ports.length > 0 ? { ports } : {};
+  // Ranges stay on the project network, where every port is open to the other services; `expose`
+  // documents them (Compose enforces no per-service access on one network).
+  const expose = service.data.portRanges.map((range) => `${range.start}-${range.end}`);
+  return { ...(ports.length > 0 ? { ports } : {}), ...(expose.length > 0 ? { expose } : {}) };
 }
 
 function healthcheck(service: StackService, warnings: string[]): Record<string, unknown> {

@@ -75,10 +75,14 @@ function edgeLabel(from: StackService, to: StackService): string {
   const labels = new Set<string>();
   for (const value of Object.values(from.env)) {
     for (const ref of referencesIn(value)) {
-      if (ref instanceof ServiceEndpointRef && ref.service === to) labels.add(String(ref.port));
+      if (ref instanceof ServiceEndpointRef && ref.service === to) {
+        const range = to.findPortRange(ref.port);
+        labels.add(range === undefined ? String(ref.port) : `${range.start}-${range.end}`);
+      }
       if (ref instanceof DatabaseOutputRef && ref.database === to) labels.add(to.name);
     }
   }
+  for (const range of to.portRangesFor(from)) labels.add(`${range.start}-${range.end}`);
   return labels.size > 0 ? [...labels].sort().join(', ') : 'starts after';
 }
 
@@ -87,7 +91,9 @@ function imageText(service: StackService): string {
 }
 
 function portsText(service: StackService): string {
-  return service.data.ports.map((port) => `${port.port}/${port.protocol}${port.exposure === 'public' ? ' (public)' : ''}`).join(', ') || '—';
+  const ports = service.data.ports.map((port) => `${port.port}/${port.protocol}${port.exposure === 'public' ? ' (public)' : ''}`);
+  const ranges = service.data.portRanges.map((range) => `${range.start}-${range.end}/tcp (${range.name})`);
+  return [...ports, ...ranges].join(', ') || '—';
 }
 
 function placement(service: StackService): string {

@@ -110,8 +110,15 @@ function resolveInterpolation(value: Interpolation, environment: StackEnvironmen
   return { kind: 'composite', text, secrets: [...secrets].sort() };
 }
 
+/** The headless Service name of a port range (see service-chart.ts). */
+export function portRangeHost(serviceName: string, rangeName: string): string {
+  return `${serviceName}-${rangeName}`;
+}
+
 function endpointText(ref: ServiceEndpointRef, environment: StackEnvironment): string {
-  const host = clusterHost(environment, ref.service.name);
+  // A port of a range is reached through the range's headless Service, which resolves to the pod.
+  const range = ref.service.findPortRange(ref.port);
+  const host = clusterHost(environment, range === undefined ? ref.service.name : portRangeHost(ref.service.name, range.name));
   switch (ref.form) {
     case 'host':
       return host;

@@ -5,6 +5,7 @@ import {
   dependentsOf,
   isManagedDatabase,
   type ServicePort,
+  type ServicePortRange,
   type StackService,
 } from '../../constructs/index.ts';
 import { runsInCluster } from './kubernetes-values.ts';
@@ -72,6 +73,15 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       ports: privatePorts.map(policyPort),
     });
   }
+  for (const range of service.data.portRanges) {
+    const clients = service.portRangeClients(range.name).filter(runsInCluster);
+    if (clients.length > 0) {
+      ingress.push({
+        from: clients.map((client) => ({ podSelector: { matchLabels: selectorLabels(client.name) } })),
+        ports: [rangePort(range)],
+      });
+    }
+  }
   const publicHttp = service.publicHttpPort;
   if (publicHttp !== undefined) {
     ingress.push({
@@ -86,11 +96,11 @@ export function servicePolicy(scope: Construct, service: StackService): void {
 
   const egress: k8s.NetworkPolicyEgressRule[] = [];
   for (const dependency of dependenciesOf(service)) {
-    if (dependency.data.ports.length === 0) continue;
+    if (dependency.data.ports.length === 0 && dependency.portRangesFor(service).length === 0) continue;
     if (runsInCluster(dependency)) {
       egress.push({
         to: [{ podSelector: { matchLabels: selectorLabels(dependency.name) } }],
-        ports: dependency.data.ports.map(policyPort),
+        ports: [...dependency.data.ports.map(policyPort), ...dependency.portRangesFor(service).map(rangePort)],
       });
     } else if (isManagedDatabase(dependency)) {
       // An external database lives outside the cluster at an address only Doppler knows, often
@@ -109,6 +119,11 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       egress,
     },
   });
+}
+
+/** A whole range in one rule: `endPort` (stable since Kubernetes 1.25). */
+function rangePort(range: ServicePortRange): k8s.NetworkPolicyPort {
+  return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(range.start), endPort: range.end };
 }
 
 function policyPort(port: ServicePort): k8s.NetworkPolicyPort {

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { ServicePort, StackService } from '../../constructs/index.ts';
 import { dopplerSecret } from './doppler-secret.ts';
-import { kubernetesEnvironment, type KubernetesEnvironment } from './kubernetes-values.ts';
+import { kubernetesEnvironment, portRangeHost, type KubernetesEnvironment } from './kubernetes-values.ts';
 import { selectorLabels, serviceLabels } from './labels.ts';
 import { servicePolicy } from './network-policies.ts';
 import { workload } from './workload.ts';
@@ -28,10 +28,23 @@ export class ServiceChart extends Chart {
       ...(service.isStateful && clusterService !== undefined ? { headlessService: clusterService } : {}),
     });
     publicUdpService(this, service);
+    for (const range of service.data.portRanges) portRangeService(this, service, range.name);
     if (clusterService !== undefined) ingressOf(this, service, clusterService);
     servicePolicy(this, service);
     if (service.data.replicas > 1) disruptionBudget(this, service);
   }
+}
+
+/**
+ * A headless Service per port range: a Service cannot forward a range, so clients resolve
+ * `<service>-<range>` to the pod's address and connect to the session's port directly; the
+ * NetworkPolicy decides who may.
+ */
+function portRangeService(scope: Construct, service: StackService, rangeName: string): void {
+  new k8s.KubeService(scope, `range-${rangeName}`, {
+    metadata: { name: portRangeHost(service.name, rangeName), labels: serviceLabels(service) },
+    spec: { clusterIp: 'None', selector: selectorLabels(service.name), publishNotReadyAddresses: false },
+  });
 }
 
 /** Plain configuration, read by the container through envFrom. */

@@ -79,11 +79,17 @@ function container(scope: Construct, input: WorkloadInput, scratch: kplus.Volume
     image: imageOf(service),
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     ...(data.command !== undefined ? { command: data.command } : {}),
-    ports: data.ports.map((port) => ({
-      number: port.port,
-      ...(port.name !== undefined ? { name: port.name } : {}),
-      protocol: port.protocol === 'udp' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
-    })),
+    ports: [
+      ...data.ports.map((port) => ({
+        number: port.port,
+        ...(port.name !== undefined ? { name: port.name } : {}),
+        protocol: port.protocol === 'udp' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
+      })),
+      // Informational, as container ports are: every port of a range, so the pod lists what it opens.
+      ...data.portRanges.flatMap((range) =>
+        Array.from({ length: range.end - range.start + 1 }, (_, offset) => ({ number: range.start + offset, protocol: kplus.Protocol.TCP })),
+      ),
+    ],
     envVariables: containerEnv(scope, input),
     ...(input.configMap !== undefined ? { envFrom: [kplus.Env.fromConfigMap(input.configMap)] } : {}),
     resources: {

@@ -37,7 +37,7 @@ describe('dist/<env>.md', () => {
     expect(staging).toContain('| jitsi-prosody | JICOFO_AUTH_PASSWORD, JVB_AUTH_PASSWORD, JWT_APP_SECRET |');
     expect(staging).toContain('| frontend | CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET |');
     expect(staging).toContain('## What the targets cannot express');
-    expect(staging).toContain('railway: "ten-agent" serves health on port 8080');
+    expect(staging).toContain('| ten-agent | `build services/ten-agent` | 8080/tcp, 8800-8804/tcp (workers) | 1 |');
     expect(development).not.toContain('## What the targets cannot express');
     expect(development).toContain('Targets: compose.');
   });

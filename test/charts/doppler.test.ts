@@ -50,7 +50,6 @@ describe('dist/secrets/<env>.json', () => {
 
   it('lists, per service, each secret it needs and which targets read it', () => {
     expect(needs('staging', 'ten-agent')).toEqual({
-      AGORA_APP_ID: ['kubernetes', 'railway'],
       DEEPGRAM_API_KEY: ['kubernetes', 'railway'],
       ELEVENLABS_TTS_KEY: ['kubernetes', 'railway'],
       MCP_TEN_AGENT_TOKEN: ['kubernetes', 'railway'],
@@ -167,6 +166,7 @@ describe('doppler.yaml', () => {
         { project: 'voice-agent', config: 'dev', path: '.' },
         { project: 'voice-agent', config: 'dev', path: 'services/frontend' },
         { project: 'voice-agent', config: 'dev', path: 'services/mcp-server' },
+        { project: 'voice-agent', config: 'dev', path: 'services/ten-agent' },
       ],
     });
   });

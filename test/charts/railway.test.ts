@@ -111,11 +111,11 @@ describe('railway target', () => {
     }
   });
 
-  it('does not health-gate the TEN agent on a port Railway cannot probe', () => {
+  it('health-gates the TEN agent on its API, now that no playground owns PORT', () => {
     const agent = service('staging', 'ten-agent');
-    expect(agent.variables.PORT.value).toBe('3000');
+    expect(agent.variables.PORT.value).toBe('8080');
     expect(agent.variables.SERVER_PORT.value).toBe('8080');
-    expect(agent.deploy.healthcheckPath).toBeUndefined();
+    expect(agent.deploy.healthcheckPath).toBe('/health');
   });
 
   it('reports references to undeclared resources and variables', () => {

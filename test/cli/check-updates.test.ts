@@ -7,14 +7,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../cli/cli-error.ts';
 import { checkUpdates, JITSI_COMPONENTS, type UpdateCheck } from '../../cli/check-updates.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
-import { JITSI_VERSION, TEN_VERSION } from '../../environments/versions.ts';
+import { JITSI_VERSION, TEN_AGENT_BUILD_VERSION, TEN_VERSION } from '../../environments/versions.ts';
 import { startFakeRegistries, type FakeRegistries, type FakeRegistriesState } from '../fakes/fake-registries.ts';
 
 // The pins, read from the repository so Renovate's bumps never break these tests.
 const SDK = '@modelcontextprotocol/sdk';
 const SDK_FILES = ['services/frontend/package.json', 'services/mcp-server/package.json'];
 const sdkVersions = SDK_FILES.map((file) => (JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as { dependencies: Record<string, string> }).dependencies[SDK]!);
-const TEN_REPOSITORY = /depName=ghcr\.io\/(\S+)\nexport const TEN_VERSION/.exec(readFileSync(join(REPO_ROOT, 'environments/versions.ts'), 'utf8'))![1]!;
+const VERSIONS = readFileSync(join(REPO_ROOT, 'environments/versions.ts'), 'utf8');
+/** TEN's sources on GitHub (`owner/name`) and its build image on GHCR (without `ghcr.io/`). */
+const TEN_SOURCES = /datasource=github-tags depName=(\S+)\nexport const TEN_VERSION /.exec(VERSIONS)![1]!;
+const TEN_BUILD_REPOSITORY = /datasource=docker depName=ghcr\.io\/(\S+)\nexport const TEN_AGENT_BUILD_VERSION /.exec(VERSIONS)![1]!;
 const JITSI_REPOSITORIES = JITSI_COMPONENTS.map((component) => `jitsi/${component}`);
 
 const bumpPatch = (version: string) => version.replace(/(\d+)$/, (patch) => String(Number(patch) + 1));
@@ -22,8 +25,9 @@ const bumpMinor = (version: string) => version.replace(/^(\d+)\.(\d+)\.\d+$/, (_
 const [, JITSI_MAJOR = '0', JITSI_RESPIN = '0'] = /^stable-(\d+)(?:-(\d+))?$/.exec(JITSI_VERSION)!;
 const jitsiStable = (offset: number, respin?: number) => `stable-${Number(JITSI_MAJOR) + offset}${respin === undefined ? '' : `-${respin}`}`;
 
-/** Tags like the real repositories carry: releases, describe builds of branch pushes, floating tags. */
-function registryState(options: { tenLatest: string; jitsiLatest: string; jitsiWebOnly?: string; sdkLatest: string }): Partial<FakeRegistriesState> {
+/** Tags like the real repositories carry: releases, describe builds of branch pushes, floating tags, old v-tags. */
+function registryState(options: { tenLatest: string; buildLatest?: string; jitsiLatest: string; jitsiWebOnly?: string; sdkLatest: string }): Partial<FakeRegistriesState> {
+  const buildLatest = options.buildLatest ?? TEN_AGENT_BUILD_VERSION;
   const jitsiTags = [
     jitsiStable(-200),
     jitsiStable(-100),
@@ -39,14 +43,18 @@ function registryState(options: { tenLatest: string; jitsiLatest: string; jitsiW
   const uniqueSdkVersions = [...new Set([...sdkVersions, options.sdkLatest, '0.1.0'])];
   return {
     npm: { [SDK]: { latest: options.sdkLatest, versions: uniqueSdkVersions } },
+    // GitHub lists tags newest name first; TEN's history also holds v-prefixed TEN-Agent tags.
+    github: {
+      [TEN_SOURCES]: [...new Set([`${bumpMinor(options.tenLatest)}-rc.1`, options.tenLatest, TEN_VERSION, '0.10.38', '0.5.0', 'v9.9.9', 'v0.4.1'])],
+    },
     ghcr: {
-      [TEN_REPOSITORY]: [
+      [TEN_BUILD_REPOSITORY]: [
         '0.5.0-2-g7d064cd-vllm-cpu',
-        TEN_VERSION,
-        `${TEN_VERSION}-5-g2e56d96`,
-        options.tenLatest,
-        `${options.tenLatest}-12-gdeadbee`,
-        `${bumpMinor(options.tenLatest)}-1-gabc1234`,
+        TEN_AGENT_BUILD_VERSION,
+        `${TEN_AGENT_BUILD_VERSION}-5-g2e56d96`,
+        buildLatest,
+        `${buildLatest}-12-gdeadbee`,
+        `${bumpMinor(buildLatest)}-1-gabc1234`,
         'latest',
       ],
       ...Object.fromEntries(
@@ -56,7 +64,7 @@ function registryState(options: { tenLatest: string; jitsiLatest: string; jitsiW
         ]),
       ),
     },
-    // Small pages, so Jitsi's lists take several round trips through the Link header.
+    // Small pages, so the tag lists take several round trips through the Link header.
     pageSize: 3,
   };
 }
@@ -107,22 +115,35 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-describe('check-updates against local registries speaking the npm and GHCR (Docker Registry v2) protocols', () => {
-  it('reports newer releases: TEN x.y.z only, the newest Jitsi stable that all four components carry, npm latest', async () => {
+/** All three registries on one fake. */
+const at = (registries: FakeRegistries) => ({ npmRegistry: registries.url, ghcrRegistry: registries.url, githubApi: registries.url });
+
+describe('check-updates against local registries speaking the npm, GHCR (Docker Registry v2) and GitHub REST protocols', () => {
+  it('reports newer releases: TEN x.y.z git tags and build image tags only, the newest Jitsi stable that all four components carry, npm latest', async () => {
     const tenLatest = bumpMinor(bumpPatch(TEN_VERSION));
+    const buildLatest = bumpPatch(TEN_AGENT_BUILD_VERSION);
     const jitsiLatest = jitsiStable(100);
     const jitsiWebOnly = jitsiStable(200);
     const sdkLatest = bumpMinor(sdkVersions[0]!);
-    const registries = await fake(registryState({ tenLatest, jitsiLatest, jitsiWebOnly, sdkLatest }));
-    const results = await checkUpdates({ npmRegistry: registries.url, ghcrRegistry: registries.url, env: {} });
+    const registries = await fake(registryState({ tenLatest, buildLatest, jitsiLatest, jitsiWebOnly, sdkLatest }));
+    const results = await checkUpdates({ ...at(registries), env: {} });
 
     expect(results).toEqual<UpdateCheck[]>([
       {
         dependency: 'TEN Framework',
-        package: `ghcr.io/${TEN_REPOSITORY}`,
+        package: TEN_SOURCES,
         pinnedIn: 'environments/versions.ts (TEN_VERSION)',
         current: TEN_VERSION,
         latest: tenLatest,
+        status: 'update available',
+        registry: registries.url,
+      },
+      {
+        dependency: 'TEN build image',
+        package: `ghcr.io/${TEN_BUILD_REPOSITORY}`,
+        pinnedIn: 'environments/versions.ts (TEN_AGENT_BUILD_VERSION)',
+        current: TEN_AGENT_BUILD_VERSION,
+        latest: buildLatest,
         status: 'update available',
         registry: registries.url,
       },
@@ -148,11 +169,18 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
     ]);
 
     // The real flows: one npm request for the package; for each image an anonymous 401, a token
-    // for exactly its pull scope, then the tag list page by page with that token.
-    expect(registries.requests.filter((request) => !request.path.startsWith('/v2/') && request.path !== '/token')).toEqual([
+    // for exactly its pull scope, then the tag list page by page with that token; for TEN's git
+    // tags GitHub's largest page, then wherever GitHub's Link header points.
+    const github = registries.requests.filter((request) => request.path.startsWith('/repos/') || request.path.startsWith('/repositories/'));
+    expect(registries.requests.filter((request) => !request.path.startsWith('/v2/') && request.path !== '/token' && !github.includes(request))).toEqual([
       expect.objectContaining({ path: '/@modelcontextprotocol%2fsdk', status: 200 }),
     ]);
-    for (const repository of [TEN_REPOSITORY, ...JITSI_REPOSITORIES]) {
+    const gitTags = registries.state.github[TEN_SOURCES]!;
+    expect(github.map((request) => [request.path.replace(/\d+/, '<id>'), request.query, request.status])).toEqual([
+      [`/repos/${TEN_SOURCES}/tags`, { per_page: '100' }, 200],
+      ...Array.from({ length: Math.ceil(gitTags.length / 3) - 1 }, (_, index) => ['/repositories/<id>/tags', { per_page: '3', page: String(index + 2) }, 200]),
+    ]);
+    for (const repository of [TEN_BUILD_REPOSITORY, ...JITSI_REPOSITORIES]) {
       const tokenRequests = registries.requests.filter((request) => request.path === '/token' && request.query.scope === `repository:${repository}:pull`);
       expect(tokenRequests, repository).toEqual([expect.objectContaining({ query: { scope: `repository:${repository}:pull`, service: 'ghcr.io' }, status: 200 })]);
       const pages = registries.requests.filter((request) => request.path === `/v2/${repository}/tags/list`);
@@ -165,9 +193,10 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
 
   it('reports up to date when the pins are the newest releases', async () => {
     const registries = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
-    const results = await checkUpdates({ npmRegistry: registries.url, ghcrRegistry: registries.url, env: {} });
+    const results = await checkUpdates({ ...at(registries), env: {} });
     expect(results.map((result) => [result.dependency, result.current, result.latest, result.status, result.note])).toEqual([
       ['TEN Framework', TEN_VERSION, TEN_VERSION, 'up to date', undefined],
+      ['TEN build image', TEN_AGENT_BUILD_VERSION, TEN_AGENT_BUILD_VERSION, 'up to date', undefined],
       ['Jitsi Meet', JITSI_VERSION, JITSI_VERSION, 'up to date', undefined],
       ...SDK_FILES.map((_, index) => [SDK, sdkVersions[index], sdkVersions[0], sdkVersions[index] === sdkVersions[0] ? 'up to date' : 'update available', undefined]),
     ]);
@@ -176,7 +205,11 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
   it('prints a table, or JSON with --json; --exit-code exits 3 only when an update is available', async () => {
     const upToDate = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
     const newer = await fake(registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
-    const env = (registries: FakeRegistries) => ({ CHECK_UPDATES_NPM_REGISTRY: registries.url, CHECK_UPDATES_GHCR_REGISTRY: registries.url });
+    const env = (registries: FakeRegistries) => ({
+      CHECK_UPDATES_NPM_REGISTRY: registries.url,
+      CHECK_UPDATES_GHCR_REGISTRY: registries.url,
+      CHECK_UPDATES_GITHUB_API: registries.url,
+    });
 
     const [table, json] = await Promise.all([runCheckUpdates(['--exit-code'], env(upToDate)), runCheckUpdates(['--json', '--exit-code'], env(newer))]);
     expect(table.status, table.stderr).toBe(0);
@@ -184,6 +217,7 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
     expect(lines[0]).toMatch(/^dependency +pinned in +current +latest +status$/);
     expect(lines[1]).toMatch(/^-+ +-+ +-+ +-+ +-+$/);
     expect(lines.find((line) => line.startsWith('TEN Framework'))).toMatch(new RegExp(`${TEN_VERSION.replaceAll('.', '\\.')} +${TEN_VERSION.replaceAll('.', '\\.')} +up to date$`));
+    expect(lines.find((line) => line.startsWith('TEN build image'))).toMatch(new RegExp(`${TEN_AGENT_BUILD_VERSION.replaceAll('.', '\\.')} +${TEN_AGENT_BUILD_VERSION.replaceAll('.', '\\.')} +up to date$`));
     expect(lines.find((line) => line.startsWith('Jitsi Meet'))).toMatch(new RegExp(`${JITSI_VERSION} +${JITSI_VERSION} +up to date$`));
     expect(lines.filter((line) => line.startsWith(SDK))).toHaveLength(SDK_FILES.length);
     expect(table.stdout).toContain(`registries: ${upToDate.url}`);
@@ -197,33 +231,50 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
   it('names the registry and the cause when a registry is down (HTTP 503), and prints nothing else', async () => {
     const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
     const npm = await fake({ down: true });
-    const error = await rejection(checkUpdates({ npmRegistry: npm.url, ghcrRegistry: ghcr.url, env: {} }));
+    const error = await rejection(checkUpdates({ npmRegistry: npm.url, ghcrRegistry: ghcr.url, githubApi: ghcr.url, env: {} }));
     expect(error).toBeInstanceOf(CliError);
     expect(error.message).toContain(`npm registry (${npm.url}): answered HTTP 503 Service Unavailable for GET /@modelcontextprotocol%2fsdk (looking up ${SDK})`);
     expect(error.message).not.toContain(`GHCR (${ghcr.url})`);
+    expect(error.message).not.toContain(`GitHub API (${ghcr.url})`);
 
     ghcr.state.down = true;
-    const cli = await runCheckUpdates([], { CHECK_UPDATES_NPM_REGISTRY: npm.url, CHECK_UPDATES_GHCR_REGISTRY: ghcr.url });
+    const cli = await runCheckUpdates([], { CHECK_UPDATES_NPM_REGISTRY: npm.url, CHECK_UPDATES_GHCR_REGISTRY: ghcr.url, CHECK_UPDATES_GITHUB_API: ghcr.url });
     expect(cli.status).toBe(1);
     expect(cli.stdout).toBe('');
     expect(cli.stderr).toMatch(/^error: check-updates could not reach every registry/);
     expect(cli.stderr).toContain(`npm registry (${npm.url}): answered HTTP 503`);
     expect(cli.stderr).toContain(`GHCR (${ghcr.url}): answered HTTP 503 Service Unavailable for GET /v2/`);
+    expect(cli.stderr).toContain(`GitHub API (${ghcr.url}): answered HTTP 503 Service Unavailable for GET /repos/${TEN_SOURCES}/tags (looking up tags of ${TEN_SOURCES})`);
     expect(cli.stderr).not.toContain('    at '); // no stack trace
+  });
+
+  it("GitHub's anonymous rate limit used up mid-list: the error says so and until when", async () => {
+    // Three pages of git tags, two requests left.
+    const registries = await fake({ ...registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }), githubRateLimit: 2 });
+    expect(registries.state.github[TEN_SOURCES]!.length).toBeGreaterThan(2 * 3);
+    const error = await rejection(checkUpdates({ ...at(registries), env: {} }));
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.message).toMatch(
+      new RegExp(`GitHub API \\(${registries.url}\\): refused with HTTP 403: its anonymous rate limit \\(2 requests an hour\\) is used up until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(looking up tags of ${TEN_SOURCES}\\)`),
+    );
+    expect(error.message).not.toContain('GHCR (');
   });
 
   it('offline: unreachable hosts (DNS failure, connection refused) give a clear error, exit 1', async () => {
     const port = await closedPort();
     const npm = 'https://registry.invalid'; // .invalid never resolves (RFC 6761)
     const ghcr = `http://127.0.0.1:${port}`;
-    const error = await rejection(checkUpdates({ npmRegistry: npm, ghcrRegistry: ghcr, env: {} }));
+    const github = 'https://github-api.invalid';
+    const error = await rejection(checkUpdates({ npmRegistry: npm, ghcrRegistry: ghcr, githubApi: github, env: {} }));
     expect(error).toBeInstanceOf(CliError);
     expect(error.message).toMatch(new RegExp(`npm registry \\(${npm.replaceAll('.', '\\.')}\\): unreachable: .*ENOTFOUND registry\\.invalid`));
     expect(error.message).toContain(`GHCR (${ghcr}): unreachable: `);
     expect(error.message).toContain('ECONNREFUSED');
-    expect(error.message).toContain(`tags of ${TEN_REPOSITORY}`);
+    expect(error.message).toContain(`tags of ${TEN_BUILD_REPOSITORY}`);
+    expect(error.message).toMatch(new RegExp(`GitHub API \\(${github.replaceAll('.', '\\.')}\\): unreachable: .*ENOTFOUND github-api\\.invalid.* \\(looking up tags of ${TEN_SOURCES}\\)`));
+    expect(error.message).toContain('CHECK_UPDATES_GITHUB_API');
 
-    const cli = await runCheckUpdates(['--json'], { CHECK_UPDATES_NPM_REGISTRY: npm, CHECK_UPDATES_GHCR_REGISTRY: ghcr });
+    const cli = await runCheckUpdates(['--json'], { CHECK_UPDATES_NPM_REGISTRY: npm, CHECK_UPDATES_GHCR_REGISTRY: ghcr, CHECK_UPDATES_GITHUB_API: github });
     expect(cli.status).toBe(1);
     expect(cli.stdout).toBe('');
     expect(cli.stderr).toContain('ENOTFOUND registry.invalid');
@@ -236,7 +287,7 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
     servers.push({ close: () => new Promise<void>((resolve) => (silent.closeAllConnections(), silent.close(() => resolve()))) });
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
-    const error = await rejection(checkUpdates({ npmRegistry: url, ghcrRegistry: ghcr.url, timeoutMs: 300, env: {} }));
+    const error = await rejection(checkUpdates({ npmRegistry: url, ghcrRegistry: ghcr.url, githubApi: ghcr.url, timeoutMs: 300, env: {} }));
     expect(error.message).toContain(`npm registry (${url}): no answer within 0.3 s (looking up ${SDK})`);
   });
 
@@ -246,10 +297,13 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
       checkUpdates({
         npmRegistry: 'https://npm.example',
         ghcrRegistry: 'https://ghcr.example',
+        githubApi: 'https://github-api.example',
         env: {},
         fetch: async (url) => {
           calls.push(url);
           if (url.startsWith('https://npm.example/')) return new Response(JSON.stringify({ name: SDK, versions: {} }), { status: 200 });
+          // GitHub's tag list is an array of objects with a name.
+          if (url.startsWith('https://github-api.example/')) return new Response(JSON.stringify({ tags: ['0.11.71'] }), { status: 200 });
           return new Response('{}', { status: 401 }); // no WWW-Authenticate challenge: a private image
         },
       }),
@@ -257,6 +311,8 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
     expect(calls).toContain('https://npm.example/@modelcontextprotocol%2fsdk');
     expect(error.message).toContain('npm registry (https://npm.example): answered GET /@modelcontextprotocol%2fsdk with a packument missing dist-tags');
     expect(error.message).toContain('GHCR (https://ghcr.example): answered HTTP 401 without a Bearer challenge');
+    expect(calls).toContain(`https://github-api.example/repos/${TEN_SOURCES}/tags?per_page=100`);
+    expect(error.message).toContain(`GitHub API (https://github-api.example): answered GET /repos/${TEN_SOURCES}/tags with a tag list missing the expected fields`);
   });
 
   it('rejects a registry override that is not an http(s) URL', async () => {
@@ -268,7 +324,7 @@ describe('check-updates against local registries speaking the npm and GHCR (Dock
   it('--help explains the sources, the environment and the exit codes', async () => {
     const help = await runCheckUpdates(['--help'], {});
     expect(help.status).toBe(0);
-    for (const text of ['Usage: voice-agent check-updates', '--json', '--exit-code', '--timeout', 'CHECK_UPDATES_NPM_REGISTRY', 'CHECK_UPDATES_GHCR_REGISTRY', 'Exit codes:']) {
+    for (const text of ['Usage: voice-agent check-updates', '--json', '--exit-code', '--timeout', 'CHECK_UPDATES_NPM_REGISTRY', 'CHECK_UPDATES_GHCR_REGISTRY', 'CHECK_UPDATES_GITHUB_API', 'Exit codes:']) {
       expect(help.stdout).toContain(text);
     }
   });

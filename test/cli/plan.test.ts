@@ -42,6 +42,19 @@ function edit(file: string, change: (text: string) => string): void {
   writeFileSync(path, after);
 }
 
+/**
+ * What Renovate's "TEN Framework" pull request changes: the TEN sources and the build image, in
+ * environments/versions.ts and in the ten-agent Dockerfile alike.
+ */
+function bumpTen(): void {
+  edit('environments/versions.ts', (text) =>
+    text.replace(/TEN_VERSION = '[0-9.]+'/, "TEN_VERSION = '0.11.80'").replace(/TEN_AGENT_BUILD_VERSION = '[0-9.]+'/, "TEN_AGENT_BUILD_VERSION = '0.7.15'"),
+  );
+  edit('services/ten-agent/Dockerfile', (text) =>
+    text.replace(/ARG TEN_VERSION=[0-9.]+/, 'ARG TEN_VERSION=0.11.80').replace(/ten_agent_build:[0-9.]+/, 'ten_agent_build:0.7.15'),
+  );
+}
+
 /** Bumps a package in the lock file the way npm writes it: version, resolved integrity, and the specs naming it. */
 function bumpLockedPackage(lockPath: string, version: string, dependents: string[]): void {
   edit('package-lock.json', (text) => {
@@ -118,9 +131,13 @@ describe('plan', () => {
     expect(result.images).toEqual([]);
   });
 
-  it('plans only the TEN agent for a TEN bump', () => {
-    edit('environments/versions.ts', (text) => text.replace(/TEN_VERSION = '[0-9.]+'/, "TEN_VERSION = '0.11.80'"));
-    expect(services(plan())).toEqual(everywhere(['ten-agent']));
+  it('plans only the TEN agent for a TEN bump, and names its image to build', () => {
+    bumpTen();
+    const result = plan();
+    expect(services(result)).toEqual(everywhere(['ten-agent']));
+    expect(result.environments[1]!.changes[0]!.reasons).toEqual(expect.arrayContaining(['code: services/ten-agent/Dockerfile']));
+    expect(result.images.map((image) => image.service)).toEqual(['ten-agent']);
+    expect(result.images[0]?.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/ten-agent:sha-[0-9a-f]{12}$/);
   });
 
   it('plans only the MCP server when only its MCP SDK moves, and names the package', () => {
@@ -174,13 +191,13 @@ describe('plan', () => {
   });
 
   it('prints a Markdown table for pull requests and a per-service diff for review', () => {
-    edit('environments/versions.ts', (text) => text.replace(/TEN_VERSION = '[0-9.]+'/, "TEN_VERSION = '0.11.80'"));
+    bumpTen();
     const markdown = runCli('plan', base, '--format', 'markdown').stdout;
     expect(markdown).toContain('| 1 | `ten-agent` | kubernetes, railway |');
     const diff = runCli('diff', base, '--env', 'staging', '--exit-code');
     expect(diff.status).toBe(3);
     expect(diff.stdout).toContain('--- a/staging/ten-agent (kubernetes)');
-    expect(diff.stdout).toMatch(/^\+.*ten_agent_example_voice_assistant:0\.11\.80/m);
+    expect(diff.stdout).toMatch(/^\+.*image: ghcr\.io\/acme\/voice-agent\/ten-agent:sha-[0-9a-f]{12}$/m);
     expect(diff.stdout).not.toContain('mcp-server');
     expect(runCli('diff', base, '--env', 'nowhere').stderr).toContain('unknown environment "nowhere"');
   });

@@ -12,7 +12,7 @@ import {
   type StackService,
   type VoiceAgentStackProps,
 } from '../../constructs/index.ts';
-import { JITSI_VERSION, TEN_VERSION } from '../../environments/versions.ts';
+import { JITSI_VERSION } from '../../environments/versions.ts';
 
 function stack(overrides: Record<string, object> = {}, props: Partial<VoiceAgentStackProps> = {}) {
   const environment = new StackEnvironment(new RootConstruct(), 'test', {
@@ -124,18 +124,35 @@ describe('VoiceAgentStack', () => {
     expect(voiceAgent.jitsi.jvb.data.healthCheck?.http).toEqual({ path: '/about/health', port: 8080 });
   });
 
-  it('runs the TEN agent image at the pinned version, private, amd64, one replica', () => {
+  it('builds the TEN agent from services/ten-agent: private API, worker port range, amd64, one replica', () => {
     const { voiceAgent } = stack();
     const agent = voiceAgent.tenAgent;
-    expect(agent.data.image).toBe(`ghcr.io/ten-framework/ten_agent_example_voice_assistant:${TEN_VERSION}`);
+    expect(agent.data.image).toBeUndefined();
+    expect(agent.data.build).toMatchObject({ context: 'services/ten-agent', dockerfile: 'Dockerfile', paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/tenapp'] });
     expect(agent.data.platform).toBe('linux/amd64');
     expect(agent.publicPorts).toEqual([]);
-    expect(agent.data.ports.map((port) => port.port)).toEqual([8080, 3000]);
+    // The stock image's playground (3000) is gone.
+    expect(agent.data.ports.map((port) => port.port)).toEqual([8080]);
+    expect(agent.data.portRanges).toEqual([{ name: 'workers', start: 8800, end: 8809 }]);
     expect(agent.data.healthCheck?.http).toEqual({ path: '/health', port: 8080 });
-    expect(agent.env).toMatchObject({ SERVER_PORT: '8080', PORT: '3000', LOG_PATH: '/var/log/ten_agent', WORKER_QUIT_TIMEOUT_SECONDS: '60' });
-    expect(secretsOf(agent)).toEqual(['AGORA_APP_ID', 'DEEPGRAM_API_KEY', 'ELEVENLABS_TTS_KEY', 'OPENAI_API_KEY']);
+    expect(agent.env).toMatchObject({ SERVER_PORT: '8080', LOG_PATH: '/var/log/ten_agent', WORKER_QUIT_TIMEOUT_SECONDS: '60', WORKERS_MAX: '10' });
+    expect(agent.env).not.toHaveProperty('PORT');
+    // AGORA_APP_ID is a fixed placeholder now, not a secret anyone must invent.
+    expect(agent.env['AGORA_APP_ID']).toBe('unused-websocket-transport-00000');
+    expect(secretsOf(agent)).toEqual(['DEEPGRAM_API_KEY', 'ELEVENLABS_TTS_KEY', 'OPENAI_API_KEY']);
     // LOG_PATH lives on a writable volume.
     expect(agent.data.volumes.some((volume) => volume.mountPath === '/var/log/ten_agent')).toBe(true);
+  });
+
+  it('sizes the worker port range from workersMax and refuses more sessions than the image exposes ports', () => {
+    expect(stack({}, { tenAgent: { workersMax: 2 } }).voiceAgent.tenAgent.data.portRanges[0]).toEqual({ name: 'workers', start: 8800, end: 8801 });
+    expect(stack({}, { tenAgent: { workersMax: 100 } }).voiceAgent.tenAgent.data.portRanges[0]?.end).toBe(8899);
+    expect(() => stack({}, { tenAgent: { workersMax: 101 } })).toThrow(/service "ten-agent", field "workersMax": must be an integer from 1 to 100.*got 101/);
+    expect(() => stack({}, { tenAgent: { workersMax: 0 } })).toThrow(/field "workersMax"/);
+  });
+
+  it('gives the console the graph name /start must use', () => {
+    expect(stack().voiceAgent.frontend.env['TEN_AGENT_GRAPH']).toBe('voice_agent');
   });
 
   it('adds extra TEN agent variables, but never a literal over one of its secrets', () => {

@@ -45,7 +45,7 @@ const configSchema = z.object({
   /** The TEN agent server's API, e.g. http://ten-agent:8080. */
   TEN_AGENT_URL: z.url({ protocol: /^https?$/ }),
   /** The graph started for a room (a name from the agent's property.json). */
-  TEN_AGENT_GRAPH: z.string().min(1).default('voice_assistant'),
+  TEN_AGENT_GRAPH: z.string().min(1).default('voice_agent'),
   /** Seconds the agent lives without a keep-alive; the console pings well within it. */
   TEN_AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(120),
   /** Jitsi Meet's public URL, e.g. https://meet.example.com (external_api.js is loaded from it). */

@@ -7,7 +7,7 @@ import { consoleEnv, JWT_APP_SECRET, testConfig } from './helpers/config.ts';
 describe('configuration', () => {
   it('applies defaults', () => {
     const config = testConfig();
-    expect(config).toMatchObject({ TEN_AGENT_GRAPH: 'voice_assistant', JITSI_JWT_SUBJECT: 'meet.jitsi', JITSI_JWT_TTL_SECONDS: 900, SESSION_TTL_SECONDS: 28_800 });
+    expect(config).toMatchObject({ TEN_AGENT_GRAPH: 'voice_agent', JITSI_JWT_SUBJECT: 'meet.jitsi', JITSI_JWT_TTL_SECONDS: 900, SESSION_TTL_SECONDS: 28_800 });
     expect(config).toMatchObject({
       BODY_LIMIT_BYTES: 65_536,
       RATE_LIMIT_USER_PER_MINUTE: 120,

@@ -150,7 +150,7 @@ describe('the voice agent', () => {
     expect(await started.json()).toMatchObject({ room: name, running: true, pingIntervalMs: 10_000 });
     expect(stack.ten.workers.has(name)).toBe(true);
     const start = stack.ten.requests.find((request) => request.path === '/start' && (request.body as { channel_name?: string }).channel_name === name);
-    expect(start?.body).toMatchObject({ channel_name: name, graph_name: 'voice_assistant', timeout: 30 });
+    expect(start?.body).toMatchObject({ channel_name: name, graph_name: 'voice_agent', timeout: 30 });
 
     expect(await (await call(`/api/agent?room=${name}`, { cookie: grace })).json()).toMatchObject({ running: true });
     expect((await call('/api/agent/ping', { cookie: ada, body: { room: name } })).status).toBe(200);
