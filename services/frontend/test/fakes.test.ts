@@ -2,7 +2,7 @@ import { createContext, runInContext } from 'node:vm';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeJitsi, type FakeJitsi } from './fakes/fake-jitsi.ts';
-import { startFakeTenAgent, TEN_CODES, type FakeTenAgent } from './fakes/fake-ten-agent.ts';
+import { startFakeTenAgent, TEN_CODES, type FakeTenAgent } from '../../../test/fakes/ten-agent/index.ts';
 import { browserSignIn, CookieJar } from './helpers/http-sign-in.ts';
 import { startOidcProvider, type LocalOidcProvider } from './helpers/oidc-provider.ts';
 
@@ -159,22 +159,6 @@ describe('fake TEN agent server', () => {
     } finally {
       await gemini.close();
     }
-  });
-
-  it('kills a worker whose timeout passes without a ping, and keeps one that is pinged', async () => {
-    const started = Date.now();
-    await call(ten.url, 'POST', '/start', { channel_name: 'idle', graph_name: 'voice_assistant', timeout: 1 });
-    await call(ten.url, 'POST', '/start', { channel_name: 'pinged', graph_name: 'voice_assistant', timeout: 1 });
-    await sleep(600);
-    expect(listed((await call(ten.url, 'GET', '/list')).envelope.data).map((entry) => entry.channelName).sort()).toEqual(['idle', 'pinged']);
-    expect((await call(ten.url, 'POST', '/ping', { channel_name: 'pinged' })).envelope.code).toBe('0');
-    await sleep(1200 - (Date.now() - started));
-    const names = listed((await call(ten.url, 'GET', '/list')).envelope.data).map((entry) => entry.channelName);
-    expect(names).toEqual(['pinged']);
-    expect((await call(ten.url, 'POST', '/stop', { channel_name: 'idle' })).envelope.code).toBe('10002');
-    await sleep(1700 - (Date.now() - started));
-    expect((await call(ten.url, 'GET', '/list')).envelope.data).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('answers CORS preflights 204 and unknown routes with gin\'s 404', async () => {

@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { startFakePipedream, type FakePipedream } from '../../../mcp-server/test/fakes/fake-pipedream.ts';
 import { createTestDatabase, REDIS_URL, startMcpServer, type RunningServer } from '../../../mcp-server/test/helpers/mcp.ts';
 import { startFakeJitsi, type FakeJitsi } from '../fakes/fake-jitsi.ts';
-import { startFakeTenAgent, type FakeTenAgent, type FakeTenAgentOptions } from '../fakes/fake-ten-agent.ts';
+import { startFakeTenAgent, type FakeTenAgent, type FakeTenAgentOptions } from '../../../../test/fakes/ten-agent/index.ts';
 import { consoleEnv } from './config.ts';
 import { startOidcProvider, type LocalOidcProvider } from './oidc-provider.ts';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { freePort } from '../../../../test/helpers/free-port.ts';
+import { VOICE_AGENT_GRAPH } from '../../../../test/helpers/tenapp.ts';
 
 export const FRONTEND_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OIDC_CLIENT = { id: 'voice-console', secret: 'oidc-client-secret-for-tests' } as const;
@@ -127,7 +128,8 @@ export async function startConsoleStack(options: ConsoleStackOptions = {}): Prom
     closers.push(() => mcp.close());
     const mcpProxy = options.mcpProxy === true ? await startRecordingProxy(mcp.url) : undefined;
     if (mcpProxy !== undefined) closers.push(() => mcpProxy.close());
-    const ten = await startFakeTenAgent(options.ten);
+    // A graph of the name the console starts (the generated one's), without its vendors.
+    const ten = await startFakeTenAgent({ graphs: [VOICE_AGENT_GRAPH], ...options.ten });
     closers.push(() => ten.close());
     const jitsi = await startFakeJitsi();
     closers.push(() => jitsi.close());
