@@ -42,6 +42,10 @@ describe('npm run synth -- --env-file <file> --out <dir>', () => {
       'jitsi-version-mismatch',
       'service "jitsi-web", field "image": Jitsi components must run one version: "jitsi-web" uses stable-10978 but "jitsi-prosody" uses stable-11146-2',
     ],
+    [
+      'ten-agent-unset-variable',
+      'service "ten-agent", field "graph.voice_agent.nodes[5].property.url": ${env:MCP_SERVER_URL} has no default and the ten-agent service does not set MCP_SERVER_URL; give it in TenAgent\'s options or env',
+    ],
     ['public-without-health-check', 'service "web", field "healthCheck": a public service needs a health check, so traffic only reaches it when it is ready'],
     [
       'railway-replicas-with-volume',

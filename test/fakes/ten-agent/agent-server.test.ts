@@ -91,7 +91,9 @@ describe('POST /start on the generated tenapp', () => {
   });
 
   it('injects the uids even when the request leaves them out (Go compares a number with "")', async () => {
-    expect(JSON.parse((await post(ten, '/start', { channel_name: 'no-uids', graph_name: VOICE_AGENT_GRAPH })).text).code).toBe('0');
+    // Its own port: a worker on the graph's default 8765 would collide with websocket.test.ts's misspelt-override worker.
+    const properties = { websocket_server: { port: await freePort() } };
+    expect(JSON.parse((await post(ten, '/start', { channel_name: 'no-uids', graph_name: VOICE_AGENT_GRAPH, properties })).text).code).toBe('0');
     expect(nodesOf(ten.workers.get('no-uids')!.propertyFile)['agora_rtc']).toEqual({ channel: 'no-uids', remote_stream_id: 0, stream_id: 0 });
   });
 

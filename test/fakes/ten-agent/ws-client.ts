@@ -47,11 +47,14 @@ export class TenWebsocketClient {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
       const socket = new WebSocket(url);
+      // Listening before the socket opens: a server may send and close in the same read as the
+      // handshake (websocket_server does with a second client), before an awaited 'open' resumes.
+      const client = new TenWebsocketClient(socket);
       const opened = await new Promise<boolean>((resolve) => {
         socket.once('open', () => resolve(true));
         socket.once('error', () => resolve(false));
       });
-      if (opened) return new TenWebsocketClient(socket);
+      if (opened) return client;
       socket.terminate();
       if (Date.now() > deadline) throw new Error(`no websocket at ${url} within ${deadlineMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
