@@ -30,6 +30,21 @@ export function canonical(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The off-Railway Compose files of an environment. The host's name is the environment's choice,
+ * and environment names may contain dashes (`staging` and `staging-eu`), so a file belongs to the
+ * environment its provenance (`x-voice-agent.environment`) names, not to a path prefix.
+ */
+function offRailwayComposeFiles(files: RenderedFiles, environment: string): string[] {
+  const found: string[] = [];
+  for (const [file, text] of files) {
+    if (!/^dist\/railway\/[^/]+\/compose\.yaml$/.test(file) || !file.startsWith(`dist/railway/${environment}-`)) continue;
+    const parsed = parseYaml(text) as { 'x-voice-agent'?: { environment?: string } } | null;
+    if (parsed?.['x-voice-agent']?.environment === environment) found.push(file);
+  }
+  return found.sort();
+}
+
 function composeServices(text: string): Record<string, unknown> {
   const parsed = parseYaml(text) as { services?: Record<string, unknown> } | null;
   return parsed?.services ?? {};
@@ -40,7 +55,8 @@ function composeServices(text: string): Record<string, unknown> {
  * - `dist/kubernetes/<env>/<service>.yaml`: every object of the file (`_namespace.yaml` is not a service);
  * - `dist/compose/<env>/compose.yaml`: each entry under `services`;
  * - `dist/railway/<env>.json`: each service or database resource;
- * - `dist/railway/<env>-media-host/compose.yaml`: services run off Railway for it (the video bridge).
+ * - `dist/railway/<env>-<host>/compose.yaml`: services run off Railway for it (the video bridge),
+ *   on the host the environment names (`railway.offRailwayHost`, `media-host` by default).
  */
 export function renderedUnits(files: RenderedFiles, environment: string): RenderedUnit[] {
   const units: RenderedUnit[] = [];
@@ -53,10 +69,9 @@ export function renderedUnits(files: RenderedFiles, environment: string): Render
       units.push({ environment, service, target: 'kubernetes', file, content: canonical(content) });
     }
   }
-  for (const [file, target] of [
-    [`dist/compose/${environment}/compose.yaml`, 'compose'],
-    [`dist/railway/${environment}-media-host/compose.yaml`, 'railway'],
-  ] as const) {
+  const composeFiles: Array<[string, Target]> = [[`dist/compose/${environment}/compose.yaml`, 'compose']];
+  for (const file of offRailwayComposeFiles(files, environment)) composeFiles.push([file, 'railway']);
+  for (const [file, target] of composeFiles) {
     const text = files.get(file);
     if (text === undefined) continue;
     for (const [service, content] of Object.entries(composeServices(text))) units.push({ environment, service, target, file, content: canonical(content) });

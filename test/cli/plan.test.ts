@@ -171,6 +171,25 @@ describe('plan', () => {
     expect(result.environments[0]!.changes[0]!.reasons).toEqual(['code: services/frontend/lib/jitsi-token.ts']);
   });
 
+  it('sees the off-Railway video bridge change on a media host of another name', () => {
+    try {
+      edit('environments/staging.ts', (text) => text.replace("offRailway: ['jitsi-jvb'],", "offRailway: ['jitsi-jvb'],\n      offRailwayHost: 'edge-host',"));
+      const synth = runCli('synth');
+      if (synth.status !== 0) throw new Error(synth.stderr);
+      git('-c', 'user.name=test', '-c', 'user.email=test@example.test', 'add', '-A');
+      git('-c', 'user.name=test', '-c', 'user.email=test@example.test', 'commit', '-q', '-m', 'edge host');
+      const edgeBase = git('rev-parse', 'HEAD');
+      expect(git('ls-files', 'dist/railway/staging-edge-host/compose.yaml')).toBe('dist/railway/staging-edge-host/compose.yaml');
+      edit('environments/staging.ts', (text) => text.replace("JVB_ADVERTISE_IPS: '203.0.113.20'", "JVB_ADVERTISE_IPS: '203.0.113.21'"));
+      const result = runCli('plan', edgeBase, '--format', 'json');
+      expect(result.status, result.stderr).toBe(0);
+      const staging = (JSON.parse(result.stdout) as DeployPlan).environments.find((environment) => environment.environment === 'staging')!;
+      expect(staging.changes.map((change) => `${change.service} (${change.targets.join(', ')})`)).toEqual(['jitsi-jvb (railway)']);
+    } finally {
+      git('reset', '-q', '--hard', base);
+    }
+  });
+
   it('plans an override in one environment for that environment only, with why', () => {
     edit('environments/production.ts', (text) => text.replace(/mcpServer: \{([^}]*)replicas: 2/, 'mcpServer: {$1replicas: 3'));
     const result = plan();
