@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { describeNetworkError } from './network-error.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -200,23 +201,10 @@ interface Client {
   timeoutMs: number;
 }
 
-/** Why a fetch threw, in words: DNS failure, refused connection, timeout… */
+/** Why a fetch threw, in words, as a registry's failure: `unreachable: <cause>` or the timeout. */
 export function describeFetchFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
-  }
-  const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
-  const reasons = (value: unknown): string[] => {
-    if (value instanceof AggregateError && value.errors.length > 0) return value.errors.flatMap(reasons);
-    if (value instanceof Error) {
-      const code = (value as Error & { code?: unknown }).code;
-      const message = value.message !== '' ? value.message : typeof code === 'string' ? code : value.name;
-      return [typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message];
-    }
-    return [String(value)];
-  };
-  const detail = cause !== undefined ? reasons(cause) : reasons(error);
-  return `unreachable: ${[...new Set(detail)].join('; ')}`;
+  const reason = describeNetworkError(error, timeoutMs);
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? reason : `unreachable: ${reason}`;
 }
 
 async function request(client: Client, registry: string, lookingUp: string, url: string, headers: Record<string, string>): Promise<Response> {

@@ -1,4 +1,5 @@
 import { findService, servicesOf, type StackEnvironment, type StackService, type Target } from '../constructs/index.ts';
+import { describeNetworkError } from './network-error.ts';
 import { isOffRailway } from '../charts/railway/placement.ts';
 import { planRailwayEnvironment } from '../charts/railway/railway-plan.ts';
 import { CliError } from './cli-error.ts';
@@ -124,25 +125,11 @@ export async function checkUrl(url: string, timeoutMs: number): Promise<CheckRes
     await response.body?.cancel().catch(() => undefined);
     return { ok: response.status >= 200 && response.status < 300, httpStatus: response.status, latencyMs: latency() };
   } catch (error) {
-    return { ok: false, latencyMs: latency(), error: describeFetchError(error, timeoutMs) };
+    return { ok: false, latencyMs: latency(), error: describeNetworkError(error, timeoutMs) };
   }
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `timeout after ${formatSeconds(timeoutMs / 1000)}`;
-    const cause = (error as Error & { cause?: unknown }).cause;
-    if (cause instanceof Error) return (cause as Error & { code?: string }).code ?? cause.message;
-    return error.message;
-  }
-  return String(error);
-}
-
-function formatSeconds(seconds: number): string {
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
-}
-
-/** How a check reads in a table: `200 ok`, `503 failing`, `timeout after 5 s`. */
+/** How a check reads in a table: `200 ok`, `503 failing`, `no answer within 5 s`. */
 export function describeCheck(result: CheckResult): string {
   if (result.httpStatus !== undefined) return `${result.httpStatus} ${result.ok ? 'ok' : 'failing'}`;
   return result.error ?? 'failing';

@@ -1,4 +1,5 @@
 import { CliError } from '../cli-error.ts';
+import { describeNetworkError } from '../network-error.ts';
 
 /** Doppler's API; `DOPPLER_API_URL` replaces it (tests point it at a local fake). */
 export const DEFAULT_DOPPLER_API_URL = 'https://api.doppler.com';
@@ -73,7 +74,7 @@ export async function downloadDopplerSecrets(credentials: DopplerCredentials, ta
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new CliError(`could not reach the Doppler API at ${credentials.apiUrl}: ${networkReason(error)}`);
+    throw new CliError(`could not reach the Doppler API at ${credentials.apiUrl}: ${describeNetworkError(error, REQUEST_TIMEOUT_MS)}`);
   }
   const text = await response.text();
   if (!response.ok) throw statusError(response.status, dopplerMessages(text, credentials.token), target);
@@ -129,10 +130,4 @@ function dopplerMessages(text: string, token: string): string {
   if (!Array.isArray(messages)) return '';
   const joined = messages.filter((message): message is string => typeof message === 'string').join('; ').replaceAll(token, '<token>');
   return joined.length > 300 ? `${joined.slice(0, 300)}…` : joined;
-}
-
-function networkReason(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

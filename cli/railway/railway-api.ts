@@ -1,4 +1,5 @@
 import { CliError } from '../cli-error.ts';
+import { describeNetworkError } from '../network-error.ts';
 
 /**
  * A small typed client for the few operations of Railway's public GraphQL API that deploys,
@@ -223,7 +224,7 @@ export class RailwayApi {
         signal: AbortSignal.timeout(this.#requestTimeoutMs),
       });
     } catch (error) {
-      throw new TransientError(`could not reach the Railway API at ${this.endpoint} (${operationName}): ${this.#redact(networkCause(error))}`);
+      throw new TransientError(`could not reach the Railway API at ${this.endpoint} (${operationName}): ${this.#redact(describeNetworkError(error, this.#requestTimeoutMs))}`);
     }
     if (response.status === 401 || response.status === 403) {
       throw this.#authError(`HTTP ${response.status}`);
@@ -374,19 +375,6 @@ export async function upsertRailwayVariables(upsert: VariableUpsert, env: NodeJS
 
 /** A failure worth retrying for reads. */
 class TransientError extends Error {}
-
-function networkCause(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'the request timed out';
-    const cause = (error as Error & { cause?: unknown }).cause;
-    if (cause instanceof Error) {
-      const code = (cause as Error & { code?: string }).code;
-      return code !== undefined ? `${code} ${cause.message}` : cause.message;
-    }
-    return error.message;
-  }
-  return String(error);
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -428,7 +428,7 @@ describe('deploy: tokens and environments', () => {
     const url = fake.url;
     await fake.stop();
     const result = await run({ services: ['mcp-server'] }, railwayEnv({ RAILWAY_API_URL: url }));
-    expect(result.error?.message).toMatch(new RegExp(`^could not reach the Railway API at ${url.replaceAll('.', '\\.')} \\(Project\\): ECONNREFUSED`));
+    expect(result.error?.message).toMatch(new RegExp(`^could not reach the Railway API at ${url.replaceAll('.', '\\.')} \\(Project\\): connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+`));
   });
 });
 
