@@ -24,7 +24,7 @@ export interface CheckResult {
   readonly ok: boolean;
   readonly httpStatus?: number;
   readonly latencyMs: number;
-  /** Why the check failed without an HTTP answer: `timeout after 5 s`, `ECONNREFUSED`, … */
+  /** Why the check failed without an HTTP answer: `no answer within 5 s`, `connect ECONNREFUSED 10.0.0.5:8080`, … */
   readonly error?: string;
 }
 
