@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
+import { unknownEnvironment } from './environment-by-name.ts';
 import { stringify } from 'yaml';
-import { CliError } from './cli-error.ts';
 import { compareWith, type PlanOptions } from './plan/plan.ts';
 import { renderedUnits, type RenderedUnit } from './plan/rendered-units.ts';
 
@@ -25,7 +25,7 @@ export async function renderedDiff(baseRef: string, options: DiffOptions = {}): 
   const comparison = await compareWith(baseRef, options);
   const names = comparison.environments.map((environment) => environment.name);
   if (options.environment !== undefined && !names.includes(options.environment)) {
-    throw new CliError(`unknown environment "${options.environment}"; the environments are ${names.join(', ')}`);
+    throw unknownEnvironment(options.environment, names);
   }
   const parts: string[] = [];
   for (const environment of names) {

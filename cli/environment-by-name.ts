@@ -10,10 +10,17 @@ import { loadEnvironments } from './load-environments.ts';
  * an unknown name is a `CliError` listing the known ones.
  */
 export async function environmentByName(name: string, files: readonly string[] = ENVIRONMENT_FILES.map((file) => join(REPO_ROOT, file))): Promise<StackEnvironment> {
-  const environments = await loadEnvironments([...files]);
+  return pickEnvironment(await loadEnvironments([...files]), name);
+}
+
+/** The environment named `name` among those built; an unknown name is a `CliError` listing the known ones. */
+export function pickEnvironment<T extends { readonly name: string }>(environments: readonly T[], name: string): T {
   const environment = environments.find((candidate) => candidate.name === name);
-  if (environment === undefined) {
-    throw new CliError(`unknown environment "${name}": the environment files define ${environments.map((candidate) => `"${candidate.name}"`).join(', ')}`);
-  }
+  if (environment === undefined) throw unknownEnvironment(name, environments.map((candidate) => candidate.name));
   return environment;
+}
+
+/** The one wording of an unknown environment name, for every command. */
+export function unknownEnvironment(name: string, known: readonly string[]): CliError {
+  return new CliError(`unknown environment "${name}": the environment files define ${known.map((candidate) => `"${candidate}"`).join(', ')}`);
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pickEnvironment } from './environment-by-name.ts';
 import { environmentSecrets, secretNamesOf, type EnvironmentSecrets, type SecretConsumer } from '../charts/doppler/index.ts';
 import { toJson } from '../charts/serialize.ts';
 import { SpecError, validateEnvironment, type StackEnvironment } from '../constructs/index.ts';
@@ -32,11 +33,7 @@ export interface EnvironmentSecretNeeds {
  */
 export async function loadEnvironmentSecretNeeds(name: string, envFiles: string[] = ENVIRONMENT_FILES.map((file) => join(REPO_ROOT, file))): Promise<EnvironmentSecretNeeds> {
   const environments = await loadEnvironments(envFiles);
-  const environment = environments.find((candidate) => candidate.name === name);
-  if (environment === undefined) {
-    const known = environments.map((candidate) => candidate.name).sort();
-    throw new CliError(`unknown environment "${name}"; environments are ${known.join(', ')}`);
-  }
+  const environment = pickEnvironment(environments, name);
   try {
     validateEnvironment(environment);
     return { environment, secrets: environmentSecrets(environment) };

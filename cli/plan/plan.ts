@@ -4,7 +4,7 @@ import { buildInputs, gitCommit, inputsChanged, workingTree, type RepositoryFile
 import { imageOf } from '../../charts/images.ts';
 import { lockfileSlice } from '../../charts/lockfile-slice.ts';
 import { renderEnvironments } from '../../charts/render.ts';
-import { dependenciesOf, servicesOf, type StackEnvironment, type StackService, type Target } from '../../constructs/index.ts';
+import { servicesOf, startOrder, type StackEnvironment, type StackService, type Target } from '../../constructs/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { ENVIRONMENT_FILES } from '../../environments/index.ts';
 import { CliError } from '../cli-error.ts';
@@ -117,19 +117,10 @@ function isCodeReason(reason: string): boolean {
 /** A rendered image tag that only moved because the code did: the code reasons say it better. */
 const BUILT_IMAGE_MOVE = /^image \S+:sha-[0-9a-f]+ → \S+:sha-[0-9a-f]+$/;
 
-/** Orders services so each comes after everything it depends on; ties keep declaration order. */
+/** The services named, each after everything it depends on (the model's start order); removed ones last. */
 function dependencyOrder(environment: StackEnvironment, names: Set<string>): string[] {
-  const services = servicesOf(environment);
-  const ordered: string[] = [];
-  const placed = new Set<string>();
-  const visit = (service: StackService) => {
-    if (placed.has(service.name)) return;
-    placed.add(service.name);
-    for (const dependency of dependenciesOf(service)) visit(dependency);
-    if (names.has(service.name)) ordered.push(service.name);
-  };
-  for (const service of services) visit(service);
-  // Services only the base had (removed ones) go last.
+  const ordered = startOrder(servicesOf(environment)).map((service) => service.name).filter((name) => names.has(name));
+  const placed = new Set(ordered);
   return [...ordered, ...[...names].filter((name) => !placed.has(name)).sort()];
 }
 

@@ -1,9 +1,10 @@
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import type { Target } from '../../constructs/index.ts';
+import { sortKeys } from '../../charts/serialize.ts';
 
 /**
  * One service as one target renders it in one environment: the unit a deploy acts on. Its
- * content is parsed and made canonical (keys sorted), so two renderings compare by meaning.
+ * content is parsed and its keys sorted, so two renderings compare by meaning.
  */
 export interface RenderedUnit {
   readonly environment: string;
@@ -16,19 +17,6 @@ export interface RenderedUnit {
 
 /** Rendered output by path (`dist/...`), from a synth in memory or from a commit. */
 export type RenderedFiles = ReadonlyMap<string, string>;
-
-/** Sorts object keys recursively, so equal content serializes equally. */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
-}
 
 /**
  * The off-Railway Compose files of an environment. The host's name is the environment's choice,
@@ -66,7 +54,7 @@ export function renderedUnits(files: RenderedFiles, environment: string): Render
       const service = file.slice(kubernetesPrefix.length, -'.yaml'.length);
       const objects = parseAllDocuments(text).map((document) => document.toJS() as { kind?: string; metadata?: { name?: string } });
       const content = Object.fromEntries(objects.filter((object) => object !== null).map((object) => [`${object.kind}/${object.metadata?.name}`, object]));
-      units.push({ environment, service, target: 'kubernetes', file, content: canonical(content) });
+      units.push({ environment, service, target: 'kubernetes', file, content: sortKeys(content) });
     }
   }
   const composeFiles: Array<[string, Target]> = [[`dist/compose/${environment}/compose.yaml`, 'compose']];
@@ -74,14 +62,14 @@ export function renderedUnits(files: RenderedFiles, environment: string): Render
   for (const [file, target] of composeFiles) {
     const text = files.get(file);
     if (text === undefined) continue;
-    for (const [service, content] of Object.entries(composeServices(text))) units.push({ environment, service, target, file, content: canonical(content) });
+    for (const [service, content] of Object.entries(composeServices(text))) units.push({ environment, service, target, file, content: sortKeys(content) });
   }
   const railwayFile = `dist/railway/${environment}.json`;
   const railway = files.get(railwayFile);
   if (railway !== undefined) {
     const graph = JSON.parse(railway) as { resources?: Array<{ name: string; type: string }> };
     for (const resource of graph.resources ?? []) {
-      if (resource.type === 'service' || resource.type === 'database') units.push({ environment, service: resource.name, target: 'railway', file: railwayFile, content: canonical(resource) });
+      if (resource.type === 'service' || resource.type === 'database') units.push({ environment, service: resource.name, target: 'railway', file: railwayFile, content: sortKeys(resource) });
     }
   }
   return units;

@@ -222,7 +222,7 @@ describe('secrets check --env <name>', () => {
   it('names the known environments for an unknown one, and asks Doppler nothing', async () => {
     const result = await runSecrets(['check', '--env', 'qa'], { DOPPLER_TOKEN: STAGING_TOKEN, DOPPLER_API_URL: doppler.url });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('error: unknown environment "qa"; environments are development, production, staging\n');
+    expect(result.stderr).toBe('error: unknown environment "qa": the environment files define "development", "staging", "production"\n');
     expect(doppler.requests).toEqual([]);
   });
 
