@@ -12,3 +12,16 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * A bug in the generator that an environment file reached: the constructs threw something other
+ * than a located SpecError. The message names the line of the environment file and where the
+ * generator threw, which is all a bug report needs; the CLI prints it as an internal error
+ * (exit 2), without a stack trace.
+ */
+export class GeneratorBug extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GeneratorBug';
+  }
+}

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { SpecError } from '../constructs/index.ts';
-import { CliError } from './cli-error.ts';
+import { CliError, GeneratorBug } from './cli-error.ts';
 import { synth } from './synth.ts';
 import { validate } from './validate.ts';
 
@@ -241,6 +241,9 @@ try {
   if (SpecError.isSpecError(error)) {
     process.stderr.write(`error: ${error.message}\nnothing was written.\n`);
     process.exitCode = 1;
+  } else if (error instanceof GeneratorBug) {
+    process.stderr.write(`internal error: ${error.message}\nnothing was written.\n`);
+    process.exitCode = 2;
   } else if (error instanceof CliError) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exitCode = error.exitCode;

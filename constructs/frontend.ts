@@ -1,10 +1,12 @@
 import type { Construct } from 'constructs';
+import { z } from 'zod';
 import type { JitsiMeet } from './jitsi-meet.ts';
 import type { McpServer } from './mcp-server.ts';
 import type { Postgres } from './postgres.ts';
+import { checkProps, failForNewService } from './props-check.ts';
 import { secret } from './references.ts';
 import type { Redis } from './redis.ts';
-import type { ResourcesProps } from './service-props.ts';
+import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 import { nodeHttpHealthCheck } from './node-health-check.ts';
 import { StackService } from './stack-service.ts';
 import type { TenAgent } from './ten-agent.ts';
@@ -34,6 +36,19 @@ export interface FrontendProps {
   readonly resources?: ResourcesProps;
 }
 
+// The services it uses are typed references the stack passes in; they are checked where they are used.
+const frontendPropsSchema = z.strictObject({
+  oidcIssuer: z.string(),
+  oidcClientId: z.string(),
+  postgres: z.unknown(),
+  redis: z.unknown(),
+  mcpServer: z.unknown(),
+  tenAgent: z.unknown(),
+  jitsi: z.unknown(),
+  replicas: z.number().optional(),
+  resources: resourcesSchema.optional(),
+});
+
 const PORT = 3000;
 /** The `node` user of the official Node image. */
 const NODE_UID = 1000;
@@ -48,6 +63,7 @@ const APP_DIR = '/app/services/frontend';
  */
 export class Frontend extends StackService {
   constructor(scope: Construct, id: string, props: FrontendProps) {
+    checkProps(frontendPropsSchema, props, failForNewService(scope, id));
     super(scope, id, {
       description: 'Voice console: sign-in, Jitsi room, agent control, tools',
       // Built from the repository root, so the workspace's one lock file pins its dependencies.

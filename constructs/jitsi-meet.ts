@@ -1,8 +1,14 @@
+import { isIP } from 'node:net';
 import { Construct } from 'constructs';
+import { z } from 'zod';
 import { JITSI_VERSION } from '../environments/versions.ts';
+import { parseImage } from './image.ts';
+import { checkProps, envValueSchema, failForNewConstruct } from './props-check.ts';
 import { interpolate, secret, type EnvValue } from './references.ts';
-import type { ResourcesProps, VolumeProps } from './service-props.ts';
+import { resourcesSchema, type ResourcesProps, type VolumeProps } from './service-props.ts';
+import { quoted } from './spec-error.ts';
 import { StackService } from './stack-service.ts';
+import { describeValue } from './zod-issues.ts';
 
 /** Properties of `JitsiMeet`. */
 export interface JitsiMeetProps {
@@ -34,6 +40,34 @@ export interface JitsiMeetProps {
   readonly webReplicas?: number;
   /** @default - sized per component for a small deployment */
   readonly resources?: Partial<Record<'web' | 'prosody' | 'jicofo' | 'jvb', ResourcesProps>>;
+}
+
+/** A JWT claim value prosody compares; its lists are comma-separated. */
+const jwtClaim = z.string().regex(/^[^\s,\x00-\x1f\x7f]+$/, 'must be a non-empty value without spaces or commas (prosody reads a comma-separated list)');
+
+const jitsiMeetPropsSchema = z.strictObject({
+  advertiseIps: z
+    .array(z.string().refine((address) => isIP(address) !== 0, 'must be an IP address: the video bridge hands it to browsers as a media candidate, and names are not resolved there'))
+    .min(1, 'give the public IP address(es) browsers reach the video bridge at'),
+  jwtAcceptedIssuers: z.array(jwtClaim).min(1, 'give at least one issuer, or leave it out for [jwtAppId]').optional(),
+  jwtAcceptedAudiences: z.array(jwtClaim).min(1, 'give at least one audience, or leave it out for [jwtAppId]; an empty list would accept any').optional(),
+  jwtAppId: jwtClaim.optional(),
+  frameAncestors: envValueSchema.optional(),
+  xmppWebSocket: z.boolean().optional(),
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin').optional(),
+  webReplicas: z.number().optional(),
+  resources: z
+    .strictObject({ web: resourcesSchema.optional(), prosody: resourcesSchema.optional(), jicofo: resourcesSchema.optional(), jvb: resourcesSchema.optional() })
+    .optional(),
+});
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The media port of the video bridge; clients send RTP over UDP here. */
@@ -93,6 +127,7 @@ export class JitsiMeet extends Construct {
   private readonly frameAncestors: EnvValue[];
 
   constructor(scope: Construct, id: string, props: JitsiMeetProps) {
+    checkProps(jitsiMeetPropsSchema, props, failForNewConstruct(scope, id));
     super(scope, id);
     const appId = props.jwtAppId ?? 'voice-agent';
     const acceptedAudiences = props.jwtAcceptedAudiences ?? [appId];
@@ -137,6 +172,7 @@ export class JitsiMeet extends Construct {
       runAs: { uid: JITSI_UID, gid: JITSI_UID },
       // Jicofo and the bridges stay connected to one prosody; two at once would split them.
       rollout: 'recreate',
+      singleton: 'jicofo and the video bridge stay connected to one prosody, and a second one would split them',
     });
 
     this.web = new StackService(this, 'jitsi-web', {
@@ -193,6 +229,7 @@ export class JitsiMeet extends Construct {
       runAs: { uid: JITSI_UID, gid: JITSI_UID },
       // There is one focus per deployment.
       rollout: 'recreate',
+      singleton: 'jicofo is the one conference focus of the deployment, and a second one would run conferences of its own',
     });
 
     this.jvb = new StackService(this, 'jitsi-jvb', {
@@ -219,7 +256,9 @@ export class JitsiMeet extends Construct {
       runAs: { uid: JITSI_UID, gid: JITSI_UID },
       // STUN lookups and media to clients anywhere.
       egressToInternet: true,
+      singleton: 'each video bridge needs a public address of its own (JVB_ADVERTISE_IPS), and replicas would share one, receiving each other\'s media',
     });
+    checkOneVersion(this.services);
   }
 
   /** The four components, in start order. */
@@ -234,6 +273,7 @@ export class JitsiMeet extends Construct {
    * the embedding service may in turn refer to `web.publicUrl()`.
    */
   public allowEmbeddingBy(service: StackService): void {
+    if (!(service instanceof StackService)) this.web.fail('env.CSP_HEADER', `only a service of the stack can embed the meeting, got ${describeValue(service)}`);
     if (service.publicHttpPort === undefined) {
       this.web.fail('env.CSP_HEADER', `"${service.name}" has no public HTTP port, so no browser loads it from an origin that could embed the meeting`);
     }
@@ -250,4 +290,24 @@ function cspHeader(frameAncestors: EnvValue[]): EnvValue {
   let header: EnvValue = 'frame-ancestors';
   for (const source of frameAncestors) header = interpolate`${header} ${source}`;
   return header;
+}
+
+/**
+ * Web, prosody, jicofo and jvb speak to each other in a protocol that changes between releases, so
+ * all four run one release: the same tag, whichever registry each image comes from (an
+ * environment may mirror them). A component pinned by digest alone has no release to compare.
+ */
+function checkOneVersion(components: StackService[]): void {
+  let first: { service: StackService; tag: string } | undefined;
+  for (const service of components) {
+    const image = service.data.image === undefined ? undefined : parseImage(service.data.image);
+    if (image === undefined) continue;
+    if (image.tag === undefined) {
+      service.fail('image', `Jitsi images need their release tag (stable-NNNN), with or without a digest: it is how synth keeps the four components on one version, got ${quoted(service.data.image ?? '')}`);
+    }
+    if (first === undefined) first = { service, tag: image.tag };
+    else if (first.tag !== image.tag) {
+      service.fail('image', `Jitsi components must run one version: "${service.name}" uses ${image.tag} but "${first.service.name}" uses ${first.tag}`);
+    }
+  }
 }

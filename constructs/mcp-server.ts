@@ -1,8 +1,10 @@
 import type { Construct } from 'constructs';
+import { z } from 'zod';
 import type { Postgres } from './postgres.ts';
+import { checkProps, failForNewService } from './props-check.ts';
 import { interpolate, secret, uniqueList, type EnvValue, type ServiceEndpointRef } from './references.ts';
 import type { Redis } from './redis.ts';
-import type { ResourcesProps } from './service-props.ts';
+import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 import { nodeHttpHealthCheck } from './node-health-check.ts';
 import { StackService } from './stack-service.ts';
 
@@ -20,6 +22,14 @@ export interface McpServerProps {
   readonly resources?: ResourcesProps;
 }
 
+const mcpServerPropsSchema = z.strictObject({
+  postgres: z.unknown(),
+  redis: z.unknown(),
+  replicas: z.number().optional(),
+  pipedreamEnvironment: z.enum(['development', 'production']).optional(),
+  resources: resourcesSchema.optional(),
+});
+
 const PORT = 8080;
 /** The `node` user of the official Node image. */
 const NODE_UID = 1000;
@@ -31,6 +41,7 @@ const NODE_UID = 1000;
  */
 export class McpServer extends StackService {
   constructor(scope: Construct, id: string, props: McpServerProps) {
+    checkProps(mcpServerPropsSchema, props, failForNewService(scope, id));
     super(scope, id, {
       description: 'MCP server: Pipedream workflows and actions as tools',
       // Built from the repository root, so the workspace's one lock file pins its dependencies.

@@ -1,8 +1,10 @@
 import type { Construct } from 'constructs';
+import { z } from 'zod';
 import { POSTGRES_VERSION } from '../environments/versions.ts';
 import { ManagedDatabase } from './managed-database.ts';
+import { checkProps, failForNewService } from './props-check.ts';
 import { interpolate, secret, type DatabaseOutputName, type EnvValue } from './references.ts';
-import type { ResourcesProps } from './service-props.ts';
+import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 
 /** Properties of `Postgres`. */
 export interface PostgresProps {
@@ -16,6 +18,16 @@ export interface PostgresProps {
   readonly resources?: ResourcesProps;
 }
 
+/** A PostgreSQL identifier that needs no quoting anywhere: in the connection URL, in pg_isready's arguments. */
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase PostgreSQL identifier (a-z, 0-9, _; at most 63 characters)');
+
+const postgresPropsSchema = z.strictObject({
+  database: identifier.optional(),
+  user: identifier.optional(),
+  storageGiB: z.number().int().min(1).max(16384).optional(),
+  resources: resourcesSchema.optional(),
+});
+
 const PORT = 5432;
 /** uid and gid of the `postgres` user in the official Alpine image. */
 const POSTGRES_UID = 70;
@@ -28,6 +40,7 @@ export class Postgres extends ManagedDatabase {
   public readonly userName: string;
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
+    checkProps(postgresPropsSchema, props, failForNewService(scope, id));
     const database = props.database ?? 'voice_agent';
     const user = props.user ?? 'voice_agent';
     super(scope, id, {
@@ -49,6 +62,7 @@ export class Postgres extends ManagedDatabase {
         { name: 'tmp', mountPath: '/tmp' },
       ],
       runAs: { uid: POSTGRES_UID, gid: POSTGRES_UID },
+      singleton: 'PostgreSQL here is one server that owns its data volume, and replicas would be separate servers with separate data',
     });
     this.databaseName = database;
     this.userName = user;

@@ -1,8 +1,10 @@
 import type { Construct } from 'constructs';
+import { z } from 'zod';
 import { REDIS_VERSION } from '../environments/versions.ts';
 import { ManagedDatabase } from './managed-database.ts';
+import { checkProps, failForNewService } from './props-check.ts';
 import { interpolate, secret, type DatabaseOutputName, type EnvValue } from './references.ts';
-import type { ResourcesProps } from './service-props.ts';
+import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 
 /** Properties of `Redis`. */
 export interface RedisProps {
@@ -11,6 +13,11 @@ export interface RedisProps {
   /** @default - 100 millicores, 256 MiB */
   readonly resources?: ResourcesProps;
 }
+
+const redisPropsSchema = z.strictObject({
+  storageGiB: z.number().int().min(1).max(16384).optional(),
+  resources: resourcesSchema.optional(),
+});
 
 const PORT = 6379;
 /** uid of the `redis` user and gid of its group in the official Alpine image. */
@@ -23,6 +30,7 @@ export class Redis extends ManagedDatabase {
   public readonly clientPort = PORT;
 
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
+    checkProps(redisPropsSchema, props, failForNewService(scope, id));
     super(scope, id, {
       description: 'Redis: sessions',
       image: `redis:${REDIS_VERSION}`,
@@ -38,6 +46,7 @@ export class Redis extends ManagedDatabase {
       resources: props.resources ?? { cpuMillicores: 100, memoryMiB: 256 },
       volumes: [{ name: 'data', mountPath: '/data', persistent: true, sizeGiB: props.storageGiB ?? 2 }],
       runAs: { uid: REDIS_UID, gid: REDIS_GID },
+      singleton: 'Redis here is one server that owns its data volume, and replicas would be separate servers with separate sessions',
     });
   }
 

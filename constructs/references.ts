@@ -1,4 +1,6 @@
 import type { ManagedDatabase } from './managed-database.ts';
+import { quoted, SpecError } from './spec-error.ts';
+import { describeValue } from './zod-issues.ts';
 import type { StackService } from './stack-service.ts';
 
 /**
@@ -102,6 +104,12 @@ export class UniqueList {
 
 /** A comma-separated list without duplicates once resolved (see `UniqueList`). */
 export function uniqueList(items: readonly ListItem[]): UniqueList {
+  if (!Array.isArray(items)) throw new SpecError({}, `uniqueList() takes an array of strings and references, got ${describeValue(items)}`);
+  items.forEach((item: unknown, index) => {
+    if (typeof item !== 'string' && !(item instanceof Interpolation) && !(isReference(item) && !(item instanceof UniqueList))) {
+      throw new SpecError({}, `uniqueList(): item ${index} must be a string, a reference or an interpolation, got ${describeValue(item)}`);
+    }
+  });
   return new UniqueList(items);
 }
 
@@ -118,16 +126,20 @@ export function interpolate(
   strings: TemplateStringsArray,
   ...values: Array<string | number | Reference>
 ): string | Interpolation {
+  if (!Array.isArray(strings)) throw new SpecError({}, 'interpolate is a template tag: write interpolate`text ${reference}`, not interpolate(...)');
   const parts: Array<string | SingleReference> = [];
   strings.forEach((text, index) => {
     if (text !== '') parts.push(text);
     if (index >= values.length) return;
-    const value = values[index];
-    if (value === undefined) return;
-    if (typeof value === 'string' || typeof value === 'number') parts.push(String(value));
+    const value: unknown = values[index];
+    if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) parts.push(String(value));
     else if (value instanceof Interpolation) parts.push(...value.parts);
-    else if (value instanceof UniqueList) throw new Error('a uniqueList() cannot be part of an interpolation; make it the whole value');
-    else parts.push(value);
+    else if (value instanceof UniqueList) throw new SpecError({}, 'a uniqueList() cannot be part of an interpolation; make it the whole value');
+    else if (isReference(value)) parts.push(value as SingleReference);
+    else {
+      // An undefined here is usually a property that does not exist; dropping it would render a broken value.
+      throw new SpecError({}, `interpolate: the value after ${quoted(strings.slice(0, index + 1).join('${…}'))} must be a string, a finite number or a reference, got ${describeValue(value)}`);
+    }
   });
   return join(parts);
 }
@@ -159,6 +171,44 @@ export function isReference(value: unknown): value is Reference {
     value instanceof Interpolation ||
     value instanceof UniqueList
   );
+}
+
+/**
+ * Why a value is not made the way `interpolate` and `uniqueList` make values (a part that is
+ * neither text nor a reference), or undefined when it is. Renderers rely on the shape.
+ */
+export function whyMalformed(value: EnvValue): string | undefined {
+  if (value instanceof Interpolation) {
+    if (!Array.isArray(value.parts)) return `an interpolation needs an array of parts, got ${describeValue(value.parts)}`;
+    const bad = value.parts.find((part: unknown) => typeof part !== 'string' && !isSingleReference(part));
+    return bad === undefined ? undefined : `an interpolation part must be a string or a reference, got ${describeValue(bad)}`;
+  }
+  if (value instanceof UniqueList) {
+    if (!Array.isArray(value.items)) return `a unique list needs an array of items, got ${describeValue(value.items)}`;
+    if (typeof value.separator !== 'string') return `a unique list's separator must be a string, got ${describeValue(value.separator)}`;
+    for (const item of value.items as unknown[]) {
+      if (typeof item === 'string' || isSingleReference(item)) continue;
+      if (item instanceof Interpolation) {
+        const problem = whyMalformed(item);
+        if (problem !== undefined) return problem;
+        continue;
+      }
+      return `a unique list item must be a string, a reference or an interpolation, got ${describeValue(item)}`;
+    }
+  }
+  return undefined;
+}
+
+function isSingleReference(value: unknown): value is SingleReference {
+  return value instanceof SecretRef || value instanceof ServiceEndpointRef || value instanceof PublicUrlRef || value instanceof DatabaseOutputRef;
+}
+
+/** The literal text inside a value: the value itself, an interpolation's literal parts, a list's literal items. */
+export function literalsIn(value: EnvValue): string[] {
+  if (typeof value === 'string') return [value];
+  if (value instanceof Interpolation) return value.parts.filter((part) => typeof part === 'string');
+  if (value instanceof UniqueList) return value.items.flatMap(literalsIn);
+  return [];
 }
 
 /** The references inside a value, flattening interpolations. */

@@ -6,7 +6,11 @@ import type { StackService } from './stack-service.ts';
 // created. References (env values, dependencies) are checked by `StackService` itself.
 
 const portNumber = z.number().int().min(1).max(65535);
-const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
+const absolutePath = z
+  .string()
+  .regex(/^\/[^\0]*$/, 'must be an absolute path')
+  .refine((path) => path !== '/', 'must not be / (a volume there would hide the whole image)')
+  .refine((path) => !/\/\/|\/\.{1,2}(\/|$)|\/$/.test(path), 'must be a normalized path (no trailing /, no //, no . or .. segments)');
 const dnsLabel = z
   .string()
   .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
@@ -46,7 +50,15 @@ export const portRangeSchema = z
 export const healthCheckSchema = z
   .strictObject({
     /** HTTP form, used for Kubernetes probes and Railway's deploy health check. */
-    http: z.strictObject({ path: z.string().startsWith('/'), port: portNumber }).optional(),
+    http: z
+      .strictObject({
+        path: z
+          .string()
+          .startsWith('/')
+          .regex(/^[^\s\x00-\x1f\x7f]*$/, 'must be a URL path without spaces or control characters'),
+        port: portNumber,
+      })
+      .optional(),
     /** Exec form, run inside the container: Compose health checks, and Kubernetes when there is no HTTP form. */
     exec: z.array(z.string().min(1)).min(1).optional(),
     /** @default 10 */
@@ -97,7 +109,7 @@ export const buildSchema = z
     /** Build context, relative to the repository root: `services/mcp-server`, or `.` for a workspace build. */
     context: repositoryPath,
     /** Dockerfile path relative to the context. @default 'Dockerfile' */
-    dockerfile: z.string().min(1).default('Dockerfile'),
+    dockerfile: repositoryPath.default('Dockerfile'),
     /**
      * The files that make up the image, relative to the repository root: their content hash tags
      * the image, and only their changes redeploy it (Railway watch patterns, Compose watch).
@@ -115,8 +127,8 @@ export const buildSchema = z
   .transform((build) => ({ ...build, paths: build.paths ?? [build.context] }));
 
 export const runAsSchema = z.strictObject({
-  uid: z.number().int().min(1, 'must not be 0 (root)').max(2147483647),
-  gid: z.number().int().min(1, 'must not be 0 (root)').max(2147483647),
+  uid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
+  gid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
 });
 
 export const serviceDataSchema = z.strictObject({
@@ -200,6 +212,12 @@ export interface StackServiceProps {
    * memory, an XMPP server others stay connected to). @default 'rolling'
    */
   readonly rollout?: 'rolling' | 'recreate';
+  /**
+   * Why the service can only ever run one replica (one server owns the data volume, state lives in
+   * one process); with it, more than one replica fails synth with this reason, whoever asks for
+   * them (props or an environment's overrides). @default - any number of replicas
+   */
+  readonly singleton?: string;
 }
 
 /** What an environment may change about any service, by service name. */

@@ -1,9 +1,12 @@
 /**
  * Where in the stack description a problem was found. Every field is optional because some
- * problems belong to a whole environment (for example two Railway project names).
+ * problems belong to a whole environment (for example two Railway project names), and some to a
+ * construct that is not a service (the props of `JitsiMeet` or `VoiceAgentStack`).
  */
 export interface SpecLocation {
   readonly environment?: string;
+  /** Path of a construct that is not a service, relative to its environment, e.g. `voice-agent/jitsi`. */
+  readonly construct?: string;
   readonly service?: string;
   readonly field?: string;
 }
@@ -30,10 +33,23 @@ export class SpecError extends Error {
   }
 }
 
+/**
+ * A name or value as a message shows it: in double quotes, with control characters (a NUL byte,
+ * a newline) escaped, and cut short when it is very long, so one bad value cannot flood or garble
+ * the terminal.
+ */
+export function quoted(text: string, maxLength = 80): string {
+  const shown = text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+  const escaped = JSON.stringify(shown);
+  return text.length > maxLength ? `${escaped} (${text.length} characters)` : escaped;
+}
+
 function describeLocation(location: SpecLocation): string {
   const parts: string[] = [];
-  if (location.environment !== undefined) parts.push(`environment "${location.environment}"`);
-  if (location.service !== undefined) parts.push(`service "${location.service}"`);
-  if (location.field !== undefined) parts.push(`field "${location.field}"`);
+  const show = (text: string) => quoted(text, 120);
+  if (location.environment !== undefined) parts.push(`environment ${show(location.environment)}`);
+  if (location.construct !== undefined) parts.push(`construct ${show(location.construct)}`);
+  if (location.service !== undefined) parts.push(`service ${show(location.service)}`);
+  if (location.field !== undefined) parts.push(`field ${show(location.field)}`);
   return parts.join(', ');
 }

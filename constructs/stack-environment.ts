@@ -1,8 +1,8 @@
 import { Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
 import { overridesSchema, type ServiceOverrides } from './service-props.ts';
-import { SpecError } from './spec-error.ts';
-import { formatZodIssue } from './zod-issues.ts';
+import { quoted, SpecError } from './spec-error.ts';
+import { describeValue, formatZodIssue, zodIssuePath } from './zod-issues.ts';
 
 /** Context key under which the loader records the environment file being built. */
 export const SOURCE_FILE_CONTEXT = 'voice-agent:source-file';
@@ -13,7 +13,39 @@ export type Target = (typeof TARGETS)[number];
 
 const hostname = z
   .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lowercase hostname');
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a lowercase hostname')
+  // An all-digit top label is an IPv4 address (no top-level domain is numeric): TLS certificates,
+  // Ingress hosts and Railway custom domains need a DNS name.
+  .refine((name) => !/(^|\.)[0-9]+$/.test(name), 'must be a DNS name, not an IP address');
+
+/** A Kubernetes namespace (an RFC 1123 label). */
+const namespaceName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name (a lowercase DNS label)');
+
+/** The name of a Kubernetes object such as an IngressClass, a Secret or a ClusterIssuer (an RFC 1123 subdomain). */
+const objectName = z
+  .string()
+  .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a Kubernetes object name (lowercase letters, digits, - and .)');
+
+/** Kubernetes annotation keys: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
+const annotations = z.record(
+  z
+    .string()
+    .regex(
+      /^((?=[^/]{1,253}\/)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\/)?(?=[^/]{1,63}$)[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/,
+      'must be a Kubernetes annotation key ([prefix/]name)',
+    ),
+  z.string(),
+);
+
+/** A git branch name: what `git check-ref-format --branch` accepts, roughly. */
+const branchName = z
+  .string()
+  .min(1)
+  .regex(/^(?!-)(?!.*(\.\.|@\{|\/\/|\/\.|\.lock$|\.$|\/$))[^\x00-\x20\x7f~^:?*[\\]+$/, 'must be a git branch name (no spaces, control characters, "..", ~ ^ : ? * [ or \\)');
+
+/** Names of environment variables, as every target accepts them. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envName = z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name (letters, digits and _, not starting with a digit)');
 
 /**
  * Slugs of the root configs every Doppler project starts with, one per environment (Development,
@@ -47,16 +79,16 @@ const environmentSchema = z.strictObject({
   }),
   kubernetes: z
     .strictObject({
-      namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label').optional(),
+      namespace: namespaceName.optional(),
       databases: z.enum(['in-cluster', 'external']).default('in-cluster'),
-      ingressClassName: z.string().default('nginx'),
-      ingressNamespace: z.string().default('ingress-nginx'),
-      ingressAnnotations: z.record(z.string(), z.string()).default({}),
-      tlsClusterIssuer: z.string().default('letsencrypt'),
-      storageClassName: z.string().optional(),
-      loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
-      dopplerOperatorNamespace: z.string().default('doppler-operator-system'),
-      dopplerTokenSecret: z.string().optional(),
+      ingressClassName: objectName.default('nginx'),
+      ingressNamespace: namespaceName.default('ingress-nginx'),
+      ingressAnnotations: annotations.default({}),
+      tlsClusterIssuer: objectName.default('letsencrypt'),
+      storageClassName: objectName.optional(),
+      loadBalancerAnnotations: annotations.default({}),
+      dopplerOperatorNamespace: namespaceName.default('doppler-operator-system'),
+      dopplerTokenSecret: objectName.optional(),
       argocdNamespace: dnsLabelSchema().default('argocd'),
       argocdProject: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be an Argo CD project name (a DNS subdomain)').default('default'),
     })
@@ -64,19 +96,26 @@ const environmentSchema = z.strictObject({
     .prefault({}),
   railway: z
     .strictObject({
-      project: z.string().min(1),
+      project: z
+        .string()
+        .min(1)
+        .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters')
+        .refine((name) => name.trim() === name, 'must not start or end with white space'),
       domain: hostname.optional(),
       publicHostnames: z.record(z.string(), hostname).default({}),
-      offRailway: z.array(z.string()).default([]),
+      offRailway: z
+        .array(z.string())
+        .refine((names) => new Set(names).size === names.length, 'lists a service twice')
+        .default([]),
       offRailwayHost: dnsLabelSchema().default('media-host'),
-      offRailwayEnv: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+      offRailwayEnv: z.record(z.string(), z.record(envName, z.string())).default({}),
       secretSync: z.enum(['doppler-integration', 'cli']).default('doppler-integration'),
     })
     .optional(),
   repository: z
     .strictObject({
       github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name'),
-      branch: z.string().min(1).default('main'),
+      branch: branchName.default('main'),
       imageRegistry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, 'must be registry/path'),
     })
     .optional(),
@@ -184,14 +223,18 @@ export type EnvironmentSettings = z.output<typeof environmentSchema>;
  * environment file builds the stack. Its construct id is the environment name.
  */
 export class StackEnvironment extends Construct {
-  /** Finds the environment a construct belongs to. */
-  public static of(construct: IConstruct): StackEnvironment {
+  /**
+   * Finds the environment a construct belongs to. With `childId`, `construct` is the scope of a
+   * child about to be created under that id, and a failure names the child.
+   */
+  public static of(construct: IConstruct, childId?: string): StackEnvironment {
     for (const scope of construct.node.scopes.slice().reverse()) {
       if (scope instanceof StackEnvironment) return scope;
     }
+    const path = childId === undefined ? construct.node.path : [construct.node.path, childId].filter((part) => part !== '').join('/');
     throw new SpecError(
-      { service: construct.node.id },
-      `"${construct.node.path}" is not inside a StackEnvironment; create services under the environment your environment file builds`,
+      { service: childId ?? construct.node.id },
+      `${quoted(path)} is not inside a StackEnvironment; create services under the environment your environment file builds`,
     );
   }
 
@@ -204,14 +247,13 @@ export class StackEnvironment extends Construct {
   public readonly sourceFile: string | undefined;
 
   constructor(scope: Construct, id: string, props: StackEnvironmentProps) {
+    checkNewEnvironment(scope, id);
     super(scope, id);
-    if (!/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/.test(id)) {
-      throw new SpecError({ environment: id }, `environment name must be a lowercase DNS label of at most 32 characters, got "${id}"`);
-    }
     const parsed = environmentSchema.safeParse(props, { reportInput: true });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new SpecError({ environment: id, ...(issue ? { field: issue.path.join('.') } : {}) }, formatZodIssue(issue));
+      const field = zodIssuePath(issue);
+      throw new SpecError({ environment: id, ...(field !== undefined ? { field } : {}) }, formatZodIssue(issue));
     }
     this.settings = parsed.data;
     const source: unknown = this.node.tryGetContext(SOURCE_FILE_CONTEXT);
@@ -243,5 +285,30 @@ export class StackEnvironment extends Construct {
   /** Public hostname of a service behind the Kubernetes Ingress. */
   public publicHostname(serviceName: string): string {
     return this.settings.publicHostnames[serviceName] ?? `${serviceName}.${this.settings.domain}`;
+  }
+}
+
+const ENVIRONMENT_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/**
+ * What the constructs library would refuse with a bare Error (an empty id, an id used twice),
+ * and what it would accept but synth could not use (an environment inside another, whose services
+ * the outer one would count as its own), checked before the construct exists.
+ */
+function checkNewEnvironment(scope: unknown, id: unknown): void {
+  const shownId = typeof id === 'string' ? id : describeValue(id);
+  if (typeof id !== 'string' || !ENVIRONMENT_NAME_PATTERN.test(id)) {
+    throw new SpecError(
+      { environment: shownId },
+      `environment name must be a lowercase DNS label of at most 32 characters, got ${typeof id === 'string' ? quoted(id) : shownId}`,
+    );
+  }
+  if (!(scope instanceof Construct)) return;
+  const outer = scope.node.scopes.find((candidate) => candidate instanceof StackEnvironment);
+  if (outer !== undefined) {
+    throw new SpecError({ environment: id }, `is created inside environment ${quoted(outer.node.id)}; an environment file builds one environment, directly under the scope it is given`);
+  }
+  if (scope.node.tryFindChild(id) !== undefined) {
+    throw new SpecError({ environment: id }, 'is created twice under the same scope; an environment file builds one environment');
   }
 }

@@ -1,23 +1,25 @@
 import { Construct } from 'constructs';
+import { environmentForNewChild, SERVICE_ID } from './construct-scope.ts';
 import { whyLooksLikeCredential } from './credentials.ts';
 import { whyNotPinned } from './image.ts';
 import {
   isReference,
+  literalsIn,
   PublicUrlRef,
   referencesIn,
   SecretRef,
   ServiceEndpointRef,
+  whyMalformed,
   type EnvValue,
 } from './references.ts';
+import { isPlainObject } from './props-check.ts';
 import { serviceDataSchema, type ServiceData, type ServicePort, type ServicePortRange, type StackServiceProps } from './service-props.ts';
-import { SpecError } from './spec-error.ts';
-import { StackEnvironment } from './stack-environment.ts';
-import { formatZodIssue } from './zod-issues.ts';
+import { quoted, SpecError } from './spec-error.ts';
+import { ENV_NAME_PATTERN, StackEnvironment } from './stack-environment.ts';
+import { describeValue, formatZodIssue, zodIssuePath } from './zod-issues.ts';
 
-const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Doppler stores secret names in upper snake case; other names cannot be synced or interpolated. */
 const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
-const SERVICE_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /**
  * One deployable service, described once and rendered by every target: image or build context,
@@ -39,23 +41,33 @@ export class StackService extends Construct {
   private readonly envVars: Record<string, EnvValue>;
   /** Dependencies named explicitly; resolved and checked when the environment is validated. */
   private readonly dependencies: Array<StackService | string>;
+  /** Why the service can only run one replica, if it can only run one. */
+  private readonly singleton: string | undefined;
   /** Services allowed to connect to each port range, by range name. */
   private readonly rangeClients = new Map<string, StackService[]>();
 
   constructor(scope: Construct, id: string, props: StackServiceProps) {
+    const environment = environmentForNewChild(scope, id, { kind: 'service', id: SERVICE_ID });
     super(scope, id);
-    this.environment = StackEnvironment.of(this);
-    if (!SERVICE_NAME_PATTERN.test(id)) {
-      this.fail('name', `service name must be a lowercase DNS label of at most 32 characters, got "${id}"`);
+    this.environment = environment;
+    if (!isPlainObject(props)) this.fail(undefined, `the props of a service must be an object (image or build, ports, env, ...), got ${describeValue(props)}`);
+    const env = this.checkEnvShape('env', props.env);
+    const dependsOn = this.checkDependsOnShape(props.dependsOn);
+    if (props.singleton !== undefined && (typeof props.singleton !== 'string' || props.singleton.trim() === '')) {
+      this.fail('singleton', `must say why the service runs one replica only, got ${describeValue(props.singleton)}`);
     }
+    this.singleton = props.singleton;
 
     // Overrides were checked against their schema when the environment was created.
     const overrides = this.environment.overridesFor(this.node.id);
+    if (overrides?.image !== undefined && props.build !== undefined) {
+      this.fail('image', `overrides.${id}.image would replace the image of a service built from this repository; a built service's image comes from its build context`);
+    }
     this.data = this.parseData({ ...props, ...pickDefined(overrides, ['image', 'replicas', 'resources']) });
     this.checkData();
     this.overriddenEnv = new Set(Object.keys(overrides?.env ?? {}));
-    this.envVars = this.mergeEnv(props.env ?? {}, overrides?.env ?? {});
-    this.dependencies = [...(props.dependsOn ?? []), ...(overrides?.dependsOn ?? [])];
+    this.envVars = this.mergeEnv(env, overrides?.env ?? {});
+    this.dependencies = [...dependsOn, ...(overrides?.dependsOn ?? [])];
   }
 
   /** Dependencies named explicitly (and those added by `admitToPortRange`). */
@@ -68,6 +80,7 @@ export class StackService extends Construct {
    * service; on Kubernetes only admitted clients get through the NetworkPolicy.
    */
   public admitToPortRange(rangeName: string, client: StackService): void {
+    if (!(client instanceof StackService)) this.fail('portRanges', `only a service can be admitted to port range ${quoted(String(rangeName))}, got ${describeValue(client)}`);
     if (this.findPortRangeByName(rangeName) === undefined) {
       this.fail('portRanges', `has no port range named "${rangeName}" (ranges: ${this.data.portRanges.map((range) => range.name).join(', ') || 'none'})`);
     }
@@ -117,7 +130,7 @@ export class StackService extends Construct {
 
   /** Reference to the private URL of one of this service's ports, e.g. `http://jitsi-prosody:5280`. */
   public url(port: number, options: { scheme?: string; path?: string } = {}): ServiceEndpointRef {
-    return new ServiceEndpointRef(this, port, 'url', options.scheme ?? 'http', options.path ?? '');
+    return new ServiceEndpointRef(this, port, 'url', options?.scheme ?? 'http', options?.path ?? '');
   }
 
   /** Reference to this service's private hostname, as reached on one of its ports. */
@@ -189,11 +202,11 @@ export class StackService extends Construct {
   }
 
   private parseData(props: StackServiceProps): ServiceData {
-    const { env: _env, dependsOn: _dependsOn, ...data } = props;
+    const { env: _env, dependsOn: _dependsOn, singleton: _singleton, ...data } = props;
     const parsed = serviceDataSchema.safeParse(data, { reportInput: true });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      this.fail(issue?.path.join('.') || undefined, formatZodIssue(issue));
+      this.fail(zodIssuePath(issue), formatZodIssue(issue));
     }
     return parsed.data;
   }
@@ -245,6 +258,53 @@ export class StackService extends Construct {
     if (check !== undefined && this.findPort(check.port) === undefined) {
       this.fail('healthCheck.http.port', `health check port ${check.port} is not one of the service's ports (${this.describePorts()})`);
     }
+    if (check !== undefined && !this.data.ports.some((port) => port.port === check.port && port.protocol === 'tcp')) {
+      this.fail('healthCheck.http.port', `health check port ${check.port} is UDP only, and an HTTP health check needs a TCP listener; give the TCP port the service answers HTTP on (${this.describePorts()})`);
+    }
+    for (const [index, port] of this.data.ports.entries()) {
+      if (port.hostPort !== undefined && port.exposure !== 'public') {
+        this.fail(`ports[${index}].hostPort`, `hostPort publishes a public port on the Compose host, but port ${port.port}/${port.protocol} is private; give it exposure: 'public' or drop hostPort`);
+      }
+    }
+    const { cpuMillicores, cpuLimitMillicores } = this.data.resources;
+    if (cpuLimitMillicores !== undefined && cpuLimitMillicores < cpuMillicores) {
+      this.fail('resources.cpuLimitMillicores', `the CPU limit (${cpuLimitMillicores} millicores) is below the CPU the service is guaranteed (cpuMillicores ${cpuMillicores}); a limit cannot be under the request`);
+    }
+    if (this.singleton !== undefined && this.data.replicas > 1) {
+      this.fail('replicas', `${this.singleton}, so it must run 1 replica, got ${this.data.replicas}`);
+    }
+    const commandLines: Array<[string, readonly string[] | undefined]> = [
+      ['command', this.data.command],
+      ['healthCheck.exec', this.data.healthCheck?.exec],
+    ];
+    for (const [field, args] of commandLines) {
+      if (args?.[0] === '') this.fail(`${field}[0]`, 'the program to run is empty');
+      args?.forEach((arg, index) => {
+        if (arg.includes('\0')) this.fail(`${field}[${index}]`, 'contains a NUL byte, which no command line can carry');
+        const problem = whyLooksLikeCredential(undefined, arg);
+        if (problem !== undefined) this.fail(`${field}[${index}]`, `${problem}; never put secrets in the stack description, pass them as variables from secret() and read those`);
+      });
+    }
+  }
+
+  /** `env` (or an override's `env`) must map variable names to values. */
+  private checkEnvShape(field: string, env: unknown): Record<string, EnvValue> {
+    if (env === undefined) return {};
+    if (!isPlainObject(env)) this.fail(field, `must be an object of variable name → value, got ${describeValue(env)}`);
+    return env as Record<string, EnvValue>;
+  }
+
+  /** `dependsOn` must list services or their names; an undefined entry is usually a service used before it was created. */
+  private checkDependsOnShape(dependsOn: unknown): Array<StackService | string> {
+    if (dependsOn === undefined) return [];
+    if (!Array.isArray(dependsOn)) this.fail('dependsOn', `must be an array of services or service names, got ${describeValue(dependsOn)}`);
+    dependsOn.forEach((dependency: unknown, index) => {
+      if (dependency instanceof StackService) return;
+      if (typeof dependency === 'string' && dependency !== '') return;
+      const hint = dependency === undefined || dependency === null ? ' (a service used before it was created, or a property that does not exist?)' : '';
+      this.fail(`dependsOn[${index}]`, `must be a service or the name of one, got ${describeValue(dependency)}${hint}`);
+    });
+    return dependsOn as Array<StackService | string>;
   }
 
   /**
@@ -253,27 +313,37 @@ export class StackService extends Construct {
    */
   private mergeEnv(base: Record<string, EnvValue>, overrides: Record<string, EnvValue>): Record<string, EnvValue> {
     for (const [name, value] of Object.entries(overrides)) {
-      if (typeof value === 'string' && base[name] instanceof SecretRef) {
+      const declared = Object.hasOwn(base, name) ? base[name] : undefined;
+      if (typeof value !== 'string' || declared === undefined || typeof declared === 'string') continue;
+      if (declared instanceof SecretRef) {
+        this.fail(`env.${name}`, `literal value for a variable declared secret; reference the Doppler secret with secret("${declared.name}") instead`);
+      }
+      const secrets = referencesIn(declared).filter((ref) => ref instanceof SecretRef);
+      if (secrets.length > 0) {
         this.fail(
           `env.${name}`,
-          `literal value for a variable declared secret; reference the Doppler secret with secret("${(base[name] as SecretRef).name}") instead`,
+          `literal value for a variable built from secrets (${[...new Set(secrets.map((ref) => ref.name))].join(', ')}); keep the secret references, e.g. interpolate\`…\${secret("${secrets[0]?.name}")}\``,
         );
       }
     }
     const merged = { ...base, ...overrides };
     for (const [name, value] of Object.entries(merged)) {
-      if (!ENV_NAME_PATTERN.test(name)) this.fail(`env.${name}`, `"${name}" is not a valid environment variable name`);
-      if (typeof value === 'string') {
-        const problem = whyLooksLikeCredential(name, value);
+      if (!ENV_NAME_PATTERN.test(name)) this.fail(`env.${name}`, `${quoted(name)} is not a valid environment variable name`);
+      if (typeof value !== 'string' && !isReference(value)) {
+        this.fail(`env.${name}`, `value must be a string or a reference (secret(), service.url(), ...), got ${describeValue(value)}`);
+      }
+      const malformed = whyMalformed(value);
+      if (malformed !== undefined) this.fail(`env.${name}`, malformed);
+      for (const literal of literalsIn(value)) {
+        if (literal.includes('\0')) this.fail(`env.${name}`, 'the value contains a NUL byte, which no environment variable can carry');
+        const problem = whyLooksLikeCredential(name, literal);
         if (problem !== undefined) {
           this.fail(`env.${name}`, `${problem}; never put secrets in the stack description, use secret("${name}") and store the value in Doppler`);
         }
-      } else if (!isReference(value)) {
-        this.fail(`env.${name}`, `value must be a string or a reference (secret(), service.url(), ...), got ${JSON.stringify(value)}`);
       }
-      for (const ref of typeof value === 'string' ? [] : referencesIn(value)) {
-        if (ref instanceof SecretRef && !SECRET_NAME_PATTERN.test(ref.name)) {
-          this.fail(`env.${name}`, `secret name "${ref.name}" must be upper snake case (A-Z, 0-9, _), as Doppler stores it`);
+      for (const ref of referencesIn(value)) {
+        if (ref instanceof SecretRef && (typeof ref.name !== 'string' || !SECRET_NAME_PATTERN.test(ref.name))) {
+          this.fail(`env.${name}`, `secret name ${typeof ref.name === 'string' ? quoted(ref.name) : describeValue(ref.name)} must be upper snake case (A-Z, 0-9, _), as Doppler stores it`);
         }
       }
     }

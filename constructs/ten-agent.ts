@@ -1,16 +1,20 @@
 import type { Construct } from 'constructs';
+import { z } from 'zod';
 import { KNOWN_PLACEHOLDERS } from './credentials.ts';
+import { checkProps, failForNewService, plainObjectSchema, textSchema } from './props-check.ts';
 import { secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
-import type { ResourcesProps, ServicePortRange } from './service-props.ts';
+import { resourcesSchema, type ResourcesProps, type ServicePortRange } from './service-props.ts';
 import { StackService } from './stack-service.ts';
 import type { TenGraph } from './ten/ten-graph.ts';
 import { checkTenGraph, EXAMPLE_APP_ADDONS, ownAppAddons, tenappManifest } from './ten/tenapp.ts';
 import {
   AGENT_VARIABLES,
   DEFAULT_VENDORS,
+  VENDOR_CHOICES,
   voiceAgentGraph,
   type VoiceAgentVendors,
 } from './ten/voice-agent-graph.ts';
+import { describeValue } from './zod-issues.ts';
 
 /** Properties of `TenAgent`: the graph's vendors and what it says, per environment. */
 export interface TenAgentProps {
@@ -51,6 +55,25 @@ export const TEN_WORKER_RANGE = 'workers';
  */
 export const AGORA_APP_ID_PLACEHOLDER = KNOWN_PLACEHOLDERS.AGORA_APP_ID as string;
 
+const tenAgentPropsSchema = z.strictObject({
+  workersMax: z.unknown().optional(),
+  workerQuitTimeoutSeconds: z.number().int().min(1).max(86400).optional(),
+  vendors: z
+    .strictObject({
+      stt: z.enum(VENDOR_CHOICES.stt).optional(),
+      llm: z.enum(VENDOR_CHOICES.llm).optional(),
+      tts: z.enum(VENDOR_CHOICES.tts).optional(),
+    })
+    .optional(),
+  model: textSchema.optional(),
+  voice: textSchema.optional(),
+  language: z.string().regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as en-US (or a vendor code such as multi)').optional(),
+  greeting: textSchema.optional(),
+  systemPrompt: textSchema.optional(),
+  env: plainObjectSchema.optional(),
+  resources: resourcesSchema.optional(),
+});
+
 const LOG_PATH = '/var/log/ten_agent';
 
 const DEFAULT_GREETING = 'Hello, I am the voice agent. How can I help?';
@@ -71,7 +94,12 @@ export class TenAgent extends StackService {
   public readonly graph: TenGraph;
 
   constructor(scope: Construct, id: string, props: TenAgentProps = {}) {
+    const fail = failForNewService(scope, id);
+    checkProps(tenAgentPropsSchema, props, fail);
     const workersMax = props.workersMax ?? 10;
+    if (!Number.isInteger(workersMax) || workersMax < 1 || workersMax > TEN_WORKERS_LIMIT) {
+      fail('workersMax', `must be an integer from 1 to ${TEN_WORKERS_LIMIT} (one websocket port each, ${TEN_WORKER_PORT_BASE}-${TEN_WORKER_PORT_BASE + TEN_WORKERS_LIMIT - 1}), got ${describeValue(workersMax)}`);
+    }
     const vendors: VoiceAgentVendors = { ...DEFAULT_VENDORS, ...props.vendors };
     const graph = voiceAgentGraph(vendors);
     super(scope, id, {
@@ -122,16 +150,11 @@ export class TenAgent extends StackService {
       egressToInternet: true,
       // A second server would not know the first one's sessions.
       rollout: 'recreate',
+      singleton: 'the TEN agent server keeps sessions in memory',
     });
     this.graph = graph;
-    if (!Number.isInteger(workersMax) || workersMax < 1 || workersMax > TEN_WORKERS_LIMIT) {
-      this.fail('workersMax', `must be an integer from 1 to ${TEN_WORKERS_LIMIT} (one websocket port each, ${TEN_WORKER_PORT_BASE}-${TEN_WORKER_PORT_BASE + TEN_WORKERS_LIMIT - 1}), got ${workersMax}`);
-    }
     // Added one by one so a literal cannot quietly replace a secret declared above.
     for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
-    if (this.data.replicas > 1) {
-      this.fail('replicas', `the TEN agent server keeps sessions in memory, so it must run 1 replica, got ${this.data.replicas}`);
-    }
   }
 
   /** The agent server's API (/start, /stop, /ping), for the service that starts agents in rooms. */

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
+import { z } from 'zod';
 import { Frontend, type FrontendProps } from './frontend.ts';
 import { JitsiMeet, type JitsiMeetProps } from './jitsi-meet.ts';
 import { McpServer, type McpServerProps } from './mcp-server.ts';
 import { Postgres, type PostgresProps } from './postgres.ts';
+import { checkProps, failForNewConstruct, plainObjectSchema } from './props-check.ts';
 import { Redis, type RedisProps } from './redis.ts';
 import { TenAgent, type TenAgentProps } from './ten-agent.ts';
 
@@ -22,6 +24,16 @@ export interface VoiceAgentStackProps {
   readonly frontend: Omit<FrontendProps, 'postgres' | 'redis' | 'mcpServer' | 'tenAgent' | 'jitsi'>;
 }
 
+// Each part checks its own props; here only what the stack itself reads or spreads.
+const voiceAgentStackPropsSchema = z.strictObject({
+  jitsi: plainObjectSchema,
+  tenAgent: plainObjectSchema.and(z.object({ env: plainObjectSchema.optional() })).optional(),
+  postgres: plainObjectSchema.optional(),
+  redis: plainObjectSchema.optional(),
+  mcpServer: plainObjectSchema.optional(),
+  frontend: plainObjectSchema,
+});
+
 /**
  * The whole voice-agent product in one construct: shared databases, Jitsi Meet for WebRTC, the
  * MCP server with the agent's tools, the TEN voice agent, and the voice console in front of them.
@@ -37,6 +49,7 @@ export class VoiceAgentStack extends Construct {
   public readonly frontend: Frontend;
 
   constructor(scope: Construct, id: string, props: VoiceAgentStackProps) {
+    checkProps(voiceAgentStackPropsSchema, props, failForNewConstruct(scope, id));
     super(scope, id);
     this.postgres = new Postgres(this, 'postgres', props.postgres);
     this.redis = new Redis(this, 'redis', props.redis);

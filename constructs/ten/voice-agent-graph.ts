@@ -93,6 +93,13 @@ const TTS: Record<TtsVendor, VendorNode> = {
   },
 };
 
+/** The vendors the graph can use, per role. */
+export const VENDOR_CHOICES = {
+  stt: Object.keys(STT) as [SttVendor, ...SttVendor[]],
+  llm: Object.keys(LLM) as [LlmVendor, ...LlmVendor[]],
+  tts: Object.keys(TTS) as [TtsVendor, ...TtsVendor[]],
+};
+
 /** The graph's name: `voice_agent` with the default vendors, otherwise named after its vendors. */
 export function voiceAgentGraphName(vendors: VoiceAgentVendors): string {
   const isDefault = vendors.stt === DEFAULT_VENDORS.stt && vendors.llm === DEFAULT_VENDORS.llm && vendors.tts === DEFAULT_VENDORS.tts;

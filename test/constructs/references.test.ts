@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interpolate, Interpolation, referencesIn, secret, SecretRef, uniqueList, type ListItem } from '../../constructs/index.ts';
+import { specErrorOf } from '../helpers/model.ts';
 
 /** What a target makes of an item in these tests: a secret becomes its name in braces. */
 const asText = (item: ListItem): string => {
@@ -34,5 +35,24 @@ describe('uniqueList', () => {
 
   it('cannot be part of an interpolation, where its items could not be told apart', () => {
     expect(() => interpolate`a ${uniqueList(['b'])}`).toThrow(/cannot be part of an interpolation/);
+  });
+
+  it('refuses items that no target could resolve', () => {
+    expect(() => uniqueList('a,b' as never)).toThrow('uniqueList() takes an array of strings and references, got "a,b"');
+    expect(() => uniqueList(['a', undefined as never])).toThrow('uniqueList(): item 1 must be a string, a reference or an interpolation, got undefined');
+  });
+});
+
+describe('interpolate', () => {
+  it('refuses a value it would have rendered wrong, instead of dropping it', () => {
+    const settings: { host?: string } = {};
+    const error = specErrorOf(() => interpolate`http://${settings.host as string}:8080`);
+    expect(error.message).toBe('interpolate: the value after "http://" must be a string, a finite number or a reference, got undefined');
+    expect(() => interpolate`port ${Number.NaN}`).toThrow(/got NaN/);
+    expect(() => interpolate`${{} as string}`).toThrow(/got \{\}/);
+  });
+
+  it('says how to call it when called as a function', () => {
+    expect(() => (interpolate as unknown as (text: string) => string)('plain')).toThrow('interpolate is a template tag');
   });
 });

@@ -1,6 +1,7 @@
 import { RootConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
+  JitsiMeet,
   parseImage,
   PublicUrlRef,
   SecretRef,
@@ -13,6 +14,7 @@ import {
   type VoiceAgentStackProps,
 } from '../../constructs/index.ts';
 import { JITSI_VERSION } from '../../environments/versions.ts';
+import { specErrorOf } from '../helpers/model.ts';
 
 function stack(overrides: Record<string, object> = {}, props: Partial<VoiceAgentStackProps> = {}) {
   const environment = new StackEnvironment(new RootConstruct(), 'test', {
@@ -164,5 +166,57 @@ describe('VoiceAgentStack', () => {
   it('refuses more than one TEN agent replica, because its sessions live in memory', () => {
     expect(() => stack({ 'ten-agent': { replicas: 2 } })).toThrow(SpecError);
     expect(() => stack({ 'ten-agent': { replicas: 2 } })).toThrow(/must run 1 replica, got 2/);
+  });
+
+  it.each(['postgres', 'redis', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb'])('refuses a second replica of %s, which can only run as one', (name) => {
+    const error = specErrorOf(() => stack({ [name]: { replicas: 2 } }));
+    expect(error.location).toEqual({ environment: 'test', service: name, field: 'replicas' });
+    expect(error.message).toMatch(/, so it must run 1 replica, got 2$/);
+  });
+
+  it('lets the stateless components scale', () => {
+    const { voiceAgent } = stack({ 'jitsi-web': { replicas: 3 }, 'mcp-server': { replicas: 3 }, frontend: { replicas: 3 } });
+    expect(voiceAgent.jitsi.web.data.replicas).toBe(3);
+  });
+
+  it('compares the Jitsi components by their role, whatever registry each comes from', () => {
+    const mirror = (component: string, tag: string) => `registry.example.com/mirror/jitsi-${component}:${tag}`;
+    const mirrored = stack({ 'jitsi-web': { image: mirror('web', JITSI_VERSION) }, 'jitsi-jvb': { image: mirror('jvb', JITSI_VERSION) } });
+    expect(mirrored.voiceAgent.jitsi.web.data.image).toBe(mirror('web', JITSI_VERSION));
+    expect(specErrorOf(() => stack({ 'jitsi-jicofo': { image: mirror('jicofo', 'stable-10978') } })).message).toBe(
+      `environment "test", service "jitsi-jicofo", field "image": Jitsi components must run one version: "jitsi-jicofo" uses stable-10978 but "jitsi-prosody" uses ${JITSI_VERSION}`,
+    );
+    const digestOnly = specErrorOf(() => stack({ 'jitsi-web': { image: `ghcr.io/jitsi/web@sha256:${'a'.repeat(64)}` } }));
+    expect(digestOnly.message).toContain('Jitsi images need their release tag (stable-NNNN), with or without a digest');
+    expect(() => stack({ 'jitsi-web': { image: `ghcr.io/jitsi/web:${JITSI_VERSION}@sha256:${'a'.repeat(64)}` } })).not.toThrow();
+  });
+
+  it.each<[string, Partial<VoiceAgentStackProps>, string]>([
+    ['a hostname as the video bridge address', { jitsi: { advertiseIps: ['meet.example.com'] } }, 'construct "voice-agent/jitsi", field "advertiseIps.0": must be an IP address'],
+    ['no video bridge address', { jitsi: { advertiseIps: [] } }, 'construct "voice-agent/jitsi", field "advertiseIps": give the public IP address(es)'],
+    ['addresses given as one string', { jitsi: { advertiseIps: '192.0.2.1' as unknown as string[] } }, 'construct "voice-agent/jitsi", field "advertiseIps": invalid input: expected array, received string'],
+    ['an empty audience list, which prosody reads as "any"', { jitsi: { advertiseIps: ['192.0.2.1'], jwtAcceptedAudiences: [] } }, 'field "jwtAcceptedAudiences": give at least one audience'],
+    ['an issuer with a comma, which splits it in two', { jitsi: { advertiseIps: ['192.0.2.1'], jwtAcceptedIssuers: ['a,b'] } }, 'field "jwtAcceptedIssuers.0": must be a non-empty value without spaces or commas'],
+    ['an unknown time zone', { jitsi: { advertiseIps: ['192.0.2.1'], timeZone: 'Mars/Olympus' } }, 'field "timeZone": must be an IANA time zone'],
+    ['a resources key that names no component', { jitsi: { advertiseIps: ['192.0.2.1'], resources: { bridge: { cpuMillicores: 100, memoryMiB: 64 } } as never } }, 'field "resources": unknown field(s) "bridge"'],
+    ['no Jitsi settings at all', { jitsi: undefined as never }, 'construct "voice-agent", field "jitsi": must be an object'],
+    ['TEN agent variables that are not an object', { tenAgent: { env: 'EXTRA=yes' as never } }, 'construct "voice-agent", field "tenAgent.env": must be an object, got "EXTRA=yes"'],
+    ['a vendor the graph does not know', { tenAgent: { vendors: { stt: 'whisper' as never } } }, 'service "ten-agent", field "vendors.stt": invalid input: expected "deepgram", got "whisper"'],
+    ['a fractional workersMax, checked before it sizes the port range', { tenAgent: { workersMax: 1.5 } }, 'service "ten-agent", field "workersMax": must be an integer from 1 to 100'],
+    ['an empty model name', { tenAgent: { model: '' } }, 'service "ten-agent", field "model": must not be empty'],
+    ['a language that is no language tag', { tenAgent: { language: 'english please' } }, 'service "ten-agent", field "language": must be a language tag such as en-US'],
+    ['a database name that would break the connection URL', { postgres: { database: "app'; drop" } }, 'service "postgres", field "database": must be a lowercase PostgreSQL identifier'],
+    ['a user with URL syntax in it', { postgres: { user: 'u@x:y' } }, 'service "postgres", field "user": must be a lowercase PostgreSQL identifier'],
+    ['no storage', { redis: { storageGiB: 0 } }, 'service "redis", field "storageGiB": too small'],
+    ['a Pipedream environment that does not exist', { mcpServer: { pipedreamEnvironment: 'staging' as never } }, 'service "mcp-server", field "pipedreamEnvironment": invalid option'],
+    ['an issuer that is not a string', { frontend: { oidcIssuer: 5 as never, oidcClientId: 'voice-console' } }, 'service "frontend", field "oidcIssuer": invalid input: expected string, received number, got 5'],
+  ])('refuses %s, at the construct that reads it', (_, props, message) => {
+    expect(specErrorOf(() => stack({}, props)).message).toContain(message);
+  });
+
+  it('refuses a second stack part under one id, which the constructs library would throw on', () => {
+    const { environment } = stack();
+    const error = specErrorOf(() => new JitsiMeet(environment.node.findChild('voice-agent'), 'jitsi', { advertiseIps: ['192.0.2.1'] }));
+    expect(error.message).toBe('environment "test", construct "voice-agent/jitsi", field "id": "test/voice-agent/jitsi" is declared twice in the same scope; give each construct its own id');
   });
 });
