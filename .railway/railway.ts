@@ -11,6 +11,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/http-bind",
     healthcheckTimeout: 90,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
     tcp: [5222],
     env: {
       AUTH_TYPE: "jwt",
@@ -40,6 +41,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/about/version",
     healthcheckTimeout: 90,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 536870912 } } },
     env: {
       AUTH_TYPE: "jwt",
       ENABLE_AUTH: "1",
@@ -64,6 +66,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/",
     healthcheckTimeout: 90,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
     domains: [{ domain: "jitsi-web.railway.staging.voice.example.com", port: 8000 }],
     env: {
       AUTH_TYPE: "jwt",
@@ -95,6 +98,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
     env: {
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
@@ -119,6 +123,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 120,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 2, memoryBytes: 2147483648 } } },
     env: {
       AGENT_GREETING: "Hello, I am the voice agent. How can I help?",
       AGENT_LANGUAGE: "en-US",
@@ -145,6 +150,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/api/health",
     healthcheckTimeout: 90,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 402653184 } } },
     domains: [{ domain: "frontend.railway.staging.voice.example.com", port: 3000 }],
     env: {
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
@@ -178,6 +184,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/http-bind",
     healthcheckTimeout: 90,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
     tcp: [5222],
     env: {
       AUTH_TYPE: "jwt",
@@ -207,6 +214,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/about/version",
     healthcheckTimeout: 90,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 536870912 } } },
     env: {
       AUTH_TYPE: "jwt",
       ENABLE_AUTH: "1",
@@ -231,6 +239,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/",
     healthcheckTimeout: 90,
     replicas: 2,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
     domains: [{ domain: "jitsi-web.railway.voice.example.com", port: 8000 }],
     env: {
       AUTH_TYPE: "jwt",
@@ -262,6 +271,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 2,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
     env: {
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
@@ -286,6 +296,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 120,
     replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 8, memoryBytes: 8589934592 } } },
     env: {
       AGENT_GREETING: "Hello, I am the voice agent. How can I help?",
       AGENT_LANGUAGE: "en-US",
@@ -312,6 +323,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/api/health",
     healthcheckTimeout: 90,
     replicas: 2,
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 402653184 } } },
     domains: [{ domain: "frontend.railway.voice.example.com", port: 3000 }],
     env: {
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],

@@ -1,10 +1,14 @@
 import { posix } from 'node:path';
 import { dependenciesOf, type StackService } from '../../constructs/index.ts';
 import { imageOf } from '../images.ts';
+import { fieldWarnings } from '../target-fields.ts';
+import { COMPOSE_FIELDS, composeReplicas } from './compose-fields.ts';
 import { escapeLiteral, resolveComposeValue, type ComposePlacement } from './compose-values.ts';
 
 /** Everything one Compose file is rendered from. */
 export interface ComposeFileInput {
+  /** How warnings name this file's target: `compose`, or the host a Railway environment runs some services on. */
+  readonly target: string;
   /** Compose project name (`name:`), e.g. `voice-agent-development`. */
   readonly projectName: string;
   /** Services rendered into this file. */
@@ -20,11 +24,11 @@ export interface ComposeFileInput {
 
 /** Renders one Compose document (as plain data) and notes what Compose cannot express. */
 export function composeDocument(input: ComposeFileInput): { document: Record<string, unknown>; warnings: string[] } {
-  const warnings: string[] = [];
+  const warnings = fieldWarnings(input.target, COMPOSE_FIELDS, input.services);
   const services: Record<string, unknown> = {};
   const volumes: Record<string, unknown> = {};
   for (const service of input.services) {
-    services[service.name] = composeService(service, input, warnings);
+    services[service.name] = composeService(service, input);
     for (const volume of service.persistentVolumes) volumes[namedVolume(service, volume.name)] = {};
   }
   return {
@@ -38,7 +42,7 @@ export function composeDocument(input: ComposeFileInput): { document: Record<str
   };
 }
 
-function composeService(service: StackService, input: ComposeFileInput, warnings: string[]): Record<string, unknown> {
+function composeService(service: StackService, input: ComposeFileInput): Record<string, unknown> {
   const data = service.data;
   const environment = Object.fromEntries(
     Object.entries({ ...service.env, ...input.envOverrides?.(service) }).map(([name, value]) => [name, resolveComposeValue(value, input.placement)]),
@@ -51,10 +55,11 @@ function composeService(service: StackService, input: ComposeFileInput, warnings
     ...(data.command !== undefined ? { entrypoint: data.command.map(escapeLiteral) } : {}),
     ...(Object.keys(environment).length > 0 ? { environment } : {}),
     ...publishedPorts(service),
-    ...healthcheck(service, warnings),
+    ...healthcheck(service),
     ...dependsOn(service, input.placement),
     ...mounts(service),
     read_only: data.readOnlyRootFilesystem,
+    user: `${data.runAs.uid}:${data.runAs.gid}`,
     security_opt: ['no-new-privileges:true'],
     restart: 'unless-stopped',
     deploy: deploy(service),
@@ -88,13 +93,10 @@ function publishedPorts(service: StackService): Record<string, unknown> {
   return { ...(ports.length > 0 ? { ports } : {}), ...(expose.length > 0 ? { expose } : {}) };
 }
 
-function healthcheck(service: StackService, warnings: string[]): Record<string, unknown> {
+/** Compose runs only the exec form; COMPOSE_FIELDS says so for a service with only the HTTP form. */
+function healthcheck(service: StackService): Record<string, unknown> {
   const check = service.data.healthCheck;
-  if (check === undefined) return {};
-  if (check.exec === undefined) {
-    warnings.push(`compose: service "${service.name}" has only an HTTP health check; Compose runs commands, so it gets none and dependents wait only for it to start`);
-    return {};
-  }
+  if (check?.exec === undefined) return {};
   return {
     healthcheck: {
       test: ['CMD', ...check.exec.map(escapeLiteral)],
@@ -133,6 +135,7 @@ function deploy(service: StackService): Record<string, unknown> {
   const resources = service.data.resources;
   const cpuLimit = resources.cpuLimitMillicores ?? resources.cpuMillicores * 2;
   return {
+    replicas: composeReplicas(service).replicas,
     resources: {
       limits: { cpus: millicoresToCpus(cpuLimit), memory: `${resources.memoryMiB}M` },
       reservations: { cpus: millicoresToCpus(resources.cpuMillicores), memory: `${resources.memoryMiB}M` },

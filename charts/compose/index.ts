@@ -6,6 +6,7 @@ import { composeDocument } from './compose-file.ts';
 import type { ComposePlacement } from './compose-values.ts';
 
 export { composeDocument } from './compose-file.ts';
+export { COMPOSE_FIELDS } from './compose-fields.ts';
 export * from './compose-values.ts';
 
 /** Path of an environment's Compose file, relative to the output root. */
@@ -25,6 +26,7 @@ export function renderCompose(environment: StackEnvironment): RenderedOutput {
   };
   const filePath = composeFilePath(environment.name);
   const { document, warnings } = composeDocument({
+    target: 'compose',
     projectName: `voice-agent-${environment.name}`,
     services,
     placement,

@@ -1,6 +1,8 @@
 import { App, Yaml } from 'cdk8s';
 import { servicesOf, type StackEnvironment } from '../../constructs/index.ts';
 import { emptyOutput, type RenderedOutput } from '../rendered-output.ts';
+import { fieldWarnings } from '../target-fields.ts';
+import { KUBERNETES_FIELDS } from './kubernetes-fields.ts';
 import { runsInCluster } from './kubernetes-values.ts';
 import { NamespaceChart } from './namespace-chart.ts';
 import { ServiceChart } from './service-chart.ts';
@@ -20,14 +22,14 @@ export function renderKubernetes(environment: StackEnvironment): RenderedOutput 
   const output = emptyOutput();
   const app = new App({ outdir: kubernetesDirectory(environment.name) });
   const charts = [new NamespaceChart(app, environment)];
-  for (const service of servicesOf(environment)) {
-    // An external database has no objects of its own: its consumers read its Doppler secrets.
-    if (runsInCluster(service)) charts.push(new ServiceChart(app, service));
-  }
+  // An external database has no objects of its own: its consumers read its Doppler secrets.
+  const inCluster = servicesOf(environment).filter(runsInCluster);
+  for (const service of inCluster) charts.push(new ServiceChart(app, service));
   const problems = app.node.findAll().flatMap((construct) => construct.node.validate().map((problem) => `${construct.node.path}: ${problem}`));
   if (problems.length > 0) throw new Error(`kubernetes validation failed:\n${problems.join('\n')}`);
   for (const chart of charts) {
     output.files.set(`${kubernetesDirectory(environment.name)}/${chart.node.id}.yaml`, Yaml.stringify(...chart.toJson()));
   }
+  output.warnings.push(...fieldWarnings('kubernetes', KUBERNETES_FIELDS, inCluster).map((message) => ({ environment: environment.name, message })));
   return output;
 }

@@ -33,6 +33,7 @@ export function renderOffRailway(environment: StackEnvironment, plan: RailwayEnv
     publicUrl: (service) => `https://${railwayHostname(environment, service.name)}`,
   };
   const { document, warnings } = composeDocument({
+    target: `compose on ${offRailwayHost(environment)}`,
     projectName: `voice-agent-${environment.name}-${offRailwayHost(environment)}`,
     envOverrides: (service) => environment.settings.railway?.offRailwayEnv[service.name] ?? {},
     services: plan.offRailway,

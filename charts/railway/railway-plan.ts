@@ -15,7 +15,9 @@ import {
 } from '../../constructs/index.ts';
 import { isRepositoryFile } from '../build-context.ts';
 import { databaseVariable } from '../database-variables.ts';
+import { fieldWarnings } from '../target-fields.ts';
 import { isOffRailway, railwayHostname } from './placement.ts';
+import { RAILWAY_FIELDS, railwayLimits, railwayProbePort, railwayStartCommand } from './railway-fields.ts';
 import { checkRailwayRules } from './railway-rules.ts';
 
 /**
@@ -54,9 +56,13 @@ export interface RailwayServicePlan {
     | { readonly type: 'image'; readonly image: string }
     | { readonly type: 'github'; readonly repo: string; readonly branch: string; readonly rootDirectory?: string };
   readonly build?: { readonly dockerfilePath: string; readonly watchPatterns: string[] };
+  /** Replaces the image's entrypoint, as the model's command does. */
+  readonly start?: string;
   readonly healthcheck?: string;
   readonly healthcheckTimeout?: number;
   readonly replicas: number;
+  /** Per-replica ceilings: vCPUs and bytes (`deploy.limitOverride.containers`). */
+  readonly limits: { readonly cpu: number; readonly memoryBytes: number };
   readonly env: Record<string, RailwayValue>;
   readonly volume?: { readonly name: string; readonly mountPath: string; readonly sizeMB: number };
   readonly domains: Array<{ readonly domain: string; readonly port: number }>;
@@ -71,7 +77,9 @@ export function planRailwayEnvironment(environment: StackEnvironment): RailwayEn
   checkRailwayRules(environment);
   const services = startOrder(servicesOf(environment));
   const offRailway = services.filter((service) => isOffRailway(environment, service.name));
-  const warnings: string[] = [];
+  // Railway's managed databases are Railway's own templates: none of our service fields apply to them.
+  const onRailway = services.filter((service) => !isOffRailway(environment, service.name) && !isManagedDatabase(service));
+  const warnings = fieldWarnings('railway', RAILWAY_FIELDS, onRailway);
   const resources: RailwayResourcePlan[] = services
     .filter((service) => !isOffRailway(environment, service.name))
     .map((service) => (isManagedDatabase(service) ? { kind: service.engine, name: service.name } : planService(service, offRailway, warnings)));
@@ -102,12 +110,16 @@ function planService(service: StackService, offRailway: StackService[], warnings
     );
   }
   const publicHttp = service.publicHttpPort;
+  // RAILWAY_FIELDS has refused a command that has no start command.
+  const start = data.command !== undefined ? railwayStartCommand(data.command) : undefined;
   return {
     kind: 'service',
     name: service.name,
     ...sourceOf(service),
-    ...healthGate(service, probePort, warnings),
+    ...(start !== undefined ? { start } : {}),
+    ...healthGate(service, probePort),
     replicas: data.replicas,
+    limits: railwayLimits(service),
     env,
     ...(volume !== undefined
       ? { volume: { name: `${service.name}-${volume.name}`, mountPath: volume.mountPath, sizeMB: volume.sizeGiB * 1024 } }
@@ -135,31 +147,14 @@ function sourceOf(service: StackService): Pick<RailwayServicePlan, 'source' | 'b
   };
 }
 
-/** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */
-function railwayProbePort(service: StackService): number | undefined {
-  const ownPort = service.env['PORT'];
-  if (typeof ownPort === 'string') return Number(ownPort);
-  return service.data.healthCheck?.http?.port ?? service.publicHttpPort?.port;
-}
-
 /**
- * Railway gates a deploy on the health check path, probed on PORT. A service that uses PORT for
- * another server (the TEN playground) cannot be probed on its health port, and we say so
- * instead of probing the wrong thing.
+ * Railway gates a deploy on the health check path, probed on PORT. A service without an HTTP
+ * check, or one that uses PORT for another server, gets no gate instead of a wrong one
+ * (RAILWAY_FIELDS says so).
  */
-function healthGate(service: StackService, probePort: number | undefined, warnings: string[]): Pick<RailwayServicePlan, 'healthcheck' | 'healthcheckTimeout'> {
+function healthGate(service: StackService, probePort: number | undefined): Pick<RailwayServicePlan, 'healthcheck' | 'healthcheckTimeout'> {
   const check = service.data.healthCheck;
-  if (check?.http === undefined) {
-    if (check !== undefined) warnings.push(`railway: "${service.name}" has no HTTP health check; Railway deploys it without a health gate`);
-    return {};
-  }
-  if (check.http.port !== probePort) {
-    warnings.push(
-      `railway: "${service.name}" serves health on port ${check.http.port} but uses PORT=${probePort} for another server; ` +
-        `Railway probes PORT, so it deploys "${service.name}" without a health gate (check ${check.http.path} on ${check.http.port} after a deploy)`,
-    );
-    return {};
-  }
+  if (check?.http === undefined || check.http.port !== probePort) return {};
   return {
     healthcheck: check.http.path,
     healthcheckTimeout: check.startPeriodSeconds + check.intervalSeconds * check.retries,

@@ -14,9 +14,9 @@ import { isOffRailway, railwayHostname } from './placement.ts';
 const RESERVED_NAMES = new Set(['shared']);
 
 /**
- * What Railway cannot run, checked before anything is rendered: one volume per service, no
- * replicas with a volume, no public UDP (unless the service is placed off Railway), and no way
- * to reach a service placed off Railway from Railway's private network.
+ * What Railway cannot run that is not one service field (those are in RAILWAY_FIELDS), checked
+ * before anything is rendered: names Railway reserves, no way to reach a service placed off
+ * Railway from Railway's private network, and one hostname claimed by two targets.
  */
 export function checkRailwayRules(environment: StackEnvironment): void {
   for (const service of servicesOf(environment)) {
@@ -28,27 +28,12 @@ export function checkRailwayRules(environment: StackEnvironment): void {
       continue;
     }
     if (isManagedDatabase(service)) continue;
-    const persistent = service.persistentVolumes;
-    if (persistent.length > 1) {
-      service.fail('volumes', `Railway allows one volume per service, got ${persistent.length} (${persistent.map((v) => v.name).join(', ')})`);
-    }
-    if (persistent.length > 0 && service.data.replicas > 1) {
-      service.fail('replicas', `Railway cannot run replicas of a service with a volume, got ${service.data.replicas} replicas and volume "${persistent[0]?.name}"`);
-    }
     for (const [name, value] of Object.entries(service.env)) {
       for (const ref of referencesIn(value)) {
         if (ref instanceof ServiceEndpointRef && isOffRailway(environment, ref.service.name)) {
           service.fail(`env.${name}`, `refers to "${ref.service.name}", which runs off Railway and is not reachable from Railway's private network`);
         }
       }
-    }
-    const udp = service.publicPorts.find((port) => port.protocol === 'udp');
-    if (udp !== undefined) {
-      service.fail(
-        `ports[${service.data.ports.indexOf(udp)}]`,
-        `Railway has no public UDP, so public port ${udp.port}/udp cannot run there; ` +
-          `list "${service.name}" in railway.offRailway to render it for a UDP-capable host instead`,
-      );
     }
     const port = service.publicHttpPort;
     if (port !== undefined && environment.renders('kubernetes') && railwayHostname(environment, service.name) === environment.publicHostname(service.name)) {

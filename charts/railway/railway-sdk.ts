@@ -68,9 +68,11 @@ function serviceConfig(resource: RailwayServicePlan) {
     ...(resource.build !== undefined
       ? { build: { builder: 'DOCKERFILE' as const, dockerfilePath: resource.build.dockerfilePath, watchPatterns: resource.build.watchPatterns } }
       : {}),
+    ...(resource.start !== undefined ? { start: resource.start } : {}),
     ...(resource.healthcheck !== undefined ? { healthcheck: resource.healthcheck } : {}),
     ...(resource.healthcheckTimeout !== undefined ? { healthcheckTimeout: resource.healthcheckTimeout } : {}),
     replicas: resource.replicas,
+    deploy: { limitOverride: { containers: { cpu: resource.limits.cpu, memoryBytes: resource.limits.memoryBytes } } },
     ...(resource.domains.length > 0 ? { domains: resource.domains.map((domain) => ({ ...domain })) } : {}),
     ...(resource.tcp.length > 0 ? { tcp: [...resource.tcp] } : {}),
   };

@@ -97,9 +97,11 @@ function serviceProperties(resource: RailwayServicePlan, volumeVariable: string 
       `build: { builder: "DOCKERFILE", dockerfilePath: ${JSON.stringify(resource.build.dockerfilePath)}, watchPatterns: ${JSON.stringify(resource.build.watchPatterns)} },`,
     );
   }
+  if (resource.start !== undefined) properties.push(`start: ${JSON.stringify(resource.start)},`);
   if (resource.healthcheck !== undefined) properties.push(`healthcheck: ${JSON.stringify(resource.healthcheck)},`);
   if (resource.healthcheckTimeout !== undefined) properties.push(`healthcheckTimeout: ${resource.healthcheckTimeout},`);
   properties.push(`replicas: ${resource.replicas},`);
+  properties.push(`deploy: { limitOverride: { containers: { cpu: ${resource.limits.cpu}, memoryBytes: ${resource.limits.memoryBytes} } } },`);
   if (resource.domains.length > 0) {
     properties.push(`domains: [${resource.domains.map((domain) => `{ domain: ${JSON.stringify(domain.domain)}, port: ${domain.port} }`).join(', ')}],`);
   }

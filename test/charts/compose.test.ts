@@ -1,14 +1,20 @@
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { posix } from 'node:path';
+import { composeFilePath } from '../../charts/compose/index.ts';
 import { validateComposeDocument } from '../../cli/validate/compose-schema.ts';
+import { SecretRef, servicesOf, type StackEnvironment } from '../../constructs/index.ts';
 import { fixture, render } from '../helpers/synth.ts';
 
 let files: Map<string, string>;
+let environments: StackEnvironment[];
 let development: any;
 let consumer: any;
 
 beforeAll(async () => {
-  const { output } = await render(['environments/development.ts', 'environments/staging.ts', 'environments/production.ts', fixture('database-consumer')]);
+  const rendered = await render(['environments/development.ts', 'environments/staging.ts', 'environments/production.ts', fixture('database-consumer')]);
+  const { output } = rendered;
+  environments = rendered.environments;
   files = output.files;
   development = parse(files.get('dist/compose/development/compose.yaml') ?? '');
   consumer = parse(files.get('dist/compose/consumer/compose.yaml') ?? '');
@@ -127,16 +133,9 @@ describe('compose target', () => {
     expect(host.services['jitsi-jvb'].depends_on).toBeUndefined();
   });
 
-  it('builds the MCP server from the repository root and rebuilds it when its files change', () => {
+  it('builds the MCP server from the repository root and lets the agent reach it by name', () => {
     const mcp = development.services['mcp-server'];
     expect(mcp.build).toEqual({ context: '../../..', dockerfile: 'services/mcp-server/Dockerfile' });
-    expect(mcp.develop.watch.map((rule: { path: string }) => rule.path)).toEqual([
-      '../../../package-lock.json',
-      '../../../services/mcp-server/Dockerfile',
-      '../../../services/mcp-server/package.json',
-      '../../../services/mcp-server/src',
-      '../../../services/mcp-server/catalog',
-    ]);
     // On Compose the service's host is its name: listed once.
     expect(mcp.environment.MCP_ALLOWED_HOSTS).toBe('mcp-server,localhost,127.0.0.1,[::1]');
     expect(mcp.environment.MCP_ALLOWED_ORIGINS).toBe('http://mcp-server:8080,http://localhost:8080,http://127.0.0.1:8080,http://[::1]:8080');
@@ -169,40 +168,46 @@ describe('compose target', () => {
     expect(frontend.volumes.map((volume: { type: string; target: string }) => `${volume.type} ${volume.target}`)).toEqual(['tmpfs /tmp', 'tmpfs /app/services/frontend/.next/cache']);
   });
 
-  it('gives the console its secrets only as required shell variables', () => {
-    const env = development.services.frontend.environment;
-    const secrets: Array<[variable: string, secret: string]> = [
-      ['OIDC_CLIENT_SECRET', 'OIDC_CLIENT_SECRET'],
-      ['SESSION_SECRET', 'CONSOLE_SESSION_SECRET'],
-      ['MCP_CONSOLE_TOKEN', 'MCP_CONSOLE_TOKEN'],
-      ['JWT_APP_SECRET', 'JWT_APP_SECRET'],
-    ];
-    for (const [variable, secret] of secrets) {
-      expect(env[variable], variable).toMatch(new RegExp(`^\\$\\{${secret}:\\?${secret} is not set: [^}]*\\}$`));
+  it('gives every service its secrets only as required shell variables, named as in Doppler', () => {
+    let checked = 0;
+    for (const environment of environments.filter((candidate) => candidate.renders('compose'))) {
+      const document = parse(files.get(composeFilePath(environment.name)) ?? '');
+      for (const service of servicesOf(environment)) {
+        for (const [variable, value] of Object.entries(service.env)) {
+          if (!(value instanceof SecretRef)) continue;
+          expect(document.services[service.name].environment[variable], `${environment.name}/${service.name}.${variable}`).toMatch(
+            new RegExp(`^\\$\\{${value.name}:\\?${value.name} is not set: [^}]*doppler run[^}]*\\}$`),
+          );
+          checked += 1;
+        }
+      }
     }
-    expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/voice_agent:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/voice_agent$/);
-    expect(env.REDIS_URL).toMatch(/^redis:\/\/default:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379$/);
+    expect(checked).toBeGreaterThan(10);
+    expect(development.services.frontend.environment.DATABASE_URL).toMatch(/^postgresql:\/\/voice_agent:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/voice_agent$/);
   });
 
   it('lets the console on localhost:3000 embed Jitsi', () => {
     expect(development.services['jitsi-web'].environment.CSP_HEADER).toBe("frame-ancestors 'self' http://localhost:3000");
   });
 
-  it('builds the console from the repository root and rebuilds it when its files change', () => {
-    const frontend = development.services.frontend;
-    expect(frontend.build).toEqual({ context: '../../..', dockerfile: 'services/frontend/Dockerfile' });
-    expect(frontend.image).toBe('voice-agent/frontend:dev');
-    expect(frontend.develop.watch.map((rule: { path: string }) => rule.path)).toEqual([
-      '../../../package-lock.json',
-      '../../../services/frontend/Dockerfile',
-      '../../../services/frontend/package.json',
-      '../../../services/frontend/next.config.ts',
-      '../../../services/frontend/tsconfig.json',
-      '../../../services/frontend/instrumentation.ts',
-      '../../../services/frontend/app',
-      '../../../services/frontend/components',
-      '../../../services/frontend/lib',
-      '../../../services/frontend/public',
-    ]);
+  it('builds each built service from its context, rebuilding on exactly its build paths', () => {
+    let checked = 0;
+    for (const environment of environments.filter((candidate) => candidate.renders('compose'))) {
+      const path = composeFilePath(environment.name);
+      const document = parse(files.get(path) ?? '');
+      const relative = (to: string) => posix.relative(posix.dirname(path), to) || '.';
+      for (const service of servicesOf(environment)) {
+        const build = service.data.build;
+        if (build === undefined) continue;
+        const rendered = document.services[service.name];
+        expect(rendered.image).toBe(`voice-agent/${service.name}:dev`);
+        expect(rendered.build).toEqual({ context: relative(build.context), dockerfile: build.dockerfile });
+        expect(rendered.develop.watch.map((rule: { action: string; path: string }) => `${rule.action} ${rule.path}`)).toEqual(build.paths.map((buildPath) => `rebuild ${relative(buildPath)}`));
+        checked += 1;
+      }
+    }
+    // development's MCP server, console and TEN agent, the consumer fixture's API.
+    expect(checked).toBe(4);
+    expect(development.services.frontend.build).toEqual({ context: '../../..', dockerfile: 'services/frontend/Dockerfile' });
   });
 });

@@ -1,13 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TargetWarning } from '../../charts/rendered-output.ts';
 import { render } from '../helpers/synth.ts';
 
 let staging: string;
 let development: string;
+let warnings: TargetWarning[];
 
 beforeAll(async () => {
   const { output } = await render();
   staging = output.files.get('dist/staging.md') ?? '';
   development = output.files.get('dist/development.md') ?? '';
+  warnings = output.warnings;
 });
 
 describe('dist/<env>.md', () => {
@@ -36,9 +39,16 @@ describe('dist/<env>.md', () => {
     expect(staging).toContain('| postgres | `postgres:18.4-alpine` | 5432/tcp | 1 | kubernetes; railway: postgres() |');
     expect(staging).toContain('| jitsi-prosody | JICOFO_AUTH_PASSWORD, JVB_AUTH_PASSWORD, JWT_APP_SECRET |');
     expect(staging).toContain('| frontend | CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET |');
-    expect(staging).toContain('## What the targets cannot express');
     expect(staging).toContain('| ten-agent | `build services/ten-agent` | 8080/tcp, 8800-8804/tcp (workers) | 1 |');
-    expect(development).not.toContain('## What the targets cannot express');
     expect(development).toContain('Targets: compose.');
+  });
+
+  it("lists exactly the environment's own warnings, in the order synth prints them", () => {
+    for (const [name, page] of [['staging', staging], ['development', development]] as const) {
+      const section = page.slice(page.indexOf('## What the targets cannot express\n\n') + '## What the targets cannot express\n\n'.length).trimEnd();
+      const own = warnings.filter((warning) => warning.environment === name).map((warning) => `- ${warning.message}`);
+      expect(own.length, name).toBeGreaterThan(0);
+      expect(section.split('\n'), name).toEqual(own);
+    }
   });
 });

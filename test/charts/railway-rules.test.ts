@@ -17,20 +17,6 @@ describe('checkRailwayRules', () => {
     expect(() => checkRailwayRules(environment)).not.toThrow();
   });
 
-  it('refuses two volumes on one service', () => {
-    const environment = railwayEnvironment();
-    new StackService(environment, 'files', {
-      image,
-      volumes: [
-        { name: 'a', mountPath: '/a', persistent: true },
-        { name: 'b', mountPath: '/b', persistent: true },
-      ],
-    });
-    const error = specErrorOf(() => checkRailwayRules(environment));
-    expect(error.location).toEqual({ environment: 'test', service: 'files', field: 'volumes' });
-    expect(error.message).toContain('Railway allows one volume per service, got 2 (a, b)');
-  });
-
   it('refuses Railway services that need a service placed off Railway', () => {
     const environment = railwayEnvironment({ offRailway: ['media'] });
     const media = new StackService(environment, 'media', { image, ports: [{ port: 9000 }] });

@@ -1,0 +1,28 @@
+import type { TargetFields } from '../target-fields.ts';
+
+/**
+ * What the Kubernetes rendering makes of each field of the service model: nearly everything,
+ * since the model was written against what Kubernetes enforces. Nothing here is an error.
+ */
+export const KUBERNETES_FIELDS: TargetFields = {
+  description: 'not-needed', // documentation: dist/<env>.md shows it
+  image: 'rendered',
+  build: 'rendered', // the image CI pushes, tagged by the build's content hash
+  ports: 'rendered', // Services, Ingress, a UDP LoadBalancer
+  portRanges: 'rendered', // container ports, a headless Service, NetworkPolicy endPort
+  healthCheck: 'rendered', // probes: HTTP, else the command
+  replicas: 'rendered', // and a PodDisruptionBudget above one
+  resources: 'rendered', // requests and limits
+  volumes: 'rendered', // volume claim templates and emptyDirs
+  runAs: 'rendered', // pod and container security context
+  readOnlyRootFilesystem: 'rendered',
+  platform: 'rendered', // node affinity on kubernetes.io/arch
+  command: 'rendered',
+  egressToInternet: 'rendered', // NetworkPolicy egress
+  rollout: (service) =>
+    // A StatefulSet has no strategy that starts a pod before its predecessor stops (they would
+    // share the volume claim), so its only pod is replaced by stopping it first.
+    service.isStateful && service.data.rollout === 'rolling' && service.data.replicas <= 1
+      ? { value: '"rolling"', problem: 'a StatefulSet stops its only pod before it starts the new one, so an update has a short outage' }
+      : undefined,
+};

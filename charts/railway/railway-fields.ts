@@ -1,0 +1,128 @@
+import type { StackService } from '../../constructs/index.ts';
+import type { TargetFields } from '../target-fields.ts';
+
+/**
+ * What the Railway rendering (`railway/iac`) makes of each field of the service model, for the
+ * services that run on Railway (not its managed databases, not the services placed off Railway).
+ *
+ * Errors are kept for what cannot run there, or would run unsafely without the field: a second
+ * volume, replicas sharing a volume, public UDP, a command Railway's start command cannot carry
+ * (the image's own entrypoint would run instead, without the flags the command adds). The rest
+ * weakens what Kubernetes enforces without breaking the service, so it is a warning.
+ */
+export const RAILWAY_FIELDS: TargetFields = {
+  description: 'not-needed', // documentation: dist/<env>.md shows it
+  image: 'rendered', // image()
+  build: 'rendered', // github() with rootDirectory, dockerfilePath and watchPatterns
+  ports: (service) => {
+    const udp = service.publicPorts.find((port) => port.protocol === 'udp');
+    if (udp === undefined) return undefined;
+    return {
+      value: `${udp.port}/udp`,
+      path: `ports[${service.data.ports.indexOf(udp)}]`,
+      severity: 'error',
+      problem:
+        `Railway has no public UDP, so public port ${udp.port}/udp cannot run there; ` +
+        `list "${service.name}" in railway.offRailway to render it for a UDP-capable host instead`,
+    };
+  },
+  portRanges: 'not-needed', // Railway's private network carries every port
+  healthCheck: (service) => {
+    const check = service.data.healthCheck;
+    if (check === undefined) return undefined;
+    if (check.http === undefined) {
+      return { value: 'a command only', problem: 'Railway gates a deploy only on an HTTP health check, so it deploys this service without one' };
+    }
+    const probePort = railwayProbePort(service);
+    if (check.http.port === probePort) return undefined;
+    return {
+      value: `HTTP ${check.http.path} on ${check.http.port}, PORT=${probePort}`,
+      problem: 'Railway probes the port in PORT, which this service gives another server, so it deploys without a health gate (check the path after a deploy)',
+    };
+  },
+  replicas: (service) => {
+    const volume = service.persistentVolumes[0];
+    if (volume === undefined || service.data.replicas <= 1) return undefined;
+    return {
+      value: String(service.data.replicas),
+      severity: 'error',
+      problem: `Railway cannot run replicas of a service with a volume, got ${service.data.replicas} replicas and volume "${volume.name}"`,
+    };
+  },
+  resources: (service) => {
+    const { cpuMillicores, memoryMiB } = service.data.resources;
+    return {
+      value: `${cpuMillicores}m CPU, ${memoryMiB} MiB`,
+      problem: 'Railway reserves neither CPU nor memory for a service; it renders only their limits (deploy.limitOverride)',
+    };
+  },
+  volumes: (service) => {
+    // Scratch volumes need nothing: Railway's root filesystem is writable (see readOnlyRootFilesystem).
+    const persistent = service.persistentVolumes;
+    if (persistent.length <= 1) return undefined;
+    return {
+      value: persistent.map((volume) => volume.name).join(', '),
+      severity: 'error',
+      problem: `Railway allows one volume per service, got ${persistent.length} (${persistent.map((volume) => volume.name).join(', ')})`,
+    };
+  },
+  runAs: (service) => ({
+    value: `${service.data.runAs.uid}:${service.data.runAs.gid}`,
+    problem: 'Railway has no setting for the user a container runs as; each image runs as the USER it names',
+  }),
+  readOnlyRootFilesystem: (service) =>
+    service.data.readOnlyRootFilesystem
+      ? { value: 'true', problem: "Railway mounts the image's filesystem writable (so the scratch volumes are not needed there)" }
+      : undefined,
+  platform: (service) =>
+    service.data.platform === undefined
+      ? undefined
+      : { value: `"${service.data.platform}"`, problem: 'Railway has no platform setting; the image must suit the hosts Railway runs it on' },
+  command: (service) => {
+    const command = service.data.command;
+    if (command === undefined || railwayStartCommand(command) !== undefined) return undefined;
+    return {
+      value: JSON.stringify(command),
+      severity: 'error',
+      problem:
+        'Railway takes the command as one start command line, split at spaces with double-quoted words kept whole, so a word with " or \\ cannot be ' +
+        "passed reliably, and without the command the image's own entrypoint would run; put the command in a script in the image",
+    };
+  },
+  egressToInternet: (service) =>
+    service.data.egressToInternet ? undefined : { value: 'false', problem: 'every service on Railway can reach the internet' },
+  rollout: (service) => {
+    const hasVolume = service.persistentVolumes.length > 0;
+    if (service.data.rollout === 'recreate' && !hasVolume) {
+      return { value: '"recreate"', problem: 'Railway starts the new deployment before it stops the old one, so both run until the new one is healthy' };
+    }
+    if (service.data.rollout === 'rolling' && hasVolume) {
+      return { value: '"rolling"', problem: 'Railway stops the old deployment of a service with a volume before it starts the new one, so an update has a short outage' };
+    }
+    return undefined;
+  },
+};
+
+/** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */
+export function railwayProbePort(service: StackService): number | undefined {
+  const ownPort = service.env['PORT'];
+  if (typeof ownPort === 'string') return Number(ownPort);
+  return service.data.healthCheck?.http?.port ?? service.publicHttpPort?.port;
+}
+
+/**
+ * The model's command as Railway's start command, which replaces the image's entrypoint in exec
+ * form: words joined by spaces, a word with a space or a single quote in double quotes (as
+ * Railway's own example `/bin/sh -c "exec python main.py --port $PORT"` is written). Undefined
+ * when a word holds `"` or `\`, whose escaping Railway does not document.
+ */
+export function railwayStartCommand(command: readonly string[]): string | undefined {
+  if (command.some((word) => /["\\]/.test(word))) return undefined;
+  return command.map((word) => (word === '' || /[\s']/.test(word) ? `"${word}"` : word)).join(' ');
+}
+
+/** Railway's per-replica limits: vCPUs (fractions allowed) and bytes, from the model's ceilings. */
+export function railwayLimits(service: StackService): { readonly cpu: number; readonly memoryBytes: number } {
+  const { cpuMillicores, cpuLimitMillicores, memoryMiB } = service.data.resources;
+  return { cpu: (cpuLimitMillicores ?? cpuMillicores * 2) / 1000, memoryBytes: memoryMiB * 1024 * 1024 };
+}
