@@ -5,9 +5,7 @@
  * addresses), e.g. `connect ECONNREFUSED 127.0.0.1:8080` or `getaddrinfo ENOTFOUND api.invalid`.
  */
 export function describeNetworkError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
-  }
+  if (isTimeout(error)) return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
   const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
   return [...new Set(reasons(cause ?? error))].join('; ');
 }
@@ -20,4 +18,9 @@ function reasons(value: unknown): string[] {
     return [typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message];
   }
   return [String(value)];
+}
+
+/** True when a request was given up by its AbortSignal timeout (or aborted) rather than refused. */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeNetworkError } from '../network-error.ts';
+import { describeNetworkError, isTimeout } from '../network-error.ts';
 
 // The registries, read-only and anonymous: the npm registry, GHCR (Docker Registry v2 with an
 // anonymous pull token) and GitHub's REST API.
@@ -34,7 +34,7 @@ export interface Client {
 /** Why a fetch threw, in words, as a registry's failure: `unreachable: <cause>` or the timeout. */
 export function describeFetchFailure(error: unknown, timeoutMs: number): string {
   const reason = describeNetworkError(error, timeoutMs);
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? reason : `unreachable: ${reason}`;
+  return isTimeout(error) ? reason : `unreachable: ${reason}`;
 }
 
 export async function request(client: Client, registry: string, lookingUp: string, url: string, headers: Record<string, string>): Promise<Response> {
