@@ -144,6 +144,39 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       WORKER_QUIT_TIMEOUT_SECONDS: "60",
     },
   });
+  const jitsiAgentBridgeService = service("jitsi-agent-bridge", {
+    source: github("acme/voice-agent", { branch: "main" }),
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/jitsi-agent-bridge/Dockerfile", watchPatterns: ["/package-lock.json","/services/jitsi-agent-bridge/Dockerfile","/services/jitsi-agent-bridge/package.json","/services/jitsi-agent-bridge/src/**"] },
+    healthcheck: "/health",
+    healthcheckTimeout: 90,
+    replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 1.5, memoryBytes: 805306368 } }, drainingSeconds: 40 },
+    env: {
+      BRIDGE_ALLOWED_HOSTS: "${{RAILWAY_PRIVATE_DOMAIN}},jitsi-agent-bridge,localhost,127.0.0.1,[::1]",
+      BRIDGE_ALLOWED_ORIGINS: "http://${{RAILWAY_PRIVATE_DOMAIN}}:8090,http://jitsi-agent-bridge:8090,http://localhost:8090,http://127.0.0.1:8090,http://[::1]:8090",
+      BRIDGE_API_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
+      CHROMIUM_PATH: "/usr/bin/chromium",
+      DRAIN_TIMEOUT_SECONDS: "30",
+      EMPTY_ROOM_GRACE_SECONDS: "30",
+      HOME: "/tmp",
+      HOST: "::",
+      JITSI_JWT_APP_ID: "voice-agent",
+      JITSI_JWT_AUDIENCE: "voice-agent",
+      JITSI_JWT_SUBJECT: "meet.jitsi",
+      JITSI_MUC_DOMAIN: "muc.meet.jitsi",
+      JITSI_URL: "http://${{jitsi-web.RAILWAY_PRIVATE_DOMAIN}}:8000",
+      JITSI_XMPP_DOMAIN: "meet.jitsi",
+      JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
+      LOG_LEVEL: "info",
+      PORT: "8090",
+      ROOMS_MAX: "5",
+      TEN_AGENT_GRAPH: "voice_agent",
+      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
+      TEN_SESSION_TIMEOUT_SECONDS: "60",
+      TEN_WORKER_HOST: "${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}",
+      TEN_WORKER_PORTS: "8800-8804",
+    },
+  });
   const frontendService = service("frontend", {
     source: github("acme/voice-agent", { branch: "main" }),
     build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
@@ -153,6 +186,8 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 402653184 } } },
     domains: [{ domain: "frontend.railway.staging.voice.example.com", port: 3000 }],
     env: {
+      AGENT_BRIDGE_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
+      AGENT_BRIDGE_URL: "http://${{jitsi-agent-bridge.RAILWAY_PRIVATE_DOMAIN}}:8090",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOSTNAME: "::",
       JITSI_JWT_APP_ID: "voice-agent",
@@ -170,11 +205,9 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       PUBLIC_URL: "https://${{RAILWAY_PUBLIC_DOMAIN}}",
       REDIS_URL: redisDatabase.env["REDIS_URL"],
       SESSION_SECRET: ctx.shared["CONSOLE_SESSION_SECRET"],
-      TEN_AGENT_GRAPH: "voice_agent",
-      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
     },
   });
-  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, frontendService];
+  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, jitsiAgentBridgeService, frontendService];
 }
 
 // Runs off Railway (no public UDP): jitsi-jvb; see dist/railway/production-*/compose.yaml.
@@ -317,6 +350,39 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       WORKER_QUIT_TIMEOUT_SECONDS: "60",
     },
   });
+  const jitsiAgentBridgeService = service("jitsi-agent-bridge", {
+    source: github("acme/voice-agent", { branch: "main" }),
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/jitsi-agent-bridge/Dockerfile", watchPatterns: ["/package-lock.json","/services/jitsi-agent-bridge/Dockerfile","/services/jitsi-agent-bridge/package.json","/services/jitsi-agent-bridge/src/**"] },
+    healthcheck: "/health",
+    healthcheckTimeout: 90,
+    replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 2, memoryBytes: 1073741824 } }, drainingSeconds: 40 },
+    env: {
+      BRIDGE_ALLOWED_HOSTS: "${{RAILWAY_PRIVATE_DOMAIN}},jitsi-agent-bridge,localhost,127.0.0.1,[::1]",
+      BRIDGE_ALLOWED_ORIGINS: "http://${{RAILWAY_PRIVATE_DOMAIN}}:8090,http://jitsi-agent-bridge:8090,http://localhost:8090,http://127.0.0.1:8090,http://[::1]:8090",
+      BRIDGE_API_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
+      CHROMIUM_PATH: "/usr/bin/chromium",
+      DRAIN_TIMEOUT_SECONDS: "30",
+      EMPTY_ROOM_GRACE_SECONDS: "30",
+      HOME: "/tmp",
+      HOST: "::",
+      JITSI_JWT_APP_ID: "voice-agent",
+      JITSI_JWT_AUDIENCE: "voice-agent",
+      JITSI_JWT_SUBJECT: "meet.jitsi",
+      JITSI_MUC_DOMAIN: "muc.meet.jitsi",
+      JITSI_URL: "http://${{jitsi-web.RAILWAY_PRIVATE_DOMAIN}}:8000",
+      JITSI_XMPP_DOMAIN: "meet.jitsi",
+      JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
+      LOG_LEVEL: "info",
+      PORT: "8090",
+      ROOMS_MAX: "12",
+      TEN_AGENT_GRAPH: "voice_agent",
+      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
+      TEN_SESSION_TIMEOUT_SECONDS: "60",
+      TEN_WORKER_HOST: "${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}",
+      TEN_WORKER_PORTS: "8800-8819",
+    },
+  });
   const frontendService = service("frontend", {
     source: github("acme/voice-agent", { branch: "main" }),
     build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
@@ -326,6 +392,8 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 402653184 } } },
     domains: [{ domain: "frontend.railway.voice.example.com", port: 3000 }],
     env: {
+      AGENT_BRIDGE_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
+      AGENT_BRIDGE_URL: "http://${{jitsi-agent-bridge.RAILWAY_PRIVATE_DOMAIN}}:8090",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOSTNAME: "::",
       JITSI_JWT_APP_ID: "voice-agent",
@@ -343,11 +411,9 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       PUBLIC_URL: "https://${{RAILWAY_PUBLIC_DOMAIN}}",
       REDIS_URL: redisDatabase.env["REDIS_URL"],
       SESSION_SECRET: ctx.shared["CONSOLE_SESSION_SECRET"],
-      TEN_AGENT_GRAPH: "voice_agent",
-      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
     },
   });
-  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, frontendService];
+  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, jitsiAgentBridgeService, frontendService];
 }
 
 const environments: Record<string, (ctx: RailwayContext) => ResourceNode[]> = {

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
+import type { JitsiAgentBridge } from './jitsi-agent-bridge.ts';
 import type { JitsiMeet } from './jitsi-meet.ts';
 import type { McpServer } from './mcp-server.ts';
 import type { Postgres } from './postgres.ts';
@@ -9,7 +10,6 @@ import type { Redis } from './redis.ts';
 import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 import { nodeHttpHealthCheck } from './node-health-check.ts';
 import { StackService } from './stack-service.ts';
-import type { TenAgent } from './ten-agent.ts';
 
 /** Properties of `Frontend`. */
 export interface FrontendProps {
@@ -26,8 +26,8 @@ export interface FrontendProps {
   readonly redis: Redis;
   /** Gives the console the agent's tools, called as the signed-in user. */
   readonly mcpServer: McpServer;
-  /** Starts and stops the voice agent in a room. */
-  readonly tenAgent: TenAgent;
+  /** Starts, stops and watches the voice agent in a room. */
+  readonly agentBridge: JitsiAgentBridge;
   /** The meeting the console embeds and signs room tokens for. */
   readonly jitsi: JitsiMeet;
   /** Sessions live in a signed cookie and Redis, so any number of replicas works. @default 1 */
@@ -43,7 +43,7 @@ const frontendPropsSchema = z.strictObject({
   postgres: z.unknown(),
   redis: z.unknown(),
   mcpServer: z.unknown(),
-  tenAgent: z.unknown(),
+  agentBridge: z.unknown(),
   jitsi: z.unknown(),
   replicas: z.number().optional(),
   resources: resourcesSchema.optional(),
@@ -57,9 +57,9 @@ const APP_DIR = '/app/services/frontend';
 
 /**
  * The voice console (services/frontend), the stack's front door: users sign in with OpenID
- * Connect, join a Jitsi room embedded from jitsi-web, start the TEN agent in it, and use the MCP
- * server's tools. Browsers reach it and Jitsi; the console itself reaches the MCP server, the TEN
- * agent, Postgres and Redis.
+ * Connect, join a Jitsi room embedded from jitsi-web, start the voice agent in it, and use the MCP
+ * server's tools. Browsers reach it and Jitsi; the console itself reaches the MCP server, the Jitsi
+ * agent bridge (which runs the agent in rooms), Postgres and Redis.
  */
 export class Frontend extends StackService {
   constructor(scope: Construct, id: string, props: FrontendProps) {
@@ -102,9 +102,9 @@ export class Frontend extends StackService {
         MCP_SERVER_URL: props.mcpServer.streamableHttpUrl,
         // The MCP server knows this token as caller "console", whose calls may name a user.
         MCP_CONSOLE_TOKEN: secret('MCP_CONSOLE_TOKEN'),
-        TEN_AGENT_URL: props.tenAgent.apiUrl,
-        // The graph of this environment's vendors, as /start must name it.
-        TEN_AGENT_GRAPH: props.tenAgent.graphName,
+        // The agent joins and leaves rooms through the bridge, which owns its TEN sessions.
+        AGENT_BRIDGE_URL: props.agentBridge.apiUrl,
+        AGENT_BRIDGE_TOKEN: secret('AGENT_BRIDGE_TOKEN'),
         // Browsers load Jitsi from here; the console never connects to it itself.
         JITSI_PUBLIC_URL: props.jitsi.web.publicUrl(),
         // Room tokens carry exactly the claims prosody checks, read from the JitsiMeet construct.

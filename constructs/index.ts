@@ -1,6 +1,7 @@
 export * from './dependency-graph.ts';
 export * from './frontend.ts';
 export * from './image.ts';
+export * from './jitsi-agent-bridge.ts';
 export * from './jitsi-meet.ts';
 export * from './managed-database.ts';
 export * from './mcp-server.ts';

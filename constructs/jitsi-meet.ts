@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { JITSI_VERSION } from '../environments/versions.ts';
 import { parseImage } from './image.ts';
 import { checkProps, envValueSchema, failForNewConstruct } from './props-check.ts';
-import { interpolate, secret, type EnvValue } from './references.ts';
+import { interpolate, secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
 import { resourcesSchema, type ResourcesProps, type VolumeProps } from './service-props.ts';
 import { quoted } from './spec-error.ts';
 import { StackService } from './stack-service.ts';
@@ -84,11 +84,14 @@ const JITSI_UID = 1000;
 /** The XMPP domain of the rooms; room tokens carry it as their `sub`. */
 const XMPP_DOMAIN = 'meet.jitsi';
 
+/** The XMPP domain of the conference rooms (prosody's MUC component), `hosts.muc` to a client. */
+const XMPP_MUC_DOMAIN = 'muc.meet.jitsi';
+
 /** Internal XMPP domains; they need no DNS records. */
 const XMPP_DOMAINS = {
   XMPP_DOMAIN,
   XMPP_AUTH_DOMAIN: 'auth.meet.jitsi',
-  XMPP_MUC_DOMAIN: 'muc.meet.jitsi',
+  XMPP_MUC_DOMAIN,
   XMPP_INTERNAL_MUC_DOMAIN: 'internal-muc.meet.jitsi',
   XMPP_GUEST_DOMAIN: 'guest.meet.jitsi',
   XMPP_HIDDEN_DOMAIN: 'hidden.meet.jitsi',
@@ -123,6 +126,8 @@ export class JitsiMeet extends Construct {
   public readonly jwtAudience: string;
   /** The XMPP domain of the rooms; room tokens carry it as their `sub`. */
   public readonly xmppDomain: string = XMPP_DOMAIN;
+  /** The XMPP domain of the conference rooms, which a client joining by XMPP names as `hosts.muc`. */
+  public readonly mucDomain: string = XMPP_MUC_DOMAIN;
   /** Who may embed the meeting, in order: the configured sources, then services added by `allowEmbeddingBy`. */
   private readonly frameAncestors: EnvValue[];
 
@@ -259,6 +264,15 @@ export class JitsiMeet extends Construct {
       singleton: 'each video bridge needs a public address of its own (JVB_ADVERTISE_IPS), and replicas would share one, receiving each other\'s media',
     });
     checkOneVersion(this.services);
+  }
+
+  /**
+   * jitsi-web's private URL, its container's HTTP port, for a service of the stack that joins
+   * rooms itself: it loads lib-jitsi-meet from `/libs/` there, so client and server always run one
+   * version, and reaches prosody through web's `/xmpp-websocket` and `/http-bind` proxies.
+   */
+  public get webPrivateUrl(): ServiceEndpointRef {
+    return this.web.url(WEB_HTTP_PORT);
   }
 
   /** The four components, in start order. */

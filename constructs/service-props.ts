@@ -146,7 +146,9 @@ export const serviceDataSchema = z.strictObject({
   platform: z.enum(['linux/amd64', 'linux/arm64']).optional(),
   command: z.array(z.string()).min(1).optional(),
   egressToInternet: z.boolean().default(false),
+  udpEgress: z.string().min(1, 'must say what the service sends over UDP and what it falls back to').regex(/^[^\0]*$/, 'must not contain a NUL byte').optional(),
   rollout: z.enum(['rolling', 'recreate']).default('rolling'),
+  stopGracePeriodSeconds: z.number().int().min(1).max(86400).optional(),
 });
 
 export type PortProps = z.input<typeof portSchema>;
@@ -207,11 +209,25 @@ export interface StackServiceProps {
   /** The service calls hosts outside the stack (vendor APIs, STUN). @default false */
   readonly egressToInternet?: boolean;
   /**
+   * The service also sends UDP to public addresses (WebRTC media to a media server's advertised
+   * address): what it sends, and what it falls back to where UDP cannot leave. Needs
+   * `egressToInternet`. A target that cannot promise outbound UDP says so with this text.
+   * @default - no UDP beyond DNS
+   */
+  readonly udpEgress?: string;
+  /**
    * How a new version replaces the old: `rolling` starts the new before stopping the old;
    * `recreate` stops the old first, for services whose state lives in one process (sessions in
    * memory, an XMPP server others stay connected to). @default 'rolling'
    */
   readonly rollout?: 'rolling' | 'recreate';
+  /**
+   * Seconds a stopping container gets between SIGTERM and a forced kill, for a service that
+   * drains work on SIGTERM (Kubernetes `terminationGracePeriodSeconds`, Compose
+   * `stop_grace_period`, Railway `drainingSeconds`). @default - the target's own (30 s on
+   * Kubernetes, 10 s on Compose, Railway's default)
+   */
+  readonly stopGracePeriodSeconds?: number;
   /**
    * Why the service can only ever run one replica (one server owns the data volume, state lives in
    * one process); with it, more than one replica fails synth with this reason, whoever asks for

@@ -270,6 +270,9 @@ export class StackService extends Construct {
     if (cpuLimitMillicores !== undefined && cpuLimitMillicores < cpuMillicores) {
       this.fail('resources.cpuLimitMillicores', `the CPU limit (${cpuLimitMillicores} millicores) is below the CPU the service is guaranteed (cpuMillicores ${cpuMillicores}); a limit cannot be under the request`);
     }
+    if (this.data.udpEgress !== undefined && !this.data.egressToInternet) {
+      this.fail('udpEgress', 'UDP to public addresses is egress to the internet; give the service egressToInternet: true as well');
+    }
     if (this.singleton !== undefined && this.data.replicas > 1) {
       this.fail('replicas', `${this.singleton}, so it must run 1 replica, got ${this.data.replicas}`);
     }

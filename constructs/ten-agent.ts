@@ -92,6 +92,8 @@ const DEFAULT_PROMPT =
 export class TenAgent extends StackService {
   /** The graph this environment's sessions run. */
   public readonly graph: TenGraph;
+  /** Seconds a session lives without a `/ping`; what a client gives `/start` as its `timeout`. */
+  public readonly workerQuitTimeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: TenAgentProps = {}) {
     const fail = failForNewService(scope, id);
@@ -100,6 +102,7 @@ export class TenAgent extends StackService {
     if (!Number.isInteger(workersMax) || workersMax < 1 || workersMax > TEN_WORKERS_LIMIT) {
       fail('workersMax', `must be an integer from 1 to ${TEN_WORKERS_LIMIT} (one websocket port each, ${TEN_WORKER_PORT_BASE}-${TEN_WORKER_PORT_BASE + TEN_WORKERS_LIMIT - 1}), got ${describeValue(workersMax)}`);
     }
+    const workerQuitTimeoutSeconds = props.workerQuitTimeoutSeconds ?? 60;
     const vendors: VoiceAgentVendors = { ...DEFAULT_VENDORS, ...props.vendors };
     const graph = voiceAgentGraph(vendors);
     super(scope, id, {
@@ -126,7 +129,7 @@ export class TenAgent extends StackService {
         LOG_PATH,
         LOG_STDOUT: 'true',
         WORKERS_MAX: String(workersMax),
-        WORKER_QUIT_TIMEOUT_SECONDS: String(props.workerQuitTimeoutSeconds ?? 60),
+        WORKER_QUIT_TIMEOUT_SECONDS: String(workerQuitTimeoutSeconds),
         // The worker processes and tman need a writable home.
         HOME: '/tmp',
         AGORA_APP_ID: AGORA_APP_ID_PLACEHOLDER,
@@ -153,6 +156,7 @@ export class TenAgent extends StackService {
       singleton: 'the TEN agent server keeps sessions in memory',
     });
     this.graph = graph;
+    this.workerQuitTimeoutSeconds = workerQuitTimeoutSeconds;
     // Added one by one so a literal cannot quietly replace a secret declared above.
     for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
   }
@@ -170,6 +174,15 @@ export class TenAgent extends StackService {
   /** The per-session websocket ports. */
   public get workerPorts(): ServicePortRange {
     return this.data.portRanges[0] as ServicePortRange;
+  }
+
+  /**
+   * The host a client dials for a session's websocket port, however the target reaches a port of
+   * the range (on Kubernetes the range's headless Service, which resolves to the pod). Only a
+   * client admitted with `allowWorkerConnections` may use it.
+   */
+  public get workerHost(): ServiceEndpointRef {
+    return this.host(this.workerPorts.start);
   }
 
   /** Lets `client` (the Jitsi bridge) connect to the sessions' websocket ports. */

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { Frontend, type FrontendProps } from './frontend.ts';
+import { JitsiAgentBridge, type JitsiAgentBridgeProps } from './jitsi-agent-bridge.ts';
 import { JitsiMeet, type JitsiMeetProps } from './jitsi-meet.ts';
 import { McpServer, type McpServerProps } from './mcp-server.ts';
 import { Postgres, type PostgresProps } from './postgres.ts';
@@ -20,8 +21,10 @@ export interface VoiceAgentStackProps {
   readonly redis?: RedisProps;
   /** @default - one replica, Pipedream production */
   readonly mcpServer?: Omit<McpServerProps, 'postgres' | 'redis'>;
+  /** @default - JitsiAgentBridge defaults (12 rooms, or fewer where the TEN agent has fewer worker ports) */
+  readonly agentBridge?: Omit<JitsiAgentBridgeProps, 'tenAgent' | 'jitsi'>;
   /** The voice console; the OpenID Connect issuer and client id have no default. */
-  readonly frontend: Omit<FrontendProps, 'postgres' | 'redis' | 'mcpServer' | 'tenAgent' | 'jitsi'>;
+  readonly frontend: Omit<FrontendProps, 'postgres' | 'redis' | 'mcpServer' | 'agentBridge' | 'jitsi'>;
 }
 
 // Each part checks its own props; here only what the stack itself reads or spreads.
@@ -31,12 +34,14 @@ const voiceAgentStackPropsSchema = z.strictObject({
   postgres: plainObjectSchema.optional(),
   redis: plainObjectSchema.optional(),
   mcpServer: plainObjectSchema.optional(),
+  agentBridge: plainObjectSchema.optional(),
   frontend: plainObjectSchema,
 });
 
 /**
  * The whole voice-agent product in one construct: shared databases, Jitsi Meet for WebRTC, the
- * MCP server with the agent's tools, the TEN voice agent, and the voice console in front of them.
+ * MCP server with the agent's tools, the TEN voice agent, the bridge that brings the agent into
+ * Jitsi rooms, and the voice console in front of them.
  * Every environment builds exactly this; adding a service here adds it to every environment and
  * every target.
  */
@@ -46,6 +51,7 @@ export class VoiceAgentStack extends Construct {
   public readonly jitsi: JitsiMeet;
   public readonly mcpServer: McpServer;
   public readonly tenAgent: TenAgent;
+  public readonly agentBridge: JitsiAgentBridge;
   public readonly frontend: Frontend;
 
   constructor(scope: Construct, id: string, props: VoiceAgentStackProps) {
@@ -60,13 +66,14 @@ export class VoiceAgentStack extends Construct {
       // Read by the mcp_client_python node of the agent's graph (property url: ${env:MCP_SERVER_URL}).
       env: { MCP_SERVER_URL: this.mcpServer.sseUrl('MCP_TEN_AGENT_TOKEN'), ...props.tenAgent?.env },
     });
+    this.agentBridge = new JitsiAgentBridge(this, 'jitsi-agent-bridge', { ...props.agentBridge, tenAgent: this.tenAgent, jitsi: this.jitsi });
     // Created last: it uses every other service.
     this.frontend = new Frontend(this, 'frontend', {
       ...props.frontend,
       postgres: this.postgres,
       redis: this.redis,
       mcpServer: this.mcpServer,
-      tenAgent: this.tenAgent,
+      agentBridge: this.agentBridge,
       jitsi: this.jitsi,
     });
     // The console embeds the meeting in an iframe, which jitsi-web's CSP must allow.

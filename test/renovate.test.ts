@@ -271,7 +271,7 @@ const versionsSource = () => readFileSync(join(REPO_ROOT, 'environments/versions
 const packageJson = (path: string) => JSON.parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as { dependencies?: Record<string, string> };
 const SDK = '@modelcontextprotocol/sdk';
 const SDK_PACKAGE_FILES = ['services/mcp-server/package.json', 'services/frontend/package.json'];
-const DOCKERFILES = ['services/mcp-server/Dockerfile', 'services/frontend/Dockerfile'];
+const DOCKERFILES = ['services/mcp-server/Dockerfile', 'services/frontend/Dockerfile', 'services/jitsi-agent-bridge/Dockerfile'];
 /** The TEN agent's image: TEN's sources by git tag (an ARG) and TEN's build image (a FROM). */
 const TEN_DOCKERFILE = 'services/ten-agent/Dockerfile';
 const TEN_SOURCES = 'TEN-framework/ten-framework';
@@ -391,7 +391,7 @@ describe('renovate --platform=local --dry-run=extract (offline) on a copy of the
     }
   });
 
-  it('finds the Node base image in versions.ts and in both Dockerfiles, with the digest, all equal', () => {
+  it('finds the Node base image in versions.ts and in every Dockerfile built on Node, with the digest, all equal', () => {
     const node = versionPins(versionsSource()).find((pin) => pin.constant === 'NODE_VERSION');
     expect(node?.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(depsIn('regex', 'environments/versions.ts')).toContainEqual(

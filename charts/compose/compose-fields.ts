@@ -30,10 +30,12 @@ export const COMPOSE_FIELDS: TargetFields = {
   // Compose could cut egress only with an internal network, where published ports do not work.
   egressToInternet: (service) =>
     service.data.egressToInternet ? undefined : { value: 'false', problem: 'every container on Compose can reach the internet' },
+  udpEgress: 'rendered', // Docker lets every container send UDP out
   rollout: (service) =>
     service.data.rollout === 'rolling'
       ? { value: '"rolling"', problem: 'docker compose up stops the old container before it starts the new one, so an update has a short outage' }
       : undefined,
+  stopGracePeriodSeconds: 'rendered', // stop_grace_period
 };
 
 /**

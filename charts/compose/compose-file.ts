@@ -62,6 +62,7 @@ function composeService(service: StackService, input: ComposeFileInput): Record<
     user: `${data.runAs.uid}:${data.runAs.gid}`,
     security_opt: ['no-new-privileges:true'],
     restart: 'unless-stopped',
+    ...(data.stopGracePeriodSeconds !== undefined ? { stop_grace_period: `${data.stopGracePeriodSeconds}s` } : {}),
     deploy: deploy(service),
     'x-voice-agent': { construct: service.node.path, ...(data.description ? { description: data.description } : {}) },
   };

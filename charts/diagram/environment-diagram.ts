@@ -67,6 +67,14 @@ function mermaid(services: StackService[]): string[] {
       lines.push(`  ${id(service.name)} -- "${edgeLabel(service, dependency)}" --> ${id(dependency.name)}`);
     }
   }
+  // Media to a public UDP port goes by the public address, not as a dependency: a dotted edge.
+  for (const sender of services.filter((service) => service.data.udpEgress !== undefined)) {
+    for (const receiver of services.filter((service) => service !== sender)) {
+      for (const port of receiver.publicPorts.filter((candidate) => candidate.protocol === 'udp')) {
+        lines.push(`  ${id(sender.name)} -. "media, UDP ${port.port} (public address)" .-> ${id(receiver.name)}`);
+      }
+    }
+  }
   return lines;
 }
 

@@ -19,10 +19,12 @@ export const KUBERNETES_FIELDS: TargetFields = {
   platform: 'rendered', // node affinity on kubernetes.io/arch
   command: 'rendered',
   egressToInternet: 'rendered', // NetworkPolicy egress
+  udpEgress: 'rendered', // the internet egress has no port limit; in-cluster public UDP ports by pod selector
   rollout: (service) =>
     // A StatefulSet has no strategy that starts a pod before its predecessor stops (they would
     // share the volume claim), so its only pod is replaced by stopping it first.
     service.isStateful && service.data.rollout === 'rolling' && service.data.replicas <= 1
       ? { value: '"rolling"', problem: 'a StatefulSet stops its only pod before it starts the new one, so an update has a short outage' }
       : undefined,
+  stopGracePeriodSeconds: 'rendered', // terminationGracePeriodSeconds
 };

@@ -4,6 +4,7 @@ import {
   dependenciesOf,
   dependentsOf,
   isManagedDatabase,
+  servicesOf,
   type ServicePort,
   type ServicePortRange,
   type StackService,
@@ -91,8 +92,11 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       ports: [policyPort(publicHttp)],
     });
   }
-  const publicUdp = service.publicPorts.filter((port) => port.protocol === 'udp');
-  if (publicUdp.length > 0) ingress.push({ from: ANYWHERE, ports: publicUdp.map(policyPort) });
+  const publicUdp = publicUdpPorts(service);
+  if (publicUdp.length > 0) {
+    const senders = udpSenders(service).map((sender) => ({ podSelector: { matchLabels: selectorLabels(sender.name) } }));
+    ingress.push({ from: [...ANYWHERE, ...senders], ports: publicUdp.map(policyPort) });
+  }
 
   const egress: k8s.NetworkPolicyEgressRule[] = [];
   for (const dependency of dependenciesOf(service)) {
@@ -109,6 +113,13 @@ export function servicePolicy(scope: Construct, service: StackService): void {
     }
   }
   if (service.data.egressToInternet) egress.push({ to: INTERNET });
+  // UDP to public addresses may land on pods of this cluster (see udpSenders): name them.
+  if (service.data.udpEgress !== undefined) {
+    for (const receiver of servicesOf(environment).filter((other) => other !== service && runsInCluster(other))) {
+      const ports = publicUdpPorts(receiver);
+      if (ports.length > 0) egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(receiver.name) } }], ports: ports.map(policyPort) });
+    }
+  }
 
   new k8s.KubeNetworkPolicy(scope, 'network-policy', {
     metadata: { name: service.name, labels: serviceLabels(service) },
@@ -119,6 +130,21 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       egress,
     },
   });
+}
+
+function publicUdpPorts(service: StackService): ServicePort[] {
+  return service.publicPorts.filter((port) => port.protocol === 'udp');
+}
+
+/**
+ * The services of the cluster that send UDP to public addresses (`udpEgress`), and so to this
+ * service's public UDP ports at its advertised address. Inside the cluster such packets reach the
+ * receiving pods themselves (kube-proxy short-circuits a LoadBalancer's address, and ICE may pick
+ * a pod's own address), and whether an ipBlock matches a pod address is up to the network plugin:
+ * so both policies name the pods as well.
+ */
+function udpSenders(service: StackService): StackService[] {
+  return servicesOf(service.environment).filter((other) => other !== service && other.data.udpEgress !== undefined && runsInCluster(other));
 }
 
 /** A whole range in one rule: `endPort` (stable since Kubernetes 1.25). */

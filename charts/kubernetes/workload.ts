@@ -41,6 +41,7 @@ export function workload(scope: Construct, input: WorkloadInput): kplus.Deployme
     spread: false,
     isolate: false,
     automountServiceAccountToken: false,
+    ...(data.stopGracePeriodSeconds !== undefined ? { terminationGracePeriod: Duration.seconds(data.stopGracePeriodSeconds) } : {}),
     podMetadata: { labels, annotations: podAnnotations(input) },
     securityContext: {
       ensureNonRoot: true,

@@ -1,5 +1,6 @@
-import type { StackService } from '../../constructs/index.ts';
+import { servicesOf, type StackService } from '../../constructs/index.ts';
 import type { TargetFields } from '../target-fields.ts';
+import { isOffRailway, offRailwayHost } from './placement.ts';
 
 /**
  * What the Railway rendering (`railway/iac`) makes of each field of the service model, for the
@@ -91,6 +92,15 @@ export const RAILWAY_FIELDS: TargetFields = {
   },
   egressToInternet: (service) =>
     service.data.egressToInternet ? undefined : { value: 'false', problem: 'every service on Railway can reach the internet' },
+  // Railway documents UDP only on its private network, not out of it.
+  udpEgress: (service) => {
+    const udp = service.data.udpEgress;
+    if (udp === undefined) return undefined;
+    const environment = service.environment;
+    const offHost = servicesOf(environment).filter((other) => isOffRailway(environment, other.name) && other.publicPorts.some((port) => port.protocol === 'udp'));
+    const where = offHost.length > 0 ? `; this environment's public UDP runs off Railway (${offHost.map((other) => `"${other.name}"`).join(', ')} on ${offRailwayHost(environment)})` : '';
+    return { value: udp, problem: `Railway documents no outbound UDP, so on Railway this service can count only on its fallback${where}` };
+  },
   rollout: (service) => {
     const hasVolume = service.persistentVolumes.length > 0;
     if (service.data.rollout === 'recreate' && !hasVolume) {
@@ -101,6 +111,7 @@ export const RAILWAY_FIELDS: TargetFields = {
     }
     return undefined;
   },
+  stopGracePeriodSeconds: 'rendered', // deploy.drainingSeconds
 };
 
 /** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */

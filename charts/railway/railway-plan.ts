@@ -63,6 +63,8 @@ export interface RailwayServicePlan {
   readonly replicas: number;
   /** Per-replica ceilings: vCPUs and bytes (`deploy.limitOverride.containers`). */
   readonly limits: { readonly cpu: number; readonly memoryBytes: number };
+  /** Seconds between SIGTERM and SIGKILL when a deployment is removed (`deploy.drainingSeconds`). */
+  readonly drainingSeconds?: number;
   readonly env: Record<string, RailwayValue>;
   readonly volume?: { readonly name: string; readonly mountPath: string; readonly sizeMB: number };
   readonly domains: Array<{ readonly domain: string; readonly port: number }>;
@@ -120,6 +122,7 @@ function planService(service: StackService, offRailway: StackService[], warnings
     ...healthGate(service, probePort),
     replicas: data.replicas,
     limits: railwayLimits(service),
+    ...(data.stopGracePeriodSeconds !== undefined ? { drainingSeconds: data.stopGracePeriodSeconds } : {}),
     env,
     ...(volume !== undefined
       ? { volume: { name: `${service.name}-${volume.name}`, mountPath: volume.mountPath, sizeMB: volume.sizeGiB * 1024 } }

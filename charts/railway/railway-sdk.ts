@@ -72,7 +72,10 @@ function serviceConfig(resource: RailwayServicePlan) {
     ...(resource.healthcheck !== undefined ? { healthcheck: resource.healthcheck } : {}),
     ...(resource.healthcheckTimeout !== undefined ? { healthcheckTimeout: resource.healthcheckTimeout } : {}),
     replicas: resource.replicas,
-    deploy: { limitOverride: { containers: { cpu: resource.limits.cpu, memoryBytes: resource.limits.memoryBytes } } },
+    deploy: {
+      limitOverride: { containers: { cpu: resource.limits.cpu, memoryBytes: resource.limits.memoryBytes } },
+      ...(resource.drainingSeconds !== undefined ? { drainingSeconds: resource.drainingSeconds } : {}),
+    },
     ...(resource.domains.length > 0 ? { domains: resource.domains.map((domain) => ({ ...domain })) } : {}),
     ...(resource.tcp.length > 0 ? { tcp: [...resource.tcp] } : {}),
   };

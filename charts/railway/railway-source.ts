@@ -101,7 +101,8 @@ function serviceProperties(resource: RailwayServicePlan, volumeVariable: string 
   if (resource.healthcheck !== undefined) properties.push(`healthcheck: ${JSON.stringify(resource.healthcheck)},`);
   if (resource.healthcheckTimeout !== undefined) properties.push(`healthcheckTimeout: ${resource.healthcheckTimeout},`);
   properties.push(`replicas: ${resource.replicas},`);
-  properties.push(`deploy: { limitOverride: { containers: { cpu: ${resource.limits.cpu}, memoryBytes: ${resource.limits.memoryBytes} } } },`);
+  const draining = resource.drainingSeconds !== undefined ? `, drainingSeconds: ${resource.drainingSeconds}` : '';
+  properties.push(`deploy: { limitOverride: { containers: { cpu: ${resource.limits.cpu}, memoryBytes: ${resource.limits.memoryBytes} } }${draining} },`);
   if (resource.domains.length > 0) {
     properties.push(`domains: [${resource.domains.map((domain) => `{ domain: ${JSON.stringify(domain.domain)}, port: ${domain.port} }`).join(', ')}],`);
   }

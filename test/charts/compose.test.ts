@@ -52,7 +52,7 @@ describe('compose target', () => {
 
   it('runs the whole stack with exec health checks and health-gated start order', () => {
     expect(development.name).toBe('voice-agent-development');
-    expect(Object.keys(development.services).sort()).toEqual(['frontend', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent']);
+    expect(Object.keys(development.services).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent']);
     expect(development.services['jitsi-web'].depends_on).toEqual({ 'jitsi-prosody': { condition: 'service_healthy' } });
     expect(development.services['jitsi-prosody'].healthcheck).toEqual({
       test: ['CMD', '/usr/local/bin/healthcheck.sh'],
@@ -69,6 +69,7 @@ describe('compose target', () => {
     const published = Object.fromEntries(Object.entries<any>(development.services).map(([name, service]) => [name, service.ports ?? []]));
     expect(published).toEqual({
       frontend: ['3000:3000'],
+      'jitsi-agent-bridge': [],
       'jitsi-jicofo': [],
       'jitsi-jvb': ['10000:10000/udp'],
       'jitsi-prosody': [],
@@ -143,14 +144,14 @@ describe('compose target', () => {
     expect(development.services['ten-agent'].environment.MCP_SERVER_URL).toMatch(/^http:\/\/mcp-server:8080\/sse\/\$\{MCP_TEN_AGENT_TOKEN:\?/);
   });
 
-  it('runs the console on http://localhost:3000, reaching the MCP server and TEN agent by name and Jitsi at its local URL', () => {
+  it('runs the console on http://localhost:3000, reaching the MCP server and the agent bridge by name and Jitsi at its local URL', () => {
     const frontend = development.services.frontend;
     expect(frontend.ports).toEqual(['3000:3000']);
     expect(frontend.environment).toMatchObject({
       PUBLIC_URL: 'http://localhost:3000',
       JITSI_PUBLIC_URL: 'http://localhost:8000',
       MCP_SERVER_URL: 'http://mcp-server:8080/mcp',
-      TEN_AGENT_URL: 'http://ten-agent:8080',
+      AGENT_BRIDGE_URL: 'http://jitsi-agent-bridge:8090',
       HOSTNAME: '::',
       PORT: '3000',
     });
@@ -158,10 +159,10 @@ describe('compose target', () => {
     expect(development.services['jitsi-web'].ports).toEqual([`${new URL(frontend.environment.JITSI_PUBLIC_URL).port}:8000`]);
     expect(frontend.ports).toEqual([`${new URL(frontend.environment.PUBLIC_URL).port}:3000`]);
     expect(frontend.depends_on).toEqual({
+      'jitsi-agent-bridge': { condition: 'service_healthy' },
       'mcp-server': { condition: 'service_healthy' },
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
-      'ten-agent': { condition: 'service_healthy' },
     });
     expect(frontend.healthcheck.test).toEqual(['CMD', 'node', '-e', "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]);
     expect(frontend.read_only).toBe(true);
@@ -206,8 +207,8 @@ describe('compose target', () => {
         checked += 1;
       }
     }
-    // development's MCP server, console and TEN agent, the consumer fixture's API.
-    expect(checked).toBe(4);
+    // development's MCP server, console, TEN agent and agent bridge, the consumer fixture's API.
+    expect(checked).toBe(5);
     expect(development.services.frontend.build).toEqual({ context: '../../..', dockerfile: 'services/frontend/Dockerfile' });
   });
 });

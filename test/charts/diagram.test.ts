@@ -16,7 +16,7 @@ beforeAll(async () => {
 describe('dist/<env>.md', () => {
   it('draws every service and connection in a Mermaid diagram', () => {
     const mermaid = staging.slice(staging.indexOf('```mermaid'), staging.indexOf('```', staging.indexOf('```mermaid') + 3));
-    for (const service of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'postgres', 'redis', 'ten-agent', 'mcp-server', 'frontend']) {
+    for (const service of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'postgres', 'redis', 'ten-agent', 'mcp-server', 'jitsi-agent-bridge', 'frontend']) {
       expect(mermaid).toContain(`"${service}"`);
     }
     expect(mermaid).toContain('postgres[("postgres")]');
@@ -26,7 +26,12 @@ describe('dist/<env>.md', () => {
     expect(mermaid).toContain('internet -- "HTTPS" --> jitsi_web');
     expect(mermaid).toContain('internet -- "HTTPS" --> frontend');
     expect(mermaid).toContain('frontend -- "8080" --> mcp_server');
-    expect(mermaid).toContain('frontend -- "8080" --> ten_agent');
+    // The console starts the agent through the bridge, which alone talks to TEN's API and worker ports.
+    expect(mermaid).toContain('frontend -- "8090" --> jitsi_agent_bridge');
+    expect(mermaid).toContain('jitsi_agent_bridge -- "8080, 8800-8804" --> ten_agent');
+    expect(mermaid).not.toContain('frontend -- "8080" --> ten_agent');
+    // Media goes to the video bridge's public address: a dotted edge, not a dependency.
+    expect(mermaid).toContain('jitsi_agent_bridge -. "media, UDP 10000 (public address)" .-> jitsi_jvb');
     expect(mermaid).toContain('frontend -- "postgres" --> postgres');
     expect(mermaid).toContain('frontend -- "redis" --> redis');
     // A public URL is no connection: browsers, not the console, reach Jitsi.
@@ -38,7 +43,9 @@ describe('dist/<env>.md', () => {
     expect(staging).toContain('| jitsi-jvb | `ghcr.io/jitsi/jvb:stable-11146-2` | 10000/udp (public), 8080/tcp | 1 | kubernetes; railway: off Railway on media-host |');
     expect(staging).toContain('| postgres | `postgres:18.4-alpine` | 5432/tcp | 1 | kubernetes; railway: postgres() |');
     expect(staging).toContain('| jitsi-prosody | JICOFO_AUTH_PASSWORD, JVB_AUTH_PASSWORD, JWT_APP_SECRET |');
-    expect(staging).toContain('| frontend | CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET |');
+    expect(staging).toContain('| frontend | AGENT_BRIDGE_TOKEN, CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET |');
+    expect(staging).toContain('| jitsi-agent-bridge | AGENT_BRIDGE_TOKEN, JWT_APP_SECRET |');
+    expect(staging).toContain('| jitsi-agent-bridge | `build .` | 8090/tcp | 1 | kubernetes; railway |');
     expect(staging).toContain('| ten-agent | `build services/ten-agent` | 8080/tcp, 8800-8804/tcp (workers) | 1 |');
     expect(development).toContain('Targets: compose.');
   });

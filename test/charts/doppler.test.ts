@@ -67,6 +67,7 @@ describe('dist/secrets/<env>.json', () => {
     expect(output.files.get('dist/secrets/production.json')).not.toContain('POSTGRES_PASSWORD');
     // Compose runs everything, databases included.
     expect(needs('development', 'frontend')).toEqual({
+      AGENT_BRIDGE_TOKEN: ['compose'],
       CONSOLE_SESSION_SECRET: ['compose'],
       JWT_APP_SECRET: ['compose'],
       MCP_CONSOLE_TOKEN: ['compose'],
@@ -165,6 +166,7 @@ describe('doppler.yaml', () => {
       setup: [
         { project: 'voice-agent', config: 'dev', path: '.' },
         { project: 'voice-agent', config: 'dev', path: 'services/frontend' },
+        { project: 'voice-agent', config: 'dev', path: 'services/jitsi-agent-bridge' },
         { project: 'voice-agent', config: 'dev', path: 'services/mcp-server' },
         { project: 'voice-agent', config: 'dev', path: 'services/ten-agent' },
       ],

@@ -47,6 +47,7 @@ describe('kubernetes target', () => {
     expect(staging).toEqual([
       '_namespace.yaml',
       'frontend.yaml',
+      'jitsi-agent-bridge.yaml',
       'jitsi-jicofo.yaml',
       'jitsi-jvb.yaml',
       'jitsi-prosody.yaml',
@@ -82,7 +83,7 @@ describe('kubernetes target', () => {
   });
 
   it('names workloads and services exactly as the services, without hash suffixes', () => {
-    for (const name of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'ten-agent', 'frontend']) {
+    for (const name of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'ten-agent', 'jitsi-agent-bridge', 'frontend']) {
       expect(find('dist/kubernetes/staging/', 'Deployment', name).metadata.name).toBe(name);
       expect(find('dist/kubernetes/staging/', 'Service', name).metadata.name).toBe(name);
     }
@@ -151,7 +152,7 @@ describe('kubernetes target', () => {
   });
 
   it('stops single-process services before starting their replacement, and rolls the rest', () => {
-    for (const name of ['jitsi-prosody', 'jitsi-jicofo', 'ten-agent']) {
+    for (const name of ['jitsi-prosody', 'jitsi-jicofo', 'ten-agent', 'jitsi-agent-bridge']) {
       expect(find('dist/kubernetes/staging/', 'Deployment', name).spec.strategy, name).toEqual({ type: 'Recreate' });
     }
     expect(find('dist/kubernetes/staging/', 'Deployment', 'jitsi-web').spec.strategy.type).toBe('RollingUpdate');
@@ -231,6 +232,8 @@ describe('kubernetes target', () => {
     expect(prosody.spec.egress).toEqual([]);
     const web = find('dist/kubernetes/staging/', 'NetworkPolicy', 'jitsi-web');
     expect(web.spec.ingress).toEqual([
+      // The agent bridge loads lib-jitsi-meet and XMPP from web inside the cluster.
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-agent-bridge' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },
     ]);
     expect(web.spec.egress).toEqual([
@@ -244,7 +247,11 @@ describe('kubernetes target', () => {
     ]);
     const jvb = find('dist/kubernetes/staging/', 'NetworkPolicy', 'jitsi-jvb');
     expect(jvb.spec.ingress).toEqual([
-      { from: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ port: 10000, protocol: 'UDP' }] },
+      {
+        // Media from anywhere, and from the agent bridge's pods, whose packets to the public address stay in the cluster.
+        from: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-agent-bridge' } } }],
+        ports: [{ port: 10000, protocol: 'UDP' }],
+      },
     ]);
   });
 
@@ -329,7 +336,7 @@ describe('kubernetes target', () => {
       PUBLIC_URL: 'https://console.staging.voice.example.com',
       JITSI_PUBLIC_URL: 'https://meet.staging.voice.example.com',
       MCP_SERVER_URL: 'http://mcp-server.voice-agent-staging.svc.cluster.local:8080/mcp',
-      TEN_AGENT_URL: 'http://ten-agent.voice-agent-staging.svc.cluster.local:8080',
+      AGENT_BRIDGE_URL: 'http://jitsi-agent-bridge.voice-agent-staging.svc.cluster.local:8090',
       HOSTNAME: '::',
       PORT: '3000',
       OIDC_ISSUER: 'https://auth.example.com/realms/voice-agent',
@@ -350,6 +357,7 @@ describe('kubernetes target', () => {
       );
     };
     const consoleSecrets = {
+      AGENT_BRIDGE_TOKEN: { key: 'AGENT_BRIDGE_TOKEN', name: 'frontend-secrets' },
       JWT_APP_SECRET: { key: 'JWT_APP_SECRET', name: 'frontend-secrets' },
       MCP_CONSOLE_TOKEN: { key: 'MCP_CONSOLE_TOKEN', name: 'frontend-secrets' },
       OIDC_CLIENT_SECRET: { key: 'OIDC_CLIENT_SECRET', name: 'frontend-secrets' },
@@ -378,10 +386,12 @@ describe('kubernetes target', () => {
     });
   });
 
-  it('lets the console reach the MCP server, the TEN agent, the databases and its identity provider, and only the ingress reach it', () => {
+  it('lets the console reach the MCP server, the agent bridge, the databases and its identity provider, and only the ingress reach it', () => {
     const policy = find('dist/kubernetes/staging/', 'NetworkPolicy', 'frontend');
     const egressTo = policy.spec.egress.flatMap((rule: any) => (rule.to ?? []).map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? 'internet'));
-    expect(egressTo).toEqual(['mcp-server', 'postgres', 'redis', 'ten-agent', 'internet', 'internet']);
+    expect(egressTo).toEqual(['jitsi-agent-bridge', 'mcp-server', 'postgres', 'redis', 'internet', 'internet']);
+    // The console reaches TEN only through the bridge.
+    expect(egressTo).not.toContain('ten-agent');
     // Browsers, not the console, connect to Jitsi.
     expect(egressTo).not.toContain('jitsi-web');
     expect(policy.spec.ingress).toEqual([
@@ -389,7 +399,8 @@ describe('kubernetes target', () => {
     ]);
     const agent = find('dist/kubernetes/staging/', 'NetworkPolicy', 'ten-agent');
     const agentFrom = agent.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name']));
-    expect(agentFrom).toEqual(['frontend']);
+    // The API and the worker ports, each to the bridge alone.
+    expect(agentFrom).toEqual(['jitsi-agent-bridge', 'jitsi-agent-bridge']);
   });
 
   it('lets the console embed Jitsi: jitsi-web\'s CSP names the console\'s origin', () => {

@@ -190,11 +190,11 @@ describe('railway target', () => {
     expect(service('production', 'frontend').deploy.numReplicas).toBe(2);
   });
 
-  it('points the console at private MCP and TEN endpoints and at public URLs for itself and Jitsi', () => {
+  it('points the console at the private MCP server and agent bridge and at public URLs for itself and Jitsi', () => {
     for (const environment of ['staging', 'production']) {
       expect(service(environment, 'frontend').variables).toMatchObject({
         MCP_SERVER_URL: { type: 'literal', value: 'http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/mcp' },
-        TEN_AGENT_URL: { type: 'literal', value: 'http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080' },
+        AGENT_BRIDGE_URL: { type: 'literal', value: 'http://${{jitsi-agent-bridge.RAILWAY_PRIVATE_DOMAIN}}:8090' },
         JITSI_PUBLIC_URL: { type: 'literal', value: 'https://${{jitsi-web.RAILWAY_PUBLIC_DOMAIN}}' },
         PUBLIC_URL: { type: 'literal', value: 'https://${{RAILWAY_PUBLIC_DOMAIN}}' },
         DATABASE_URL: { type: 'reference', resource: 'database.postgres', output: 'DATABASE_URL' },
@@ -235,7 +235,8 @@ describe('railway target', () => {
         checked += 1;
       }
     }
-    expect(checked).toBe(4);
+    // staging's MCP server, console, TEN agent and agent bridge, the consumer fixture's API.
+    expect(checked).toBe(5);
     expect(service('staging', 'mcp-server').build.watchPatterns).toEqual(expect.arrayContaining(['/package-lock.json', '/services/mcp-server/src/**']));
   });
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RailwayGraph } from 'railway/iac';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderEnvironments } from '../../charts/render.ts';
 import { RAILWAY_SOURCE_PATH, railwayGraphPath } from '../../charts/railway/index.ts';
@@ -78,6 +78,54 @@ describe('compose', () => {
       'compose: field "egressToInternet" of "api", "db" (false): every container on Compose can reach the internet',
       'compose: field "rollout" of "api" ("rolling"): docker compose up stops the old container before it starts the new one, so an update has a short outage',
     ]);
+  });
+});
+
+describe('a stop grace period and UDP egress', () => {
+  const sender = { image, stopGracePeriodSeconds: 45, egressToInternet: true, udpEgress: 'media to a media server; fallback: TURN over TCP', rollout: 'recreate' as const };
+
+  it('Compose renders the grace period as stop_grace_period and lets UDP out unsaid', () => {
+    const environment = environmentFor(['compose']);
+    new StackService(environment, 'sender', sender);
+    expect(composeService(environment, 'sender').stop_grace_period).toBe('45s');
+    expect(warningsOf(environment)).toEqual([]);
+    const plain = environmentFor(['compose']);
+    new StackService(plain, 'plain', { image, egressToInternet: true, rollout: 'recreate' });
+    expect(composeService(plain, 'plain')).not.toHaveProperty('stop_grace_period');
+  });
+
+  it('Kubernetes renders terminationGracePeriodSeconds, and lets the sender reach public UDP of the cluster by pod as well as by address', () => {
+    const environment = environmentFor(['kubernetes']);
+    new StackService(environment, 'sender', sender);
+    new StackService(environment, 'media', { image, ports: [{ port: 8080 }, { port: 10000, protocol: 'udp', exposure: 'public' }], healthCheck: healthy, egressToInternet: true });
+    const output = renderEnvironments([environment]);
+    const documents = (name: string): any[] => parseAllDocuments(output.files.get(`dist/kubernetes/test/${name}.yaml`) ?? '').map((document) => document.toJS());
+    const deployment = documents('sender').find((object) => object.kind === 'Deployment');
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
+    const senderPolicy = documents('sender').find((object) => object.kind === 'NetworkPolicy');
+    expect(senderPolicy.spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'media' } } }], ports: [{ port: 10000, protocol: 'UDP' }] });
+    const mediaPolicy = documents('media').find((object) => object.kind === 'NetworkPolicy');
+    expect(mediaPolicy.spec.ingress).toContainEqual({
+      from: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'sender' } } }],
+      ports: [{ port: 10000, protocol: 'UDP' }],
+    });
+    // Only the UDP sender gets that path; the media server's private port stays closed to it.
+    expect(JSON.stringify(senderPolicy.spec.egress)).not.toContain('8080');
+    expect(warningsOf(environment).filter((warning) => warning.includes('udpEgress') || warning.includes('stopGracePeriodSeconds'))).toEqual([]);
+  });
+
+  it('Railway renders it as drainingSeconds in both writers, and says it cannot promise outbound UDP', async () => {
+    const environment = environmentFor(['railway']);
+    new StackService(environment, 'sender', sender);
+    const output = renderEnvironments([environment]);
+    const graph = JSON.parse(output.files.get(railwayGraphPath('test')) ?? '{}') as RailwayGraph;
+    expect((graph.resources.find((resource) => resource.name === 'sender') as any).deploy.drainingSeconds).toBe(45);
+    const file = join(temporaryDirectory(), 'railway.ts');
+    writeFileSync(file, output.files.get(RAILWAY_SOURCE_PATH) ?? '');
+    expect(await evaluateRailwayEnvironment(await loadRailwayProgram(file), 'test')).toEqual(graph);
+    expect(warningsOf(environment)).toContain(
+      'railway: field "udpEgress" of "sender" (media to a media server; fallback: TURN over TCP): Railway documents no outbound UDP, so on Railway this service can count only on its fallback',
+    );
   });
 });
 

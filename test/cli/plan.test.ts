@@ -171,6 +171,28 @@ describe('plan', () => {
     expect(result.environments[0]!.changes[0]!.reasons).toEqual(['code: services/frontend/lib/jitsi-token.ts']);
   });
 
+  it('plans the Jitsi agent bridge for its own code and for the browser driver only its image installs, with its image to build', () => {
+    edit('services/jitsi-agent-bridge/src/config.ts', (text) => `${text}\n// a change\n`);
+    edit('services/jitsi-agent-bridge/README.md', (text) => `${text}\nA new paragraph.\n`);
+    const code = plan();
+    expect(services(code)).toEqual(everywhere(['jitsi-agent-bridge']));
+    expect(code.environments[0]!.changes[0]!.reasons).toEqual(['code: services/jitsi-agent-bridge/src/config.ts']);
+    expect(code.images.map((image) => image.service)).toEqual(['jitsi-agent-bridge']);
+    expect(code.images[0]?.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/jitsi-agent-bridge:sha-[0-9a-f]{12}$/);
+    git('checkout', '-q', '--', '.');
+    // The repository's own tests use playwright-core too, as a root devDependency no image installs.
+    edit('package-lock.json', (text) => {
+      const lock = JSON.parse(text) as { packages: Record<string, { version?: string; integrity?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }> };
+      lock.packages['node_modules/playwright-core'] = { ...lock.packages['node_modules/playwright-core'], version: '1.66.0', integrity: 'sha512-bumped' };
+      lock.packages['services/jitsi-agent-bridge']!.dependencies!['playwright-core'] = '1.66.0';
+      lock.packages['']!.devDependencies!['playwright-core'] = '1.66.0';
+      return `${JSON.stringify(lock, null, 2)}\n`;
+    });
+    const driver = plan();
+    expect(services(driver)).toEqual(everywhere(['jitsi-agent-bridge']));
+    expect(driver.environments[0]!.changes[0]!.reasons).toContain('dependencies: playwright-core 1.65.1 → 1.66.0');
+  });
+
   it('sees the off-Railway video bridge change on a media host of another name', () => {
     try {
       edit('environments/staging.ts', (text) => text.replace("offRailway: ['jitsi-jvb'],", "offRailway: ['jitsi-jvb'],\n      offRailwayHost: 'edge-host',"));

@@ -95,7 +95,7 @@ describe('secrets check --env <name>', () => {
     expect(result.stdout).toContain('secrets check: environment "staging", Doppler project "voice-agent", config "stg"');
     expect(result.stdout).toContain(`all ${needed} secrets are set in voice-agent/stg.`);
     expect(result.stdout).not.toContain('✗');
-    expect(section(result.stdout, 'frontend')[0]).toMatch(/✓ frontend\s+6 of 6 set$/);
+    expect(section(result.stdout, 'frontend')[0]).toMatch(/✓ frontend\s+7 of 7 set$/);
     expect(result.stderr).toBe('');
     expect(doppler.requests).toEqual([
       {
@@ -114,14 +114,15 @@ describe('secrets check --env <name>', () => {
     const result = await stagingCheck();
     expect(result.status, result.stderr).toBe(1);
     const frontend = section(result.stdout, 'frontend');
-    expect(frontend[0]).toMatch(/✗ frontend\s+4 of 6 set$/);
+    expect(frontend[0]).toMatch(/✗ frontend\s+5 of 7 set$/);
     expect(frontend.slice(1).map((line) => line.trim().split(/\s+/).slice(0, 2))).toEqual([
       ['missing', 'OIDC_CLIENT_SECRET'],
       ['empty', 'JWT_APP_SECRET'],
     ]);
     expect(frontend[1]).toContain('(kubernetes, railway)');
-    // JWT_APP_SECRET is read by prosody as well, and reported there too.
+    // JWT_APP_SECRET is read by prosody and the agent bridge as well, and reported there too.
     expect(section(result.stdout, 'jitsi-prosody').slice(1).map((line) => line.trim().split(/\s+/).slice(0, 2))).toEqual([['empty', 'JWT_APP_SECRET']]);
+    expect(section(result.stdout, 'jitsi-agent-bridge').slice(1).map((line) => line.trim().split(/\s+/).slice(0, 2))).toEqual([['empty', 'JWT_APP_SECRET']]);
     expect(section(result.stdout, 'ten-agent')).toHaveLength(1);
     expect(section(result.stdout, 'ten-agent')[0]).toContain('✓');
     expect(result.stdout).toContain(

@@ -86,12 +86,14 @@ describe('Frontend (the voice console)', () => {
     expect(sized.data).toMatchObject({ replicas: 2, resources: { cpuMillicores: 500, memoryMiB: 512 } });
   });
 
-  it('reaches the MCP server and the TEN agent by private endpoint references', () => {
+  it('reaches the MCP server and the Jitsi agent bridge by private endpoint references, and TEN only through the bridge', () => {
     const { frontend, voiceAgent } = stack();
     const mcp = endpoint(frontend, 'MCP_SERVER_URL');
     expect([mcp.service, mcp.port, mcp.form, mcp.path]).toEqual([voiceAgent.mcpServer, 8080, 'url', '/mcp']);
-    const agent = endpoint(frontend, 'TEN_AGENT_URL');
-    expect([agent.service, agent.port, agent.form, agent.path]).toEqual([voiceAgent.tenAgent, 8080, 'url', '']);
+    const bridge = endpoint(frontend, 'AGENT_BRIDGE_URL');
+    expect([bridge.service, bridge.port, bridge.form, bridge.path]).toEqual([voiceAgent.agentBridge, 8090, 'url', '']);
+    expect(frontend.env).not.toHaveProperty('TEN_AGENT_URL');
+    expect(frontend.env).not.toHaveProperty('TEN_AGENT_GRAPH');
   });
 
   it('knows its own public URL and Jitsi\'s, both as public references', () => {
@@ -114,7 +116,8 @@ describe('Frontend (the voice console)', () => {
     expect(secretOf(frontend, 'MCP_CONSOLE_TOKEN')).toBe('MCP_CONSOLE_TOKEN');
     expect(voiceAgent.mcpServer.secretNames).toContain('MCP_CONSOLE_TOKEN');
     expect(secretOf(frontend, 'JWT_APP_SECRET')).toBe(secretOf(voiceAgent.jitsi.prosody, 'JWT_APP_SECRET'));
-    expect(frontend.secretNames).toEqual(['CONSOLE_SESSION_SECRET', 'JWT_APP_SECRET', 'MCP_CONSOLE_TOKEN', 'OIDC_CLIENT_SECRET']);
+    expect(secretOf(frontend, 'AGENT_BRIDGE_TOKEN')).toBe(secretOf(voiceAgent.agentBridge, 'BRIDGE_API_TOKEN'));
+    expect(frontend.secretNames).toEqual(['AGENT_BRIDGE_TOKEN', 'CONSOLE_SESSION_SECRET', 'JWT_APP_SECRET', 'MCP_CONSOLE_TOKEN', 'OIDC_CLIENT_SECRET']);
     // Connection URLs are database outputs, whose passwords each target reads from Doppler in its own way.
     for (const [name, database] of [['DATABASE_URL', voiceAgent.postgres], ['REDIS_URL', voiceAgent.redis]] as const) {
       const ref = frontend.env[name];
@@ -134,7 +137,7 @@ describe('Frontend (the voice console)', () => {
 
   it('depends on the services it connects to, and on Jitsi in neither direction', () => {
     const { environment, frontend } = stack();
-    expect(dependenciesOf(frontend).map((service) => service.name)).toEqual(['mcp-server', 'postgres', 'redis', 'ten-agent']);
+    expect(dependenciesOf(frontend).map((service) => service.name)).toEqual(['jitsi-agent-bridge', 'mcp-server', 'postgres', 'redis']);
     const web = servicesOf(environment).find((service) => service.name === 'jitsi-web') as StackService;
     expect(dependenciesOf(web).map((service) => service.name)).toEqual(['jitsi-prosody']);
     expect(findCycle(servicesOf(environment))).toBeUndefined();

@@ -91,6 +91,10 @@ describe('StackService', () => {
     ['a Dockerfile outside the repository', { build: { context: 'test/fixtures/build-context/api', dockerfile: '../../../../../etc/passwd' } }, 'build.dockerfile', 'must not leave the repository'],
     ['a singleton without a reason', { ...base, singleton: '' }, 'singleton', 'must say why the service runs one replica only'],
     ['a negative uid', { ...base, runAs: { uid: -5, gid: 1 } }, 'runAs.uid', 'must be 1 or more (0 is root), got -5'],
+    ['UDP egress without internet egress', { ...base, udpEgress: 'media to a media server; fallback TURN over TCP' }, 'udpEgress', 'give the service egressToInternet: true as well'],
+    ['UDP egress that says nothing', { ...base, egressToInternet: true, udpEgress: '' }, 'udpEgress', 'must say what the service sends over UDP'],
+    ['a stop grace period of no time', { ...base, stopGracePeriodSeconds: 0 }, 'stopGracePeriodSeconds', 'too small'],
+    ['a fractional stop grace period', { ...base, stopGracePeriodSeconds: 2.5 }, 'stopGracePeriodSeconds', 'expected int'],
   ])('rejects %s, naming the field', (_, props, field, message) => {
     const error = failure(() => new StackService(environment(), 'web', props));
     expect(error.location).toMatchObject({ environment: 'test', service: 'web' });

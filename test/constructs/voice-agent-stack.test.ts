@@ -36,10 +36,11 @@ function secretsOf(service: StackService): string[] {
 }
 
 describe('VoiceAgentStack', () => {
-  it('declares the shared databases, the four Jitsi components, the MCP server, the TEN agent and the console', () => {
+  it('declares the shared databases, the four Jitsi components, the MCP server, the TEN agent, the Jitsi agent bridge and the console', () => {
     const { environment } = stack();
     expect(servicesOf(environment).map((service) => service.name).sort()).toEqual([
       'frontend',
+      'jitsi-agent-bridge',
       'jitsi-jicofo',
       'jitsi-jvb',
       'jitsi-prosody',
@@ -110,6 +111,7 @@ describe('VoiceAgentStack', () => {
     expect(voiceAgent.jitsi.prosody.data.rollout).toBe('recreate');
     expect(voiceAgent.jitsi.jicofo.data.rollout).toBe('recreate');
     expect(voiceAgent.tenAgent.data.rollout).toBe('recreate');
+    expect(voiceAgent.agentBridge.data.rollout).toBe('recreate');
     expect(voiceAgent.jitsi.web.data.rollout).toBe('rolling');
   });
 
@@ -153,8 +155,8 @@ describe('VoiceAgentStack', () => {
     expect(() => stack({}, { tenAgent: { workersMax: 0 } })).toThrow(/field "workersMax"/);
   });
 
-  it('gives the console the graph name /start must use', () => {
-    expect(stack().voiceAgent.frontend.env['TEN_AGENT_GRAPH']).toBe('voice_agent');
+  it('gives the bridge, which starts the sessions, the graph name /start must use', () => {
+    expect(stack().voiceAgent.agentBridge.env['TEN_AGENT_GRAPH']).toBe('voice_agent');
   });
 
   it('adds extra TEN agent variables, but never a literal over one of its secrets', () => {
@@ -168,7 +170,7 @@ describe('VoiceAgentStack', () => {
     expect(() => stack({ 'ten-agent': { replicas: 2 } })).toThrow(/must run 1 replica, got 2/);
   });
 
-  it.each(['postgres', 'redis', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb'])('refuses a second replica of %s, which can only run as one', (name) => {
+  it.each(['postgres', 'redis', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-agent-bridge'])('refuses a second replica of %s, which can only run as one', (name) => {
     const error = specErrorOf(() => stack({ [name]: { replicas: 2 } }));
     expect(error.location).toEqual({ environment: 'test', service: name, field: 'replicas' });
     expect(error.message).toMatch(/, so it must run 1 replica, got 2$/);

@@ -56,10 +56,10 @@ beforeAll(async () => {
 
 describe("each built service's Dockerfile against its build paths", () => {
   it('covers the services the stack builds', () => {
-    expect([...builds.keys()].sort()).toEqual(['frontend', 'mcp-server', 'ten-agent']);
+    expect([...builds.keys()].sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'mcp-server', 'ten-agent']);
   });
 
-  it.each(['mcp-server', 'frontend', 'ten-agent'])('%s: every file a COPY takes is under a build path, and every build path is copied', (name) => {
+  it.each(['mcp-server', 'frontend', 'ten-agent', 'jitsi-agent-bridge'])('%s: every file a COPY takes is under a build path, and every build path is copied', (name) => {
     expect(problemsOf(name)).toEqual(PENDING_MODEL_CHANGE[name] ?? []);
   });
 

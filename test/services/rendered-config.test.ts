@@ -5,6 +5,7 @@ import type { RailwayGraph } from 'railway/iac';
 import { compositeSecretVariable } from '../../charts/kubernetes/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { loadConfig as loadConsoleConfig } from '../../services/frontend/lib/config.ts';
+import { loadConfig as loadBridgeConfig } from '../../services/jitsi-agent-bridge/src/config.ts';
 import { loadCatalog } from '../../services/mcp-server/src/catalog.ts';
 import { loadConfig as loadMcpConfig } from '../../services/mcp-server/src/config.ts';
 import { render } from '../helpers/synth.ts';
@@ -42,6 +43,12 @@ const READERS: Record<string, ServiceReader> = {
     read(env) {
       // Next.js's standalone server.js reads PORT and HOSTNAME itself.
       return [...Object.keys(loadConsoleConfig(env)), 'PORT', 'HOSTNAME'];
+    },
+  },
+  'jitsi-agent-bridge': {
+    read(env) {
+      // Chromium keeps its profile and caches under HOME (the image's one writable directory).
+      return [...Object.keys(loadBridgeConfig(env)), 'HOME'];
     },
   },
 };
@@ -178,7 +185,7 @@ let expected: Map<string, string[]>;
 beforeAll(async () => {
   const { environments, output } = await render();
   files = output.files;
-  // Every environment runs both services on each of its targets.
+  // Every environment runs each built service on each of its targets.
   expected = new Map(
     Object.keys(READERS).map((service) => [service, environments.flatMap((environment) => environment.settings.targets.map((target) => `${environment.name}/${target}`)).sort()]),
   );
@@ -207,6 +214,15 @@ describe('the check fails on drift', () => {
 
   it('a required variable renamed', () => {
     expect(problemsOf('frontend', renamed(development('frontend'), 'MCP_SERVER_URL', 'MCP_URL'))).toEqual(['invalid configuration: MCP_SERVER_URL is not set']);
+  });
+
+  it("a required variable of the bridge renamed, and a worker range it cannot read", () => {
+    expect(problemsOf('jitsi-agent-bridge', renamed(development('jitsi-agent-bridge'), 'TEN_WORKER_HOST', 'TEN_WORKERS_HOST'))).toEqual([
+      'invalid configuration: TEN_WORKER_HOST is not set',
+    ]);
+    expect(problemsOf('jitsi-agent-bridge', { ...development('jitsi-agent-bridge'), TEN_WORKER_PORTS: '8800..8801' })).toEqual([
+      expect.stringContaining('TEN_WORKER_PORTS must be a port range'),
+    ]);
   });
 
   it('a variable with a default renamed, which the schema alone would not notice', () => {

@@ -53,13 +53,13 @@ describe('the tenapp synth writes', () => {
     expect(tenManifestSchema.safeParse(JSON.parse(output.files.get(TENAPP_MANIFEST_PATH) ?? '')).success).toBe(true);
   });
 
-  it('holds the graph of every environment, and the console starts that graph', () => {
+  it('holds the graph of every environment, and the agent bridge starts that graph', () => {
     const property = JSON.parse(output.files.get(TENAPP_PROPERTY_PATH) ?? '');
     const names = property.ten.predefined_graphs.map((graph: { name: string }) => graph.name);
     for (const environment of environments) {
       expect(names).toContain(agentOf(environment).graphName);
-      const frontend = servicesOf(environment).find((service) => service.name === 'frontend');
-      expect(frontend?.env['TEN_AGENT_GRAPH']).toBe(agentOf(environment).graphName);
+      const bridge = servicesOf(environment).find((service) => service.name === 'jitsi-agent-bridge');
+      expect(bridge?.env['TEN_AGENT_GRAPH']).toBe(agentOf(environment).graphName);
     }
   });
 

@@ -1,90 +1,117 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
+import { isFinalState, type AgentBody, type AgentRunState, type AgentView, type TranscriptLine } from './agent-types.ts';
 import { api } from './api.ts';
+import { Transcript, withLine } from './transcript.tsx';
+import { useAgentEvents } from './use-agent-events.ts';
 
-interface AgentState {
-  readonly running: boolean;
-  readonly startedAt?: number;
-  /** Whether this user may keep it alive and stop it (they started it, or moderate the room). */
-  readonly canControl: boolean;
-  readonly pingIntervalMs: number;
+const STATE_LABEL: Record<AgentRunState, string> = {
+  starting: 'joining the room…',
+  active: 'in the room',
+  stopping: 'leaving the room…',
+  stopped: 'not in the room',
+  failed: 'failed',
+};
+
+/** The same answer with the agent's newer state from the event stream. */
+function withAgent(body: AgentBody, agent: AgentView): AgentBody {
+  return { ...body, agent, running: !isFinalState(agent.state) };
 }
 
 /**
- * Starts and stops the voice agent for the room, and keeps it alive while this page shows the
- * room (the agent server stops an agent nobody pings).
+ * The voice agent in the room: brings it in and takes it out (through the console, which asks
+ * the agent bridge), and shows live what the bridge reports: its state, whom it hears, what it
+ * last heard and said, its last error, and the transcript as it happens.
  */
 export function AgentPanel({ room, onChange }: { room: string; onChange: () => void }) {
-  const [state, setState] = useState<AgentState>();
+  const [body, setBody] = useState<AgentBody>();
   const [busy, setBusy] = useState<'loading' | 'starting' | 'stopping' | undefined>('loading');
   const [error, setError] = useState<string>();
+  const [lines, setLines] = useState<TranscriptLine[]>([]);
 
-  useEffect(() => {
-    let cancelled = false;
-    setBusy('loading');
-    api<AgentState>(`/api/agent?room=${encodeURIComponent(room)}`)
-      .then((loaded) => !cancelled && setState(loaded))
-      .catch((failure: Error) => !cancelled && setError(failure.message))
-      .finally(() => !cancelled && setBusy(undefined));
-    return () => {
-      cancelled = true;
-    };
+  const load = useCallback(async () => {
+    try {
+      setBody(await api<AgentBody>(`/api/agent?room=${encodeURIComponent(room)}`));
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
   }, [room]);
 
-  // Keep-alive while running, by those who may; a failed ping shows why (e.g. the agent server restarted).
   useEffect(() => {
-    if (state?.running !== true || !state.canControl) return;
-    const timer = setInterval(() => {
-      api<AgentState>('/api/agent/ping', { room })
-        .then(setState)
-        .catch((failure: Error) => {
-          setError(failure.message);
-          setState((current) => (current === undefined ? current : { ...current, running: false }));
-          onChange();
-        });
-    }, state.pingIntervalMs);
-    return () => clearInterval(timer);
-  }, [room, state?.running, state?.canControl, state?.pingIntervalMs, onChange]);
+    setBusy('loading');
+    setLines([]);
+    void load().finally(() => setBusy(undefined));
+  }, [load]);
+
+  const live = useAgentEvents(room, body?.running === true, {
+    onState: (agent) => {
+      setBody((current) => (current === undefined ? current : withAgent(current, agent)));
+      // The session ended (stopped here, or by the bridge: the room emptied): history has it now.
+      if (isFinalState(agent.state)) onChange();
+    },
+    onTranscript: (line) => setLines((current) => withLine(current, line)),
+    onClosed: () => void load().then(onChange),
+  });
 
   const act = useCallback(
     async (action: 'start' | 'stop') => {
       setBusy(action === 'start' ? 'starting' : 'stopping');
       setError(undefined);
+      if (action === 'start') setLines([]);
       try {
-        setState(await api<AgentState>(`/api/agent/${action}`, { room }));
+        setBody(await api<AgentBody>(`/api/agent/${action}`, { room }));
       } catch (failure) {
+        // What the bridge has now (e.g. an agent that joined after all), under the reason it failed.
+        await load();
         setError((failure as Error).message);
       } finally {
         setBusy(undefined);
         onChange();
       }
     },
-    [room, onChange],
+    [room, onChange, load],
   );
 
-  const running = state?.running === true;
-  const othersAgent = running && state?.canControl === false;
+  const agent = body?.agent ?? null;
+  const running = body?.running === true;
+  const othersAgent = running && body?.canControl === false;
+  const label = busy === 'loading' ? 'checking…' : busy === 'starting' ? STATE_LABEL.starting : busy === 'stopping' ? STATE_LABEL.stopping : STATE_LABEL[agent?.state ?? 'stopped'];
+  const heard = lines.findLast((line) => line.role === 'user' && line.final)?.text ?? agent?.lastHeard ?? null;
+  const said = lines.findLast((line) => line.role === 'assistant' && line.final)?.text ?? agent?.lastSaid ?? null;
+
   return (
-    <div className="agent" aria-live="polite">
-      <p data-testid="agent-state">
+    <div className="agent">
+      <p data-testid="agent-state" role="status">
         Voice agent:{' '}
-        {busy === 'loading' ? (
-          <span className="muted">checking…</span>
-        ) : running ? (
-          <strong className="ok">running</strong>
-        ) : (
-          <strong className="muted">not running</strong>
-        )}
-        {busy === 'starting' && <span className="muted"> — starting…</span>}
-        {busy === 'stopping' && <span className="muted"> — stopping…</span>}
+        <strong className={agent?.state === 'active' && busy === undefined ? 'ok' : agent?.state === 'failed' ? 'error' : 'muted'}>
+          {busy !== undefined && busy !== 'loading' && <span className="spinner" aria-hidden="true" />} {label}
+        </strong>
       </p>
+      {agent !== null && (
+        <dl className="agent-facts">
+          <dt>Hears</dt>
+          <dd data-testid="agent-participants">{running ? (agent.participants.length > 0 ? agent.participants.map((person) => person.displayName).join(', ') : 'nobody yet') : '—'}</dd>
+          <dt>Last heard</dt>
+          <dd data-testid="agent-last-heard">{heard ?? '—'}</dd>
+          <dt>Last said</dt>
+          <dd data-testid="agent-last-said">{said ?? '—'}</dd>
+          {agent.lastError !== null && (
+            <>
+              <dt>Last error</dt>
+              <dd data-testid="agent-last-error" className="error">
+                {agent.lastError}
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
       <div className="actions">
         <button type="button" className="primary" onClick={() => void act('start')} disabled={busy !== undefined || running}>
-          {busy === 'starting' && <span className="spinner" aria-hidden="true" />} Start agent
+          Start agent
         </button>
         <button type="button" onClick={() => void act('stop')} disabled={busy !== undefined || !running || othersAgent}>
-          {busy === 'stopping' && <span className="spinner" aria-hidden="true" />} Stop agent
+          Stop agent
         </button>
       </div>
       {othersAgent && <p className="muted">Someone else started the agent; only they or a moderator of this room can stop it.</p>}
@@ -93,6 +120,7 @@ export function AgentPanel({ room, onChange }: { room: string; onChange: () => v
           {error}
         </p>
       )}
+      {(running || lines.length > 0) && <Transcript lines={lines} stream={live ? 'live' : running ? 'connecting' : 'ended'} />}
     </div>
   );
 }

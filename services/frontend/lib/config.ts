@@ -42,12 +42,13 @@ const configSchema = z.object({
   MCP_SERVER_URL: z.url({ protocol: /^https?$/ }),
   /** The console's bearer token at the MCP server (caller "console"). */
   MCP_CONSOLE_TOKEN: z.string().min(16, 'must be at least 16 characters'),
-  /** The TEN agent server's API, e.g. http://ten-agent:8080. */
-  TEN_AGENT_URL: z.url({ protocol: /^https?$/ }),
-  /** The graph started for a room (a name from the agent's property.json). */
-  TEN_AGENT_GRAPH: z.string().min(1).default('voice_agent'),
-  /** Seconds the agent lives without a keep-alive; the console pings well within it. */
-  TEN_AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(120),
+  /**
+   * The Jitsi agent bridge's controller API, e.g. http://jitsi-agent-bridge:8090: it puts the
+   * voice agent into a room, runs its TEN session and reports its state and transcript.
+   */
+  AGENT_BRIDGE_URL: z.url({ protocol: /^https?$/ }),
+  /** The bearer token the bridge requires (its BRIDGE_API_TOKEN). Never logged, never sent to the browser. */
+  AGENT_BRIDGE_TOKEN: z.string().min(32, 'must be at least 32 characters'),
   /** Jitsi Meet's public URL, e.g. https://meet.example.com (external_api.js is loaded from it). */
   JITSI_PUBLIC_URL: z.url({ protocol: /^https?$/ }),
   /** Room JWT claims: iss (= Jitsi's JWT_APP_ID), aud (one of JWT_ACCEPTED_AUDIENCES), sub (the XMPP domain). */

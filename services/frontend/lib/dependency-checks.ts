@@ -40,14 +40,15 @@ export function checkRedis(runtime: Runtime): Promise<DependencyStatus> {
 }
 
 /**
- * Every dependency, in parallel: the MCP server and the TEN agent by their health endpoints,
+ * Every dependency, in parallel: the MCP server by its health endpoint, the agent bridge by its
+ * readiness (it answers 503 while it cannot take rooms: its browser is down, or it is draining),
  * Jitsi by the script the console loads from it, Postgres and Redis by a round trip.
  */
 export function checkAll(runtime: Runtime): Promise<DependencyStatus[]> {
   const { config } = runtime;
   return Promise.all([
     timed('mcp-server', (signal) => httpOk(new URL('/health', config.MCP_SERVER_URL), signal)),
-    timed('ten-agent', (signal) => httpOk(new URL('/health', config.TEN_AGENT_URL), signal)),
+    timed('agent-bridge', (signal) => httpOk(new URL('/ready', config.AGENT_BRIDGE_URL), signal)),
     timed('jitsi', (signal) => httpOk(new URL('/external_api.js', config.JITSI_PUBLIC_URL), signal)),
     checkPostgres(runtime),
     checkRedis(runtime),

@@ -91,7 +91,7 @@ export function route(handler: (request: NextRequest, context: RouteContext) => 
       if (error instanceof RequestRefused) return jsonError(error.status, error.message, error.headers);
       if (error instanceof UpstreamError) {
         runtime.logger.warn({ err: error.message, cause: (error.cause as Error | undefined)?.message, path }, 'dependency failed');
-        return jsonError(error.status, error.message);
+        return jsonError(error.status, error.message, error.headers);
       }
       const unavailable = asDependencyUnavailable(error, runtime);
       if (unavailable !== undefined) {

@@ -7,7 +7,7 @@ import { consoleEnv, JWT_APP_SECRET, testConfig } from './helpers/config.ts';
 describe('configuration', () => {
   it('applies defaults', () => {
     const config = testConfig();
-    expect(config).toMatchObject({ TEN_AGENT_GRAPH: 'voice_agent', JITSI_JWT_SUBJECT: 'meet.jitsi', JITSI_JWT_TTL_SECONDS: 900, SESSION_TTL_SECONDS: 28_800 });
+    expect(config).toMatchObject({ JITSI_JWT_SUBJECT: 'meet.jitsi', JITSI_JWT_TTL_SECONDS: 900, SESSION_TTL_SECONDS: 28_800 });
     expect(config).toMatchObject({
       BODY_LIMIT_BYTES: 65_536,
       RATE_LIMIT_USER_PER_MINUTE: 120,
@@ -50,6 +50,25 @@ describe('configuration', () => {
     expect(message).toContain('SESSION_SECRET must be at least 32 characters');
     expect(message).toContain('REDIS_URL must be a redis:// URL');
     expect(message).not.toContain('short-secret-value');
+  });
+
+  it('needs the agent bridge as an http(s) URL and a token of 32 characters or more, and never repeats the token', () => {
+    const shortToken = 'bridge-token-too-short-4e1d';
+    let message = '';
+    try {
+      loadConfig(consoleEnv({ AGENT_BRIDGE_URL: 'ws://bridge:8090', AGENT_BRIDGE_TOKEN: shortToken }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/AGENT_BRIDGE_URL/);
+    expect(message).toContain('AGENT_BRIDGE_TOKEN must be at least 32 characters');
+    expect(message).not.toContain(shortToken);
+    const env: Record<string, string> = consoleEnv();
+    delete env['AGENT_BRIDGE_URL'];
+    delete env['AGENT_BRIDGE_TOKEN'];
+    expect(() => loadConfig(env)).toThrow(/AGENT_BRIDGE_URL is not set; AGENT_BRIDGE_TOKEN is not set/);
+    // The variables it replaced are gone: setting them changes nothing.
+    expect(loadConfig(consoleEnv({ TEN_AGENT_URL: 'not a url' }))).not.toHaveProperty('TEN_AGENT_URL');
   });
 });
 

@@ -4,13 +4,19 @@ import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from '../../../test/fakes/ten-agent/index.ts';
 import { TOKENS } from '../../mcp-server/test/helpers/mcp.ts';
-import { JWT_APP_SECRET, SESSION_SECRET } from './helpers/config.ts';
+import { AGENT_BRIDGE_TOKEN, JWT_APP_SECRET, SESSION_SECRET } from './helpers/config.ts';
 import { FRONTEND_ROOT, OIDC_CLIENT, startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
 
 /** Debian's Chromium; `.ci/run` installs it. Playwright cannot download browsers here. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const SCREENSHOT = join(FRONTEND_ROOT, 'test-artifacts', 'console.png');
+/** The console with a live transcript of the agent in the room. */
+export const TRANSCRIPT_SCREENSHOT = join(FRONTEND_ROOT, 'test-artifacts', 'console-transcript.png');
+/** What Alice says in the room (spoken with espeak-ng), as the fake TEN's STT transcribes it, and the agent's answer. */
+const QUESTION = 'Where is my order A-1001?';
+const ANSWER = 'Your order A-1001 is on its way.';
 
 let stack: ConsoleStack;
 let browser: Browser;
@@ -19,7 +25,7 @@ let page: Page;
 const bodies: string[] = [];
 
 beforeAll(async () => {
-  stack = await startConsoleStack();
+  stack = await startConsoleStack({ ten: { script: { transcripts: [QUESTION], answers: [ANSWER] } } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
@@ -80,14 +86,30 @@ describe('the voice console in a browser', () => {
     expect(lifetime).toBeLessThanOrEqual(15 * 60);
   });
 
-  it('starts and stops the voice agent for the room', async () => {
+  it('brings the agent into the room through the bridge, shows live what it hears and says, and takes it out', async () => {
     await page.getByRole('button', { name: 'Start agent' }).click();
-    await page.getByTestId('agent-state').getByText('running', { exact: true }).waitFor();
+    await page.getByTestId('agent-state').getByText('in the room', { exact: true }).waitFor();
     expect(stack.ten.workers.has(room)).toBe(true);
+    await expect(page.getByTestId('agent-participants').textContent()).resolves.toBe('Alice');
+    await page.locator('[data-testid=transcript][data-stream=live]').waitFor({ state: 'attached' });
+
+    // Alice speaks in the room: the bridge carries it to TEN, whose transcripts come back to the page.
+    await stack.joiner.room(room)?.say(await synthesize(QUESTION));
+    const transcript = page.getByTestId('transcript');
+    await transcript.getByText(QUESTION, { exact: true }).waitFor();
+    await transcript.getByText(ANSWER, { exact: true }).waitFor();
+    // The STT's interim line was replaced by its final one, not repeated.
+    await expect(transcript.locator('li.user').allTextContents()).resolves.toEqual([`Heard: ${QUESTION}`]);
+    await expect(page.getByTestId('agent-last-heard').textContent()).resolves.toBe(QUESTION);
+    await expect(page.getByTestId('agent-last-said').textContent()).resolves.toBe(ANSWER);
+    mkdirSync(join(FRONTEND_ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: TRANSCRIPT_SCREENSHOT, fullPage: true });
 
     await page.getByRole('button', { name: 'Stop agent' }).click();
-    await page.getByTestId('agent-state').getByText('not running').waitFor();
+    await page.getByTestId('agent-state').getByText('not in the room', { exact: true }).waitFor();
     expect(stack.ten.workers.has(room)).toBe(false);
+    // What it heard and said stays on the page after it left.
+    await transcript.getByText(ANSWER, { exact: true }).waitFor();
   });
 
   it('runs a tool with a form made from its schema and shows the result', async () => {
@@ -155,7 +177,7 @@ describe('the voice console in a browser', () => {
   it('never sends a secret to the browser', () => {
     expect(bodies.length).toBeGreaterThan(5);
     const everything = bodies.join('\n');
-    for (const secret of [JWT_APP_SECRET, SESSION_SECRET, TOKENS.console, OIDC_CLIENT.secret]) expect(everything).not.toContain(secret);
+    for (const secret of [JWT_APP_SECRET, SESSION_SECRET, TOKENS.console, OIDC_CLIENT.secret, AGENT_BRIDGE_TOKEN]) expect(everything).not.toContain(secret);
   });
 
   it('signs out at the provider too, and is locked out afterwards', async () => {

@@ -60,12 +60,12 @@ describe('history store', () => {
     expect(sessions[1]?.durationSeconds).toBeLessThan(100);
   });
 
-  it('ends an abandoned session where its keep-alive ran out, and stops counting a stopped one twice', async () => {
+  it('ends a session whose end the console never learned of where it last saw it running, and stops counting a stopped one twice', async () => {
     const history = new HistoryStore(pool);
     const entry = agentStarted('lin', 'room-four', new Date(Date.now() - 1_000), new Date(Date.now() - 121_000));
     await history.write(entry);
     const [abandoned] = await history.agentSessions('lin');
-    expect(abandoned).toMatchObject({ stopReason: 'keep-alive ran out' });
+    expect(abandoned).toMatchObject({ stopReason: 'last seen running' });
     expect(abandoned?.durationSeconds).toBeGreaterThanOrEqual(119);
 
     await history.write(stopped(entry, 'stopped'));

@@ -7,8 +7,9 @@ import { startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts
 
 /**
  * Finding 4: who may control a room's agent. A room's owner is the first signed-in user to open
- * it; its moderators are the owner and the console's administrators; anyone signed in may join
- * and start the agent; only the agent's starter or a moderator may ping or stop it.
+ * it; its moderators are the owner and the console's administrators; anyone signed in may join,
+ * start the agent and watch it (its state and transcript); only the agent's starter or a
+ * moderator may stop it. The agent runs on the real agent bridge.
  */
 let stack: ConsoleStack;
 let redis: Redis;
@@ -63,25 +64,27 @@ describe('room tokens', () => {
 });
 
 describe('the agent in a room', () => {
-  it('may be started by any member, and pinged or stopped only by its starter or a moderator', async () => {
+  it('may be started and watched by any member, and stopped only by its starter or a moderator', async () => {
     const room = id('agent');
     await roomUser('owner', room);
     expect((await post('member', '/api/agent/start', room)).status).toBe(200);
 
-    for (const path of ['/api/agent/ping', '/api/agent/stop']) {
-      const refused = await post('stranger', path, room);
-      expect(refused.status).toBe(403);
-      expect(await refused.json()).toEqual(ONLY_STARTER_OR_MODERATOR);
-    }
+    const refused = await post('stranger', '/api/agent/stop', room);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual(ONLY_STARTER_OR_MODERATOR);
     expect(stack.ten.workers.has(room)).toBe(true);
 
     const seen = async (who: keyof typeof subs) => (await (await consoleCall(stack.url, `/api/agent?room=${room}`, { cookie: cookies[who] })).json()) as { running: boolean; canControl: boolean };
     expect(await seen('stranger')).toMatchObject({ running: true, canControl: false });
     expect(await seen('member')).toMatchObject({ running: true, canControl: true });
     expect(await seen('owner')).toMatchObject({ running: true, canControl: true });
+    // Watching it live is seeing its state: anyone signed in, nobody else.
+    const watched = await consoleCall(stack.url, `/api/agent/events?room=${room}`, { cookie: cookies.stranger });
+    expect(watched.status).toBe(200);
+    expect(watched.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await watched.body?.cancel();
+    expect((await consoleCall(stack.url, `/api/agent/events?room=${room}`)).status).toBe(401);
 
-    expect((await post('member', '/api/agent/ping', room)).status).toBe(200);
-    expect((await post('owner', '/api/agent/ping', room)).status).toBe(200);
     expect(await (await post('owner', '/api/agent/stop', room)).json()).toMatchObject({ running: false });
     expect(stack.ten.workers.has(room)).toBe(false);
   });
@@ -96,10 +99,19 @@ describe('the agent in a room', () => {
     expect(stack.ten.workers.has(room)).toBe(false);
   });
 
-  it('answers the same 409 to anyone when no agent runs in the room', async () => {
+  it('started on the bridge without the console, may be stopped by a moderator only', async () => {
+    const room = id('by-hand');
+    await roomUser('owner', room);
+    expect((await stack.bridge.api.start(room)).status).toBe(201);
+    expect((await post('member', '/api/agent/stop', room)).status).toBe(403);
+    expect((await post('owner', '/api/agent/stop', room)).status).toBe(200);
+    expect(stack.ten.workers.has(room)).toBe(false);
+  });
+
+  it('answers the same 404 to anyone when no agent is in the room', async () => {
     const room = id('idle');
     const response = await post('stranger', '/api/agent/stop', room);
-    expect(response.status).toBe(409);
-    expect(await response.json()).toEqual({ error: 'The voice agent is not running in this room.' });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'The voice agent is not in this room.' });
   });
 });

@@ -2,14 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { synthesize } from '../../../test/fakes/ten-agent/index.ts';
+import { ALICE } from '../../jitsi-agent-bridge/test/helpers/scripted-joiner.ts';
+import { SseReader } from '../../jitsi-agent-bridge/test/helpers/sse-reader.ts';
+import { waitUntil } from '../../jitsi-agent-bridge/test/helpers/wait.ts';
 import { REDIS_URL, TOKENS } from '../../mcp-server/test/helpers/mcp.ts';
 import { SessionStore } from '../lib/session.ts';
-import { JWT_APP_SECRET, SESSION_SECRET } from './helpers/config.ts';
+import { AGENT_BRIDGE_TOKEN, JWT_APP_SECRET, SESSION_SECRET } from './helpers/config.ts';
 import { startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
+import type { ProxiedRequest } from './helpers/recording-proxy.ts';
 
 let stack: ConsoleStack;
 let redis: Redis;
+let db: pg.Client;
 let ada: string;
+let adaSub: string;
 let grace: string;
 
 /** A signed-in browser's session cookie, made the way the callback makes it. */
@@ -30,13 +38,18 @@ function call(path: string, options: { cookie?: string; body?: unknown; origin?:
 const room = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
 
 beforeAll(async () => {
-  stack = await startConsoleStack({ ten: { workersMax: 2 } });
+  // Two rooms at most, so "at capacity" is reachable; a room left empty ends its agent at once.
+  stack = await startConsoleStack({ bridgeEnv: { ROOMS_MAX: '2', EMPTY_ROOM_GRACE_SECONDS: '0.2' }, bridgeProxy: true });
   redis = new Redis(REDIS_URL);
-  ada = await signedIn(`ada-${randomBytes(3).toString('hex')}`, 'Ada Lovelace');
+  db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  adaSub = `ada-${randomBytes(3).toString('hex')}`;
+  ada = await signedIn(adaSub, 'Ada Lovelace');
   grace = await signedIn(`grace-${randomBytes(3).toString('hex')}`, 'Grace Hopper');
 }, 120_000);
 
 afterAll(async () => {
+  await db?.end();
   await redis?.quit();
   await stack?.close();
 });
@@ -56,7 +69,7 @@ describe('operations routes', () => {
     expect(body.status).toBe('ok');
     expect(body.dependencies.map((dependency) => [dependency.name, dependency.up])).toEqual([
       ['mcp-server', true],
-      ['ten-agent', true],
+      ['agent-bridge', true],
       ['jitsi', true],
       ['postgres', true],
       ['redis', true],
@@ -77,7 +90,7 @@ describe('operations routes', () => {
 
 describe('who gets in', () => {
   it('answers 401 to every user route without a session, or with a forged one', async () => {
-    for (const path of ['/api/tools', '/api/history', `/api/agent?room=${room('any')}`]) {
+    for (const path of ['/api/tools', '/api/history', `/api/agent?room=${room('any')}`, `/api/agent/events?room=${room('any')}`]) {
       expect((await call(path)).status).toBe(401);
       expect((await call(path, { cookie: `console-session=${'a'.repeat(43)}.${'b'.repeat(43)}` })).status).toBe(401);
     }
@@ -143,53 +156,131 @@ describe('room tokens', () => {
 });
 
 describe('the voice agent', () => {
-  it('starts, keeps alive and stops for a room, through the TEN agent server, and lands in history', async () => {
+  type AgentBody = { room: string; running: boolean; canControl: boolean; agent: null | { state: string; participants: Array<{ displayName: string }>; lastError: string | null } };
+  const agentOf = async (name: string, cookie = ada) => (await (await call(`/api/agent?room=${name}`, { cookie })).json()) as AgentBody;
+  const sessionRow = async (name: string) => {
+    const { rows } = await db.query<{ user_sub: string; stopped_at: Date | null; stop_reason: string | null }>('SELECT user_sub, stopped_at, stop_reason FROM console_agent_sessions WHERE room = $1', [name]);
+    return rows;
+  };
+
+  it('comes into a room through the agent bridge, which runs its TEN session, and leaves it; history has both', async () => {
     const name = room('agent');
     const started = await call('/api/agent/start', { cookie: ada, body: { room: name } });
     expect(started.status).toBe(200);
-    expect(await started.json()).toMatchObject({ room: name, running: true, pingIntervalMs: 10_000 });
+    expect(await started.json()).toMatchObject({ room: name, running: true, canControl: true, agent: { state: 'active', participants: [{ id: ALICE.id, displayName: 'Alice' }], lastError: null } });
+    // The console asked the bridge, with its token; the bridge started TEN for the room.
+    const asked = stack.bridgeProxy?.requests.find((request) => request.method === 'POST' && request.path === `/rooms/${name}/agent`);
+    expect(asked?.headers['authorization']).toBe(`Bearer ${AGENT_BRIDGE_TOKEN}`);
     expect(stack.ten.workers.has(name)).toBe(true);
     const start = stack.ten.requests.find((request) => request.path === '/start' && (request.body as { channel_name?: string }).channel_name === name);
-    expect(start?.body).toMatchObject({ channel_name: name, graph_name: 'voice_agent', timeout: 30 });
+    expect(start?.body).toMatchObject({ channel_name: name, graph_name: 'voice_agent', properties: { websocket_server: { host: '127.0.0.1', port: expect.any(Number) } } });
+    expect(stack.joiner.room(name)?.isJoined).toBe(true);
+    expect(await sessionRow(name)).toEqual([{ user_sub: adaSub, stopped_at: null, stop_reason: null }]);
 
-    expect(await (await call(`/api/agent?room=${name}`, { cookie: grace })).json()).toMatchObject({ running: true });
-    expect((await call('/api/agent/ping', { cookie: ada, body: { room: name } })).status).toBe(200);
-    expect(stack.ten.requests.some((request) => request.path === '/ping' && (request.body as { channel_name?: string }).channel_name === name)).toBe(true);
-
+    // Anyone signed in sees it; only its starter (or a moderator) may stop it.
+    expect(await agentOf(name, grace)).toMatchObject({ running: true, canControl: false, agent: { state: 'active' } });
     const again = await call('/api/agent/start', { cookie: grace, body: { room: name } });
     expect(again.status).toBe(409);
-    expect(await again.json()).toEqual({ error: 'The voice agent is already running in this room.' });
+    expect(await again.json()).toEqual({ error: 'The voice agent is already in this room.' });
+    expect(stack.ten.sessions.filter((session) => session.channelName === name)).toHaveLength(1);
 
-    expect(await (await call('/api/agent/stop', { cookie: ada, body: { room: name } })).json()).toMatchObject({ running: false });
+    const stopped = await call('/api/agent/stop', { cookie: ada, body: { room: name } });
+    expect(await stopped.json()).toMatchObject({ running: false, agent: { state: 'stopped' } });
     expect(stack.ten.workers.has(name)).toBe(false);
+    expect(stack.joiner.room(name)?.isJoined).toBe(false);
+    expect(await sessionRow(name)).toEqual([{ user_sub: adaSub, stopped_at: expect.any(Date), stop_reason: 'stopped' }]);
     const history = (await (await call('/api/history', { cookie: ada })).json()) as { agentSessions: Array<{ room: string; stopReason?: string; durationSeconds?: number }> };
     expect(history.agentSessions.find((session) => session.room === name)).toMatchObject({ stopReason: 'stopped', durationSeconds: expect.any(Number) });
+    // Afterwards the room shows the agent's last state, and nobody can stop it again.
+    expect(await agentOf(name)).toMatchObject({ running: false, canControl: false, agent: { state: 'stopped' } });
   });
 
-  it("passes on the agent server's limit of concurrent sessions in plain words", async () => {
+  it('answers 404 in words when no agent is in the room', async () => {
+    const name = room('idle');
+    for (const response of [await call('/api/agent/stop', { cookie: ada, body: { room: name } }), await call(`/api/agent/events?room=${name}`, { cookie: ada })]) {
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: 'The voice agent is not in this room.' });
+    }
+    expect(await agentOf(name)).toEqual({ room: name, running: false, agent: null, canControl: false });
+  });
+
+  it('passes on a bridge at capacity as 503 with its Retry-After, and leaves nothing behind', async () => {
     const rooms = [room('one'), room('two'), room('three')];
     try {
       expect((await call('/api/agent/start', { cookie: ada, body: { room: rooms[0] } })).status).toBe(200);
       expect((await call('/api/agent/start', { cookie: ada, body: { room: rooms[1] } })).status).toBe(200);
       const refused = await call('/api/agent/start', { cookie: ada, body: { room: rooms[2] } });
-      expect(refused.status).toBe(429);
-      expect(await refused.json()).toEqual({ error: 'The voice agent is at its limit of concurrent sessions; try again in a minute.' });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('15');
+      expect(await refused.json()).toEqual({ error: 'The voice agent service is at capacity; try again in 15 seconds.' });
       // The refused start left nothing behind: that room can start once there is room.
-      expect(await (await call(`/api/agent?room=${rooms[2]}`, { cookie: ada })).json()).toMatchObject({ running: false });
+      expect(await agentOf(rooms[2] ?? '')).toMatchObject({ running: false, agent: null });
+      expect(await sessionRow(rooms[2] ?? '')).toEqual([]);
+      await call('/api/agent/stop', { cookie: ada, body: { room: rooms[0] } });
+      expect((await call('/api/agent/start', { cookie: ada, body: { room: rooms[2] } })).status).toBe(200);
     } finally {
       for (const name of rooms) await call('/api/agent/stop', { cookie: ada, body: { room: name } });
     }
   });
 
-  it('notices that the agent server dropped the agent, and ends the session in history', async () => {
-    const name = room('dropped');
+  it('streams the agent state and what it hears and says to a signed-in page, and closes the bridge stream when the page goes away', async () => {
+    const name = room('live');
     expect((await call('/api/agent/start', { cookie: ada, body: { room: name } })).status).toBe(200);
-    await fetch(`${stack.ten.url}/stop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request_id: 'x', channel_name: name }) });
-    const ping = await call('/api/agent/ping', { cookie: ada, body: { room: name } });
-    expect(ping.status).toBe(409);
-    expect(await (await call(`/api/agent?room=${name}`, { cookie: ada })).json()).toMatchObject({ running: false });
-    const history = (await (await call('/api/history', { cookie: ada })).json()) as { agentSessions: Array<{ room: string; stopReason?: string }> };
-    expect(history.agentSessions.find((session) => session.room === name)?.stopReason).toBe('ended by the agent server');
+    const events = new SseReader(`${stack.url}/api/agent/events?room=${name}`, { cookie: grace });
+    try {
+      await events.opened;
+      expect(events.status).toBe(200);
+      expect(events.contentType).toBe('text/event-stream; charset=utf-8');
+      await waitUntil('the first state', () => events.events.find((event) => event.event === 'state'));
+      const upstream = () => stack.bridgeProxy?.requests.filter((request) => request.path === `/rooms/${name}/agent/events`) ?? [];
+      expect(upstream()).toHaveLength(1);
+      expect(stack.bridgeProxy?.open.has(upstream()[0] as ProxiedRequest)).toBe(true);
+
+      // Someone in the room speaks: the fake TEN's STT hears it through the bridge, the LLM answers.
+      type Line = { role: string; text: string; final: boolean; at: string };
+      const lines = () => events.events.filter((event) => event.event === 'transcript').map((event) => event.data as Line);
+      await stack.joiner.room(name)?.say(await synthesize('hello there', 'chirp'));
+      const heard = await waitUntil('what the agent heard', () => lines().find((line) => line.role === 'user' && line.final));
+      expect(heard).toEqual({ role: 'user', text: 'Hello there.', final: true, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+      // The STT's interim result came first, as a line that is not final.
+      expect(lines().findIndex((line) => line.role === 'user' && !line.final && line.text === 'Hello')).toBeLessThan(lines().indexOf(heard));
+      await waitUntil('what the agent answered', () => lines().find((line) => line.role === 'assistant' && line.final && line.text === 'I heard you.'));
+      // Only the two kinds of event, with only what the page shows.
+      expect(new Set(events.events.map((event) => event.event))).toEqual(new Set(['state', 'transcript']));
+      const state = await waitUntil('the state with what it heard', () => events.events.findLast((event) => event.event === 'state' && (event.data as { lastHeard: string | null }).lastHeard !== null));
+      expect(Object.keys(state.data as object).sort()).toEqual(['lastError', 'lastHeard', 'lastSaid', 'lastSpeechAt', 'participants', 'startedAt', 'state']);
+      expect(JSON.stringify(events.events)).not.toContain(AGENT_BRIDGE_TOKEN);
+
+      await events.close();
+      await waitUntil('the console to close its stream from the bridge', () => stack.bridgeProxy?.open.has(upstream()[0] as ProxiedRequest) === false);
+    } finally {
+      await events.close();
+      await call('/api/agent/stop', { cookie: ada, body: { room: name } });
+    }
+  });
+
+  it('records in history a session the bridge ended by itself, when the stream sees its end or when its state is read', async () => {
+    const watched = room('emptied');
+    const unwatched = room('emptied-quietly');
+    for (const name of [watched, unwatched]) expect((await call('/api/agent/start', { cookie: ada, body: { room: name } })).status).toBe(200);
+    const events = new SseReader(`${stack.url}/api/agent/events?room=${watched}`, { cookie: ada });
+    try {
+      await waitUntil('the first state', () => events.events.find((event) => event.event === 'state'));
+      // Everyone leaves both rooms: after EMPTY_ROOM_GRACE_SECONDS the bridge stops both agents.
+      for (const name of [watched, unwatched]) stack.joiner.room(name)?.setPeople([]);
+      await events.ended;
+      expect(events.events.at(-1)).toMatchObject({ event: 'state', data: { state: 'stopped', participants: [] } });
+      // The stream alone wrote the end: nobody read the state.
+      await waitUntil('the watched session to end in history', async () => (await sessionRow(watched))[0]?.stopped_at !== null);
+      expect(await sessionRow(watched)).toEqual([{ user_sub: adaSub, stopped_at: expect.any(Date), stop_reason: 'ended by the agent bridge' }]);
+
+      await waitUntil('the bridge to stop the other agent', async () => (await stack.bridge.api.state(unwatched)).body.state === 'stopped');
+      expect(await sessionRow(unwatched)).toEqual([{ user_sub: adaSub, stopped_at: null, stop_reason: null }]);
+      expect(await agentOf(unwatched)).toMatchObject({ running: false, agent: { state: 'stopped' } });
+      expect(await sessionRow(unwatched)).toEqual([{ user_sub: adaSub, stopped_at: expect.any(Date), stop_reason: 'ended by the agent bridge' }]);
+    } finally {
+      await events.close();
+    }
   });
 });
 
@@ -226,25 +317,42 @@ describe('tools', () => {
 });
 
 describe('secrets', () => {
-  it('never appear in the console log', () => {
+  it('never appear in the console log, nor the bridge token in the bridge log', () => {
     const output = stack.output();
     expect(output).toContain('signed out');
-    for (const secret of [SESSION_SECRET, JWT_APP_SECRET, TOKENS.console, stack.env['OIDC_CLIENT_SECRET'] ?? 'unset', ada.split('=')[1] ?? 'unset']) {
+    expect(output).toContain('agent started');
+    for (const secret of [SESSION_SECRET, JWT_APP_SECRET, TOKENS.console, AGENT_BRIDGE_TOKEN, stack.env['OIDC_CLIENT_SECRET'] ?? 'unset', ada.split('=')[1] ?? 'unset']) {
       expect(output).not.toContain(secret);
     }
+    expect(stack.bridge.logs.text.some((line) => line.includes('agent active'))).toBe(true);
+    expect(stack.bridge.logs.text.join('\n')).not.toContain(AGENT_BRIDGE_TOKEN);
   });
 });
 
 // Last: it takes a dependency away.
 describe('a dependency down', () => {
-  it('shows in the status as down, degrades the status, and leaves readiness alone', async () => {
-    await stack.ten.close();
+  it('says a draining bridge is restarting, with its Retry-After, and shows it as down', async () => {
+    expect((await stack.bridge.bridge.drain(1_000)).drained).toBe(true);
+    const refused = await call('/api/agent/start', { cookie: ada, body: { room: room('draining') } });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('15');
+    expect(await refused.json()).toEqual({ error: 'The voice agent service is restarting and takes no new rooms; try again in 15 seconds.' });
+    const body = (await (await call('/api/status')).json()) as { dependencies: Array<{ name: string; up: boolean }> };
+    expect(body.dependencies.filter((dependency) => !dependency.up).map((dependency) => dependency.name)).toEqual(['agent-bridge']);
+  });
+
+  it('shows in the status as down, degrades the status, leaves readiness alone, and refuses a start in words', async () => {
+    await stack.bridge.close();
     const body = (await (await call('/api/status')).json()) as { status: string; dependencies: Array<{ name: string; up: boolean }> };
     expect(body.status).toBe('degraded');
-    expect(body.dependencies.filter((dependency) => !dependency.up).map((dependency) => dependency.name)).toEqual(['ten-agent']);
+    expect(body.dependencies.filter((dependency) => !dependency.up).map((dependency) => dependency.name)).toEqual(['agent-bridge']);
     expect((await call('/api/ready')).status).toBe(200);
+    const down = { error: 'The voice agent service (the agent bridge) cannot be reached right now; try again in a moment.' };
     const start = await call('/api/agent/start', { cookie: ada, body: { room: room('down') } });
     expect(start.status).toBe(502);
-    expect(await start.json()).toEqual({ error: 'The voice agent server cannot be reached right now.' });
+    expect(await start.json()).toEqual(down);
+    const state = await call(`/api/agent?room=${room('down')}`, { cookie: ada });
+    expect(state.status).toBe(502);
+    expect(await state.json()).toEqual(down);
   });
 });

@@ -7,7 +7,7 @@ export interface AgentSessionRecord {
   readonly room: string;
   readonly graph: string;
   readonly startedAt: string;
-  /** When it stopped, or when its keep-alive ran out; undefined while it runs. */
+  /** When it stopped, or when the console last saw it running (an end it never learned of); undefined while it runs. */
   readonly stoppedAt?: string;
   readonly stopReason?: string;
   readonly durationSeconds?: number;
@@ -111,12 +111,15 @@ export class HistoryStore {
     );
   }
 
-  /** The user's newest agent sessions; an abandoned one ends where its keep-alive ran out. */
+  /**
+   * The user's newest agent sessions. `keepalive_until` is where the console last saw one running
+   * (plus a margin, see AgentSessions): one whose end the console never learned of ends there.
+   */
   async agentSessions(userSub: string, limit = 20): Promise<AgentSessionRecord[]> {
     const { rows } = await this.pool.query<{ id: string; room: string; graph: string; started_at: Date; ended_at: Date | null; reason: string | null }>(
       `SELECT id, room, graph, started_at,
               COALESCE(stopped_at, CASE WHEN keepalive_until < now() THEN keepalive_until END) AS ended_at,
-              COALESCE(stop_reason, CASE WHEN keepalive_until < now() THEN 'keep-alive ran out' END) AS reason
+              COALESCE(stop_reason, CASE WHEN keepalive_until < now() THEN 'last seen running' END) AS reason
          FROM console_agent_sessions WHERE user_sub = $1 ORDER BY started_at DESC LIMIT $2`,
       [storableText(userSub), limit],
     );

@@ -3,6 +3,8 @@ import { loadConfig } from '../../lib/config.ts';
 
 export const JWT_APP_SECRET = 'jitsi-app-secret-for-tests-0123456789';
 export const SESSION_SECRET = 'console-session-secret-for-tests-0123456789';
+/** The console's bearer token at the agent bridge (the bridge's BRIDGE_API_TOKEN). */
+export const AGENT_BRIDGE_TOKEN = 'agent-bridge-token-for-console-tests-5c1e9a7d';
 
 /** The environment a console under test runs with; every URL points at a local stand-in. */
 export function consoleEnv(overrides: Record<string, string> = {}): Record<string, string> {
@@ -16,7 +18,8 @@ export function consoleEnv(overrides: Record<string, string> = {}): Record<strin
     REDIS_URL: 'redis://127.0.0.1:6379',
     MCP_SERVER_URL: 'http://127.0.0.1:9/mcp',
     MCP_CONSOLE_TOKEN: 'console-token-7f3a9c2e5b8d1f4a',
-    TEN_AGENT_URL: 'http://127.0.0.1:9',
+    AGENT_BRIDGE_URL: 'http://127.0.0.1:9',
+    AGENT_BRIDGE_TOKEN,
     JITSI_PUBLIC_URL: 'http://127.0.0.1:9',
     JITSI_JWT_APP_ID: 'voice-agent',
     JITSI_JWT_AUDIENCE: 'voice-agent',

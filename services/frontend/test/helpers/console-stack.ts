@@ -3,14 +3,18 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { startFakePipedream, type FakePipedream } from '../../../mcp-server/test/fakes/fake-pipedream.ts';
-import { createTestDatabase, REDIS_URL, startMcpServer, type RunningServer } from '../../../mcp-server/test/helpers/mcp.ts';
+import { createTestDatabase, REDIS_URL, startMcpServer, TOKENS, type RunningServer } from '../../../mcp-server/test/helpers/mcp.ts';
+import type { RoomJoiner } from '../../../jitsi-agent-bridge/src/room-joiner.ts';
+import type { ConfigInput as BridgeConfigInput } from '../../../jitsi-agent-bridge/src/config.ts';
+import { bridgeEnv, startTestBridge, type TestBridge } from '../../../jitsi-agent-bridge/test/helpers/bridge-harness.ts';
+import { ScriptedJoiner, type ScriptedJoinerOptions } from '../../../jitsi-agent-bridge/test/helpers/scripted-joiner.ts';
 import { startFakeJitsi, type FakeJitsi } from '../fakes/fake-jitsi.ts';
 import { startFakeTenAgent, type FakeTenAgent, type FakeTenAgentOptions } from '../../../../test/fakes/ten-agent/index.ts';
-import { consoleEnv } from './config.ts';
+import { AGENT_BRIDGE_TOKEN, consoleEnv, JWT_APP_SECRET } from './config.ts';
 import { startOidcProvider, type LocalOidcProvider } from './oidc-provider.ts';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { freePort } from '../../../../test/helpers/free-port.ts';
-import { VOICE_AGENT_GRAPH } from '../../../../test/helpers/tenapp.ts';
+import { GENERATED_TENAPP, VOICE_AGENT_ENV } from '../../../../test/helpers/tenapp.ts';
 
 export const FRONTEND_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OIDC_CLIENT = { id: 'voice-console', secret: 'oidc-client-secret-for-tests' } as const;
@@ -25,11 +29,18 @@ export interface ConsoleStack {
   readonly env: Record<string, string>;
   readonly pipedream: FakePipedream;
   readonly mcp: RunningServer;
+  /** The TEN agent server the bridge starts sessions on (the fake one, running the generated graph). */
   readonly ten: FakeTenAgent;
+  /** The real Jitsi agent bridge (services/jitsi-agent-bridge), in this process; its logs in `bridge.logs`. */
+  readonly bridge: TestBridge;
+  /** Puts the bridge's agent into rooms without a browser: who is in each room, what they say. */
+  readonly joiner: ScriptedJoiner;
   readonly jitsi: FakeJitsi;
   readonly oidc: LocalOidcProvider;
   /** Between the console and the MCP server, recording what the console sends; with `mcpProxy` only. */
   readonly mcpProxy: RecordingProxy | undefined;
+  /** Between the console and the agent bridge, recording what the console sends; with `bridgeProxy` only. */
+  readonly bridgeProxy: RecordingProxy | undefined;
   /** The `next start` process, for its memory figures. */
   readonly pid: number | undefined;
   /** Everything the console printed, stdout and stderr. */
@@ -95,7 +106,22 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 }
 
 export interface ConsoleStackOptions {
+  /** The fake TEN agent server's options, over the generated tenapp with test values for its variables. */
   readonly ten?: FakeTenAgentOptions;
+  /** The bridge's environment, over the bridge harness's defaults (bridgeEnv). */
+  readonly bridgeEnv?: BridgeConfigInput;
+  /** Who the scripted joiner finds in each room. @default one person, Alice */
+  readonly joiner?: ScriptedJoinerOptions;
+  /**
+   * What the bridge puts its agent into rooms with instead of the scripted joiner: the real
+   * browser joiner of an end-to-end test. The stack's `joiner` is then left unused.
+   * @default - the scripted joiner
+   */
+  readonly roomJoiner?: RoomJoiner;
+  /** The TEN sessions' mcp_client uses this stack's MCP server (legacy SSE, the ten-agent token in the path). @default false */
+  readonly agentUsesMcp?: boolean;
+  /** Put a recording proxy between the console and the agent bridge. @default false */
+  readonly bridgeProxy?: boolean;
   /** The console's environment, over the defaults. */
   readonly env?: Record<string, string>;
   /** The MCP server's environment, over its test defaults. */
@@ -110,8 +136,10 @@ export interface ConsoleStackOptions {
 
 /**
  * Starts the console's whole neighbourhood: the real MCP server (services/mcp-server) with its
- * fake Pipedream, a fake TEN agent server, a stand-in for Jitsi's external_api.js, a local OpenID
- * provider, one fresh Postgres database, the shared Redis, then `next start` against them.
+ * fake Pipedream, the real Jitsi agent bridge (services/jitsi-agent-bridge) with a scripted
+ * joiner in place of its browser and the fake TEN agent server running the generated graph
+ * behind it, a stand-in for Jitsi's external_api.js, a local OpenID provider, one fresh Postgres
+ * database, the shared Redis, then `next start` against them.
  */
 export async function startConsoleStack(options: ConsoleStackOptions = {}): Promise<ConsoleStack> {
   requireBuild();
@@ -128,11 +156,20 @@ export async function startConsoleStack(options: ConsoleStackOptions = {}): Prom
     closers.push(() => mcp.close());
     const mcpProxy = options.mcpProxy === true ? await startRecordingProxy(mcp.url) : undefined;
     if (mcpProxy !== undefined) closers.push(() => mcpProxy.close());
-    // A graph of the name the console starts (the generated one's), without its vendors.
-    const ten = await startFakeTenAgent({ graphs: [VOICE_AGENT_GRAPH], ...options.ten });
+    // The generated graph, so a session has websocket_server for the bridge and transcripts for the page.
+    const agentEnv = options.agentUsesMcp === true ? { ...VOICE_AGENT_ENV, MCP_SERVER_URL: `${mcp.url}/sse/${TOKENS.tenAgent}` } : VOICE_AGENT_ENV;
+    const ten = await startFakeTenAgent({ tenappDir: GENERATED_TENAPP, env: agentEnv, ...options.ten, script: { voice: 'chirp', ...options.ten?.script } });
     closers.push(() => ten.close());
     const jitsi = await startFakeJitsi();
     closers.push(() => jitsi.close());
+    const joiner = new ScriptedJoiner(options.joiner);
+    const bridge = await startTestBridge(
+      options.roomJoiner ?? joiner,
+      await bridgeEnv(ten.url, { BRIDGE_API_TOKEN: AGENT_BRIDGE_TOKEN, JITSI_URL: jitsi.url, JWT_APP_SECRET, LOG_LEVEL: 'info', ...options.bridgeEnv }),
+    );
+    closers.push(() => bridge.close());
+    const bridgeProxy = options.bridgeProxy === true ? await startRecordingProxy(bridge.bridge.url) : undefined;
+    if (bridgeProxy !== undefined) closers.push(() => bridgeProxy.close());
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const oidc = await startOidcProvider({
@@ -151,9 +188,8 @@ export async function startConsoleStack(options: ConsoleStackOptions = {}): Prom
       DATABASE_URL: options.databaseUrl ?? database.url,
       REDIS_URL: options.redisUrl ?? REDIS_URL,
       MCP_SERVER_URL: `${(mcpProxy ?? mcp).url}/mcp`,
-      TEN_AGENT_URL: ten.url,
+      AGENT_BRIDGE_URL: (bridgeProxy ?? bridge.bridge).url,
       JITSI_PUBLIC_URL: jitsi.url,
-      TEN_AGENT_TIMEOUT_SECONDS: '30',
       LOG_LEVEL: 'info',
       // Test files run side by side on one Redis, all from 127.0.0.1: at the default per-address
       // limit they would throttle each other's anonymous requests. rate-limits.test.ts sets its own.
@@ -170,9 +206,12 @@ export async function startConsoleStack(options: ConsoleStackOptions = {}): Prom
       pipedream,
       mcp,
       ten,
+      bridge,
+      joiner,
       jitsi,
       oidc,
       mcpProxy,
+      bridgeProxy,
       pid: server.pid,
       output: server.output,
       close: closeAll,

@@ -13,13 +13,16 @@ export interface ProxiedRequest {
 }
 
 /**
- * An HTTP proxy in front of the MCP server, so a test can see exactly what the console sends it
- * (every request counts against the MCP server's budget) and make it answer as a busy server.
+ * An HTTP proxy in front of the MCP server or the agent bridge, so a test can see exactly what
+ * the console sends (every request counts against the MCP server's budget), make it answer as
+ * a busy server, and see which requests are still open (an event stream the console keeps).
  */
 export interface RecordingProxy {
   /** e.g. http://127.0.0.1:41234, no trailing slash; the MCP endpoint is `${url}/mcp`. */
   readonly url: string;
   readonly requests: ProxiedRequest[];
+  /** Requests passed on whose exchange has not ended yet (neither side closed it). */
+  readonly open: ReadonlySet<ProxiedRequest>;
   /** Answers the next `count` requests itself with `status` (a JSON-RPC error body), as a busy MCP server does. */
   refuseNext(count: number, status: number): void;
   close(): Promise<void>;
@@ -37,6 +40,7 @@ function rpcMethodOf(body: Buffer): string | undefined {
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const requests: ProxiedRequest[] = [];
+  const open = new Set<ProxiedRequest>();
   let refusals: { count: number; status: number } = { count: 0, status: 429 };
 
   const server: Server = createServer((req, res) => {
@@ -45,7 +49,8 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const refused = refusals.count > 0;
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rpcMethod: rpcMethodOf(body), refused });
+      const recorded: ProxiedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rpcMethod: rpcMethodOf(body), refused };
+      requests.push(recorded);
       if (refused) {
         refusals = { ...refusals, count: refusals.count - 1 };
         res
@@ -61,6 +66,12 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
         },
       );
       forwarded.on('error', () => res.destroy());
+      open.add(recorded);
+      // The client went away (or the answer ended): so does the request upstream.
+      res.on('close', () => {
+        open.delete(recorded);
+        forwarded.destroy();
+      });
       forwarded.end(body);
     });
   });
@@ -68,6 +79,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    open,
     refuseNext: (count, status) => {
       refusals = { count, status };
     },

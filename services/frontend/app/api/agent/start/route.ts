@@ -2,5 +2,5 @@ import { agentAction } from '../../../../lib/agent-route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Starts the voice agent in a room: `POST {room}`. */
+/** Brings the voice agent into a room through the agent bridge: `POST {room}`; answers once it is in the room. */
 export const POST = agentAction((sessions, room, user) => sessions.start(room, user), 'agent started');

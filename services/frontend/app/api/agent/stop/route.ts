@@ -2,8 +2,5 @@ import { agentAction } from '../../../../lib/agent-route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Stops the room's agent: `POST {room}`; its starter or a room moderator only. */
-export const POST = agentAction(async (sessions, room, user) => {
-  await sessions.stop(room, user);
-  return undefined;
-}, 'agent stopped');
+/** Takes the voice agent out of a room: `POST {room}`; its starter or a room moderator only. */
+export const POST = agentAction((sessions, room, user) => sessions.stop(room, user), 'agent stopped');

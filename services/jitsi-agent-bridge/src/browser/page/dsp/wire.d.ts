@@ -1,0 +1,4 @@
+// Types of wire.js for the Node side (the page loads the .js as-is).
+export const PLAYBACK_HEADER_BYTES: number;
+export function encodePlaybackChunk(pcm: Uint8Array, sampleRate: number): Uint8Array;
+export function decodePlaybackChunk(message: ArrayBuffer): { sampleRate: number; pcm: Uint8Array };

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { PortRange } from './port-pool.ts';
+
+/** Comma-separated list, blanks and repeats dropped (the first of each kept, in order). */
+const list = z
+  .string()
+  .default('')
+  .transform((text) => [
+    ...new Set(
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ]);
+
+const nonEmptyList = (what: string) => list.pipe(z.array(z.string()).min(1, `give at least one ${what}`));
+
+/** A number of seconds, at least `min` (fractions allowed: tests use short grace periods). */
+function seconds(defaultValue: number, min: number) {
+  const error = `must be a number of seconds, at least ${min}`;
+  return z.coerce.number({ error }).min(min, { error }).default(defaultValue);
+}
+
+/** A whole number from `min` to `max` (`unit`), with one message for every way it can be wrong. */
+function wholeNumber(unit: string, defaultValue: number, min: number, max: number) {
+  const error = `must be a whole number from ${min} to ${max} (${unit})`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(defaultValue);
+}
+
+const PORT_RANGE = /^(\d{1,5})(?:-(\d{1,5}))?$/;
+const PORT_RANGE_RULE = 'must be a port range first-last (e.g. 8800-8809) with 1 <= first <= last <= 65535';
+
+const portRange = z.string({ error: PORT_RANGE_RULE }).transform((text, context): PortRange => {
+  const match = PORT_RANGE.exec(text.trim());
+  const first = Number(match?.[1]);
+  const last = match?.[2] === undefined ? first : Number(match[2]);
+  if (match === null || first < 1 || last > 65_535 || first > last) {
+    context.addIssue({ code: 'custom', message: PORT_RANGE_RULE });
+    return z.NEVER;
+  }
+  return { first, last };
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((url) => url.replace(/\/+$/, ''));
+
+const configSchema = z.object({
+  /** 0 picks a free port (tests). */
+  PORT: wholeNumber('a TCP port', 8090, 0, 65_535),
+  /** `::` accepts IPv4 and IPv6 (Railway's private network is IPv6 in older environments). */
+  HOST: z.string().min(1).default('::'),
+  /** The bearer token every /rooms call carries (Doppler secret AGENT_BRIDGE_TOKEN). */
+  BRIDGE_API_TOKEN: z.string({ error: 'is not set' }).min(32, 'must be at least 32 characters'),
+  /** Host header names accepted (port-agnostic), e.g. `jitsi-agent-bridge,localhost`. */
+  BRIDGE_ALLOWED_HOSTS: nonEmptyList('host name').transform((hosts) => hosts.map((host) => host.toLowerCase())),
+  /** Origins accepted when a request carries one (server-to-server callers send none). */
+  BRIDGE_ALLOWED_ORIGINS: nonEmptyList('origin').transform((origins) => origins.map((origin) => origin.replace(/\/+$/, ''))),
+  /** TEN's agent server: /start, /ping, /stop. */
+  TEN_AGENT_URL: httpUrl,
+  TEN_AGENT_GRAPH: z.string().min(1).default('voice_agent'),
+  /** The host name the bridge dials for a session's websocket (the ten-agent service). */
+  TEN_WORKER_HOST: z.string().min(1),
+  /** What /start sets as websocket_server's host: where the worker listens inside its container. */
+  TEN_WORKER_BIND_HOST: z.string().min(1).default('::'),
+  TEN_WORKER_PORTS: portRange,
+  /** /start's timeout: TEN stops a session whose last /ping is older than this. */
+  TEN_SESSION_TIMEOUT_SECONDS: wholeNumber('seconds', 60, 1, 86_400),
+  /** How long the worker's websocket may take to answer after /start (TEN gives no readiness signal). */
+  TEN_CONNECT_TIMEOUT_SECONDS: seconds(30, 0.1),
+  /** jitsi-web: the bot page loads /libs/lib-jitsi-meet.min.js and connects to /xmpp-websocket from it. */
+  JITSI_URL: httpUrl,
+  JITSI_XMPP_DOMAIN: z.string().min(1).default('meet.jitsi'),
+  JITSI_MUC_DOMAIN: z.string().min(1).default('muc.meet.jitsi'),
+  /** The bot's room JWT: iss, aud and sub as prosody expects them; HS256 with JWT_APP_SECRET. */
+  JITSI_JWT_APP_ID: z.string({ error: 'is not set' }).min(1, 'is empty'),
+  JITSI_JWT_AUDIENCE: z.string({ error: 'is not set' }).min(1, 'is empty'),
+  JITSI_JWT_SUBJECT: z.string({ error: 'is not set' }).min(1, 'is empty'),
+  JWT_APP_SECRET: z.string({ error: 'is not set' }).min(16, 'must be at least 16 characters'),
+  AGENT_DISPLAY_NAME: z.string().trim().min(1).max(100).default('AI agent'),
+  ROOMS_MAX: wholeNumber('rooms', 12, 1, 1000),
+  /** Stop a room's agent once the room has had no people for this long. */
+  EMPTY_ROOM_GRACE_SECONDS: seconds(30, 0),
+  /** SIGTERM: running rooms end within this. */
+  DRAIN_TIMEOUT_SECONDS: seconds(30, 0),
+  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** Every variable the bridge reads, for a test entry or an in-process bridge that builds one. */
+export type ConfigInput = Partial<Record<keyof Config, string>>;
+
+/** A configuration problem, named by the variable, with no value in the message. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration from environment variables. Throws one ConfigError that
+ * names every wrong variable; values are never repeated, since some of them are secrets.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const message = env[name] === undefined && issue.code === 'invalid_type' ? 'is not set' : issue.message;
+    return `${name} ${message}`;
+  });
+  // One variable can break several rules with the same message; say it once.
+  throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
+}
+
+/** How often a session pings TEN: well inside its timeout, and at least every 10 s. */
+export function pingIntervalMs(config: Pick<Config, 'TEN_SESSION_TIMEOUT_SECONDS'>): number {
+  return Math.min((config.TEN_SESSION_TIMEOUT_SECONDS * 1000) / 4, 10_000);
+}

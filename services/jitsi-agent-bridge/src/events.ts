@@ -1,0 +1,40 @@
+import type { Response } from 'express';
+import type { RoomEvent, RoomSession } from './room-session.ts';
+
+/**
+ * GET /rooms/:room/agent/events: the room's state on connect and on every change, TEN's
+ * transcripts as they come, a comment line as a heartbeat (so proxies keep the stream open),
+ * and the end of the stream after the final `stopped` or `failed` state.
+ */
+
+export const HEARTBEAT_MS = 15_000;
+
+const isFinal = (event: RoomEvent) => event.type === 'state' && (event.state.state === 'stopped' || event.state.state === 'failed');
+
+export function streamRoomEvents(res: Response, session: RoomSession, heartbeatMs = HEARTBEAT_MS): void {
+  res.status(200).set({
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // nginx (jitsi-web, ingresses) would otherwise buffer the stream.
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  const write = (event: RoomEvent) => {
+    res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.type === 'state' ? event.state : event.transcript)}\n\n`);
+    if (isFinal(event)) finish();
+  };
+  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+  let unsubscribe = () => undefined as unknown;
+  let finished = false;
+  function finish() {
+    if (finished) return;
+    finished = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+    res.end();
+  }
+  res.on('close', finish);
+  unsubscribe = session.subscribe(write);
+  write({ type: 'state', state: session.snapshot() });
+}
