@@ -6,8 +6,12 @@ import type { TranscriptLine } from './agent-types.ts';
 /** Lines kept on the page; older ones scroll away. */
 const MAX_LINES = 100;
 
-/** The transcript with `line` added: an interim line of the same role is replaced, not repeated. */
+/**
+ * The transcript with `line` added: an interim line of the same role is replaced, not repeated,
+ * and a final line already shown is skipped (a reconnected stream replays the final lines so far).
+ */
 export function withLine(lines: readonly TranscriptLine[], line: TranscriptLine): TranscriptLine[] {
+  if (line.final && lines.some((shown) => shown.final && shown.role === line.role && shown.at === line.at && shown.text === line.text)) return [...lines];
   const open = lines.findLastIndex((candidate) => candidate.role === line.role);
   const replacing = open !== -1 && !(lines[open] as TranscriptLine).final;
   const next = replacing ? lines.toSpliced(open, 1, line) : [...lines, line];

@@ -2,8 +2,8 @@ import type { Response } from 'express';
 import type { RoomEvent, RoomSession } from './room-session.ts';
 
 /**
- * GET /rooms/:room/agent/events: the room's state on connect and on every change, TEN's
- * transcripts as they come, a comment line as a heartbeat (so proxies keep the stream open),
+ * GET /rooms/:room/agent/events: the room's state on connect and on every change, the
+ * session's final transcript lines so far, then TEN's transcripts as they come, a comment line as a heartbeat (so proxies keep the stream open),
  * and the end of the stream after the final `stopped` or `failed` state.
  */
 
@@ -21,6 +21,8 @@ export function streamRoomEvents(res: Response, session: RoomSession, heartbeatM
   });
   res.flushHeaders();
   const write = (event: RoomEvent) => {
+    // A session that already ended: its final state closed the stream.
+    if (finished) return;
     res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.type === 'state' ? event.state : event.transcript)}\n\n`);
     if (isFinal(event)) finish();
   };
@@ -37,4 +39,5 @@ export function streamRoomEvents(res: Response, session: RoomSession, heartbeatM
   res.on('close', finish);
   unsubscribe = session.subscribe(write);
   write({ type: 'state', state: session.snapshot() });
+  for (const transcript of session.transcript()) write({ type: 'transcript', transcript });
 }

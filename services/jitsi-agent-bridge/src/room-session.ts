@@ -47,6 +47,9 @@ export interface TranscriptEvent {
   readonly at: string;
 }
 
+/** Final transcript lines a session keeps for streams that connect later. */
+export const TRANSCRIPT_KEPT = 100;
+
 export type RoomEvent = { readonly type: 'state'; readonly state: RoomState } | { readonly type: 'transcript'; readonly transcript: TranscriptEvent };
 
 export type SessionConfig = Pick<
@@ -97,6 +100,7 @@ export class RoomSession {
   private lastSpeechAt: Date | undefined;
   private lastHeard: string | null = null;
   private lastSaid: string | null = null;
+  private readonly finalLines: TranscriptEvent[] = [];
   private lastError: string | null = null;
   private audio: RoomAudioStats = NO_AUDIO;
 
@@ -147,6 +151,14 @@ export class RoomSession {
       lastError: this.lastError,
       audio: this.audio,
     };
+  }
+
+  /**
+   * The session's final transcript lines so far (the last TRANSCRIPT_KEPT), oldest first: a
+   * console that connects late or reconnects still shows the conversation from its start.
+   */
+  transcript(): readonly TranscriptEvent[] {
+    return [...this.finalLines];
   }
 
   /** Every state change and transcript from now on; returns the unsubscribe. */
@@ -399,6 +411,8 @@ export class RoomSession {
         const transcript: TranscriptEvent = { role, text, final, at: new Date().toISOString() };
         this.emit({ type: 'transcript', transcript });
         if (!final) return;
+        this.finalLines.push(transcript);
+        if (this.finalLines.length > TRANSCRIPT_KEPT) this.finalLines.shift();
         if (role === 'user') this.lastHeard = text;
         else this.lastSaid = text;
         this.emitState();

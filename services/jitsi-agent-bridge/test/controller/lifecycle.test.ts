@@ -94,6 +94,16 @@ describe('an agent in one room', { timeout: SLOW_TEST_MS }, () => {
     );
     expect(transcripts()).toContainEqual({ role: 'assistant', text: GREETING, final: true, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
 
+    // A console that connects late (or reconnects) is first sent the final lines so far, in order.
+    const late = new SseReader(`${test.bridge.url}/rooms/order-desk/agent/events`, { authorization: `Bearer ${test.config.BRIDGE_API_TOKEN}` });
+    const replayed = () => late.events.filter((event) => event.event === 'transcript').map((event) => event.data as TranscriptEvent);
+    await waitUntil('the late stream replayed the greeting and the question', () => replayed().length >= 2);
+    expect(late.events[0]?.event).toBe('state');
+    const finals = transcripts().filter((line) => line.final);
+    expect(replayed().slice(0, 2)).toEqual(finals.slice(0, 2));
+    expect(finals.slice(0, 2).map((line) => line.text)).toEqual([GREETING, QUESTION]);
+    await late.close();
+
     const now = await test.api.state('order-desk');
     expect(now.status).toBe(200);
     expect(now.body).toMatchObject({ state: 'active', lastHeard: QUESTION, participants: [ALICE] });
