@@ -8,6 +8,7 @@ import type { BrowserRoomJoiner } from '../../services/jitsi-agent-bridge/src/br
 import { consoleCall, signedInCookie } from '../../services/frontend/test/helpers/console-client.ts';
 import { JWT_APP_SECRET } from '../../services/frontend/test/helpers/config.ts';
 import { startConsoleStack, type ConsoleStack } from '../../services/frontend/test/helpers/console-stack.ts';
+import { VOICE_AGENT_GRAPH } from '../helpers/tenapp.ts';
 
 /**
  * The whole voice path on one machine, every piece real but the ones that cannot run here:
@@ -59,8 +60,8 @@ afterAll(async () => {
   await speech?.remove();
 });
 
-async function sessionRows(): Promise<Array<{ user_sub: string; stopped: boolean; stop_reason: string | null }>> {
-  const { rows } = await history.query('SELECT user_sub, stopped_at IS NOT NULL AS stopped, stop_reason FROM console_agent_sessions WHERE room = $1', [ROOM]);
+async function sessionRows(): Promise<Array<{ user_sub: string; graph: string; stopped: boolean; stop_reason: string | null }>> {
+  const { rows } = await history.query('SELECT user_sub, graph, stopped_at IS NOT NULL AS stopped, stop_reason FROM console_agent_sessions WHERE room = $1', [ROOM]);
   return rows;
 }
 
@@ -105,7 +106,7 @@ describe('the voice path: a person in a Jitsi room talks to the agent, which cal
     await auditSettled(stack.mcp.mcp);
     const { rows: audit } = await stack.mcp.pool.query("SELECT tool, caller, transport, outcome FROM mcp_tool_calls WHERE tool = 'lookup_order'");
     expect(audit).toEqual([{ tool: 'lookup_order', caller: 'ten-agent', transport: 'sse', outcome: 'ok' }]);
-    expect(await sessionRows()).toEqual([{ user_sub: USER.sub, stopped: false, stop_reason: null }]);
+    expect(await sessionRows()).toEqual([{ user_sub: USER.sub, graph: VOICE_AGENT_GRAPH, stopped: false, stop_reason: null }]);
   });
 
   it('stops the agent from the console: it leaves the room, TEN\'s session ends, history has the end', async () => {
@@ -114,7 +115,7 @@ describe('the voice path: a person in a Jitsi room talks to the agent, which cal
     await standin.waitForMembers(ROOM, (list) => !list.some((member) => member.present && member.userName === 'AI agent'));
     expect(stack.ten.workers.has(ROOM)).toBe(false);
     expect(stack.ten.requests.some((request) => request.path === '/stop' && (request.body as { channel_name?: string }).channel_name === ROOM)).toBe(true);
-    expect(await sessionRows()).toEqual([{ user_sub: USER.sub, stopped: true, stop_reason: 'stopped' }]);
+    expect(await sessionRows()).toEqual([{ user_sub: USER.sub, graph: VOICE_AGENT_GRAPH, stopped: true, stop_reason: 'stopped' }]);
     await human.leave();
   });
 });

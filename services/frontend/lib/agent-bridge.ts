@@ -19,6 +19,7 @@ export const FINAL_STATES: ReadonlySet<AgentRunState> = new Set(['stopped', 'fai
 const roomStateSchema = z.object({
   room: z.string(),
   sessionId: z.string().min(1),
+  graph: z.string().min(1),
   state: z.enum(agentStates),
   startedAt: z.string(),
   participants: z.array(z.object({ id: z.string(), displayName: z.string() })),

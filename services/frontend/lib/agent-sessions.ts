@@ -18,6 +18,8 @@ export interface AgentRecord {
   readonly historyId: string;
   /** The bridge's id of this session: a later session in the same room is another one. */
   readonly sessionId: string;
+  /** The TEN graph the bridge runs it with; absent in records written before the bridge said. */
+  readonly graph?: string;
   readonly startedBy: string;
   readonly startedAt: number;
   /** Until when history shows it running if the console hears nothing more (see SEEN_MS). */
@@ -39,8 +41,8 @@ const RECORD_TTL_SECONDS = 24 * 60 * 60;
  * ends it there instead of "running" forever; the next look renews it if it does run.
  */
 export const SEEN_MS = 2 * 60_000;
-/** The graph a session runs is the bridge's choice (its TEN_AGENT_GRAPH); history names the bridge. */
-const GRAPH = 'jitsi-agent-bridge';
+/** History's graph for a record that predates the bridge naming its graph. */
+const GRAPH_UNKNOWN = 'unknown';
 
 /**
  * Ends a record only if it is still the same session: of two replicas (or a stop and the event
@@ -108,6 +110,7 @@ export class AgentSessions {
       room,
       historyId: randomUUID(),
       sessionId: state.sessionId,
+      graph: state.graph,
       startedBy: user.sub,
       startedAt: Number.isNaN(startedAt) ? now : startedAt,
       seenUntil: now + SEEN_MS,
@@ -176,7 +179,7 @@ export class AgentSessions {
       id: record.historyId,
       userSub: record.startedBy,
       room: record.room,
-      graph: GRAPH,
+      graph: record.graph ?? GRAPH_UNKNOWN,
       startedAt: new Date(record.startedAt).toISOString(),
       keepaliveUntil: new Date(record.seenUntil).toISOString(),
     };

@@ -27,6 +27,8 @@ export interface Participant {
 export interface RoomState {
   readonly room: string;
   readonly sessionId: string;
+  /** The TEN graph the session runs (TEN_AGENT_GRAPH). */
+  readonly graph: string;
   readonly state: SessionState;
   readonly startedAt: string;
   readonly participants: readonly Participant[];
@@ -142,6 +144,7 @@ export class RoomSession {
     return {
       room: this.room,
       sessionId: this.sessionId,
+      graph: this.options.config.TEN_AGENT_GRAPH,
       state: this.state,
       startedAt: this.startedAt.toISOString(),
       participants: this.participants,
