@@ -150,7 +150,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 1,
-    deploy: { limitOverride: { containers: { cpu: 1.5, memoryBytes: 805306368 } }, drainingSeconds: 40 },
+    deploy: { limitOverride: { containers: { cpu: 2.5, memoryBytes: 805306368 } }, drainingSeconds: 40 },
     env: {
       BRIDGE_ALLOWED_HOSTS: "${{RAILWAY_PRIVATE_DOMAIN}},jitsi-agent-bridge,localhost,127.0.0.1,[::1]",
       BRIDGE_ALLOWED_ORIGINS: "http://${{RAILWAY_PRIVATE_DOMAIN}}:8090,http://jitsi-agent-bridge:8090,http://localhost:8090,http://127.0.0.1:8090,http://[::1]:8090",
@@ -166,6 +166,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       JITSI_MUC_DOMAIN: "muc.meet.jitsi",
       JITSI_URL: "http://${{jitsi-web.RAILWAY_PRIVATE_DOMAIN}}:8000",
       JITSI_XMPP_DOMAIN: "meet.jitsi",
+      JITSI_XMPP_TRANSPORT: "websocket",
       JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
       LOG_LEVEL: "info",
       PORT: "8090",
@@ -356,7 +357,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 1,
-    deploy: { limitOverride: { containers: { cpu: 2, memoryBytes: 1073741824 } }, drainingSeconds: 40 },
+    deploy: { limitOverride: { containers: { cpu: 4.5, memoryBytes: 1073741824 } }, drainingSeconds: 40 },
     env: {
       BRIDGE_ALLOWED_HOSTS: "${{RAILWAY_PRIVATE_DOMAIN}},jitsi-agent-bridge,localhost,127.0.0.1,[::1]",
       BRIDGE_ALLOWED_ORIGINS: "http://${{RAILWAY_PRIVATE_DOMAIN}}:8090,http://jitsi-agent-bridge:8090,http://localhost:8090,http://127.0.0.1:8090,http://[::1]:8090",
@@ -372,6 +373,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       JITSI_MUC_DOMAIN: "muc.meet.jitsi",
       JITSI_URL: "http://${{jitsi-web.RAILWAY_PRIVATE_DOMAIN}}:8000",
       JITSI_XMPP_DOMAIN: "meet.jitsi",
+      JITSI_XMPP_TRANSPORT: "websocket",
       JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
       LOG_LEVEL: "info",
       PORT: "8090",

@@ -109,6 +109,8 @@ export class JitsiAgentBridge extends StackService {
         JITSI_URL: jitsi.webPrivateUrl,
         JITSI_XMPP_DOMAIN: jitsi.xmppDomain,
         JITSI_MUC_DOMAIN: jitsi.mucDomain,
+        // A web rendered without /xmpp-websocket leaves the bot BOSH at /http-bind.
+        JITSI_XMPP_TRANSPORT: jitsi.xmppTransport,
         // The agent's room token carries exactly the claims prosody checks, as the console's do.
         JITSI_JWT_APP_ID: jitsi.jwtAppId,
         JITSI_JWT_AUDIENCE: jitsi.jwtAudience,
@@ -163,15 +165,17 @@ export class JitsiAgentBridge extends StackService {
 }
 
 /**
- * Resources for `rooms` rooms, from the figures measured on 2 cores (research/voice-bridge.md,
- * December 2026; all rooms share one page): one Chromium takes about 300 MB whatever the rooms,
- * each room 13 MB more as measured (40 MB budgeted, for rooms with more people) and about 6 % of
- * a core. So CPU is 250 millicores for the controller and the browser's own processes plus 60 per
- * room, and memory 300 MiB for the browser, 100 for the Node controller and 40 per room, each
- * rounded up (to 250 millicores, 256 MiB). For 12 rooms: 250 + 12 × 60 = 970 → 1000 millicores;
- * 300 + 100 + 12 × 40 = 880 → 1024 MiB. The CPU limit (twice the request) leaves room for bursts.
+ * Resources for `rooms` rooms, from `npm run bench:bridge` on 2 cores (December 2026; all rooms
+ * share one page): one Chromium takes about 290 MiB PSS whatever the rooms, each room 4–7 MiB more
+ * (40 MiB budgeted, for rooms with more people), and each room about 0.14 of a core in Chromium
+ * and 0.02 in the controller. So CPU is 250 millicores for the controller and the browser's own
+ * processes plus 160 per room, and memory 300 MiB for the browser, 100 for the Node controller and
+ * 40 per room, each rounded up (to 250 millicores, 256 MiB). For 12 rooms: 250 + 12 × 160 = 2170
+ * → 2250 millicores; 300 + 100 + 12 × 40 = 880 → 1024 MiB. The CPU limit (twice the request)
+ * leaves room for bursts; the bridge refuses a room while less than ADMISSION_MIN_FREE_CPU of it
+ * is free.
  */
 function resourcesFor(rooms: number): ResourcesProps {
   const roundUp = (value: number, step: number) => Math.ceil(value / step) * step;
-  return { cpuMillicores: roundUp(250 + 60 * rooms, 250), memoryMiB: roundUp(300 + 100 + 40 * rooms, 256) };
+  return { cpuMillicores: roundUp(250 + 160 * rooms, 250), memoryMiB: roundUp(300 + 100 + 40 * rooms, 256) };
 }

@@ -128,6 +128,11 @@ export class JitsiMeet extends Construct {
   public readonly xmppDomain: string = XMPP_DOMAIN;
   /** The XMPP domain of the conference rooms, which a client joining by XMPP names as `hosts.muc`. */
   public readonly mucDomain: string = XMPP_MUC_DOMAIN;
+  /**
+   * How a client reaches XMPP through the web: `websocket` (`/xmpp-websocket`), or `bosh`
+   * (`/http-bind`) where the web is rendered without the websocket, which it then does not serve.
+   */
+  public readonly xmppTransport: 'websocket' | 'bosh';
   /** Who may embed the meeting, in order: the configured sources, then services added by `allowEmbeddingBy`. */
   private readonly frameAncestors: EnvValue[];
 
@@ -138,6 +143,7 @@ export class JitsiMeet extends Construct {
     const acceptedAudiences = props.jwtAcceptedAudiences ?? [appId];
     this.jwtAppId = appId;
     this.jwtAudience = acceptedAudiences[0] ?? appId;
+    this.xmppTransport = props.xmppWebSocket === false ? 'bosh' : 'websocket';
     this.frameAncestors = [props.frameAncestors ?? "'self'"];
     const common: Record<string, EnvValue> = {
       TZ: props.timeZone ?? 'UTC',
@@ -195,7 +201,7 @@ export class JitsiMeet extends Construct {
         DISABLE_HTTPS: '1',
         ENABLE_HTTP_REDIRECT: '0',
         ENABLE_LETSENCRYPT: '0',
-        ENABLE_XMPP_WEBSOCKET: props.xmppWebSocket === false ? '0' : '1',
+        ENABLE_XMPP_WEBSOCKET: this.xmppTransport === 'bosh' ? '0' : '1',
         XMPP_BOSH_URL_BASE: this.prosody.url(PROSODY_HTTP_PORT),
         CSP_HEADER: cspHeader(this.frameAncestors),
       },

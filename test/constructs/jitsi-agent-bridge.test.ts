@@ -92,6 +92,15 @@ describe('JitsiAgentBridge', () => {
     expect(bridge.env['JITSI_MUC_DOMAIN']).toBe(jitsi.prosody.env['XMPP_MUC_DOMAIN']);
   });
 
+  it('speaks XMPP to jitsi-web the way the web serves it: the websocket, or BOSH where the web has none', () => {
+    const served = stack();
+    expect(served.bridge.env['JITSI_XMPP_TRANSPORT']).toBe('websocket');
+    expect(served.voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('1');
+    const withoutWebSocket = stack({ jitsi: { advertiseIps: ['192.0.2.1'], xmppWebSocket: false } });
+    expect(withoutWebSocket.bridge.env['JITSI_XMPP_TRANSPORT']).toBe('bosh');
+    expect(withoutWebSocket.voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('0');
+  });
+
   it('reads its API token and the room-token key from Doppler, the very secrets the console and prosody hold', () => {
     const { bridge, voiceAgent } = stack();
     expect((bridge.env['BRIDGE_API_TOKEN'] as SecretRef).name).toBe('AGENT_BRIDGE_TOKEN');
@@ -138,14 +147,14 @@ describe('JitsiAgentBridge', () => {
   it('holds 12 rooms by default, fewer where the TEN agent has fewer worker ports, sized from the measured figures', () => {
     const twelve = stack({ tenAgent: { workersMax: 20 } }).bridge;
     expect(twelve.env['ROOMS_MAX']).toBe('12');
-    expect(twelve.data.resources).toEqual({ cpuMillicores: 1000, memoryMiB: 1024 });
+    expect(twelve.data.resources).toEqual({ cpuMillicores: 2250, memoryMiB: 1024 });
     const two = stack({ tenAgent: { workersMax: 2 } }).bridge;
     expect(two.env['ROOMS_MAX']).toBe('2');
-    // 250 + 2 × 60 = 370 → 500 millicores; 300 + 100 + 2 × 40 = 480 → 512 MiB.
-    expect(two.data.resources).toEqual({ cpuMillicores: 500, memoryMiB: 512 });
+    // 250 + 2 × 160 = 570 → 750 millicores; 300 + 100 + 2 × 40 = 480 → 512 MiB.
+    expect(two.data.resources).toEqual({ cpuMillicores: 750, memoryMiB: 512 });
     const twenty = stack({ tenAgent: { workersMax: 20 }, agentBridge: { roomsMax: 20 } }).bridge;
     expect(twenty.env['ROOMS_MAX']).toBe('20');
-    expect(twenty.data.resources).toEqual({ cpuMillicores: 1500, memoryMiB: 1280 });
+    expect(twenty.data.resources).toEqual({ cpuMillicores: 3500, memoryMiB: 1280 });
     const sized = stack({ agentBridge: { resources: { cpuMillicores: 2000, memoryMiB: 2048 } } }).bridge;
     expect(sized.data.resources).toEqual({ cpuMillicores: 2000, memoryMiB: 2048 });
   });
@@ -265,6 +274,17 @@ describe('JitsiAgentBridge, as every target renders it', () => {
       ROOMS_MAX: '2',
       BRIDGE_API_TOKEN: expect.stringMatching(/^\$\{AGENT_BRIDGE_TOKEN:\?/),
     });
+  });
+
+  it('XMPP: BOSH in development, whose jitsi-web serves no /xmpp-websocket; the websocket in production, on every target', () => {
+    const compose = parse(files.get('dist/compose/development/compose.yaml') ?? '') as any;
+    expect(compose.services['jitsi-web'].environment.ENABLE_XMPP_WEBSOCKET).toBe('0');
+    expect(compose.services['jitsi-agent-bridge'].environment.JITSI_XMPP_TRANSPORT).toBe('bosh');
+    expect(kubernetes('production', 'ConfigMap', 'jitsi-web-env', 'jitsi-web').data?.['ENABLE_XMPP_WEBSOCKET']).toBe('1');
+    expect(kubernetes('production', 'ConfigMap', 'jitsi-agent-bridge-env').data?.['JITSI_XMPP_TRANSPORT']).toBe('websocket');
+    const graph = JSON.parse(files.get('dist/railway/production.json') ?? '{}') as RailwayGraph;
+    const node = graph.resources.find((resource) => resource.name === 'jitsi-agent-bridge') as any;
+    expect(node.variables.JITSI_XMPP_TRANSPORT).toEqual({ type: 'literal', value: 'websocket' });
   });
 
   it('Railway: built from GitHub with its watch patterns, draining past the drain, worker host on the private network', () => {

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '../test/standin-jitsi/test-audio.ts';
 
 /**
  * The humans' microphone for `npm run bench:bridge`: short espeak-ng utterances, each trimmed of
@@ -43,18 +43,4 @@ export function toneBurst(ms: number, { frequency = 1000, amplitude = 0.3, sampl
   const pcm = Buffer.alloc(samples * 2);
   for (let index = 0; index < samples; index += 1) pcm.writeInt16LE(Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * frequency * index) / sampleRate)), index * 2);
   return pcm;
-}
-
-function run(command: string, args: string[], input: Buffer = Buffer.alloc(0)): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += String(chunk)));
-    child.on('error', (error) => reject(new Error(`could not run ${command} (is it installed?): ${error.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} exited with ${code}: ${err.trim()}`))));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
 }

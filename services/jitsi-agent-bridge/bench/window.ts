@@ -63,6 +63,8 @@ export interface WindowResult {
   readonly botPssMiB: number;
   readonly humansPssMiB: number;
   readonly hasCapacity: boolean;
+  /** Cores free as the joiner's admission saw them at the window's end. */
+  readonly freeCpuCores: number | undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -137,6 +139,7 @@ export async function measureWindow(context: WindowContext, windowMs: number): P
     botPssMiB: after.bot.pssBytes / MIB,
     humansPssMiB: after.humans.pssBytes / MIB,
     hasCapacity: joiner.hasCapacity(),
+    freeCpuCores: joiner.freeCpuCores(),
   };
 }
 

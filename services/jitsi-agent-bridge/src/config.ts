@@ -67,8 +67,13 @@ const configSchema = z.object({
   TEN_SESSION_TIMEOUT_SECONDS: wholeNumber('seconds', 60, 1, 86_400),
   /** How long the worker's websocket may take to answer after /start (TEN gives no readiness signal). */
   TEN_CONNECT_TIMEOUT_SECONDS: seconds(30, 0.1),
-  /** jitsi-web: the bot page loads /libs/lib-jitsi-meet.min.js and connects to /xmpp-websocket from it. */
+  /** jitsi-web: the bot page loads /libs/lib-jitsi-meet.min.js and connects to XMPP there. */
   JITSI_URL: httpUrl,
+  /**
+   * How the bot speaks XMPP to jitsi-web: `websocket` (/xmpp-websocket) or `bosh` (/http-bind),
+   * for a web rendered with ENABLE_XMPP_WEBSOCKET=0, which serves no /xmpp-websocket.
+   */
+  JITSI_XMPP_TRANSPORT: z.enum(['websocket', 'bosh'], { error: 'must be websocket or bosh' }).default('websocket'),
   JITSI_XMPP_DOMAIN: z.string().min(1).default('meet.jitsi'),
   JITSI_MUC_DOMAIN: z.string().min(1).default('muc.meet.jitsi'),
   /** The bot's room JWT: iss, aud and sub as prosody expects them; HS256 with JWT_APP_SECRET. */
@@ -78,6 +83,12 @@ const configSchema = z.object({
   JWT_APP_SECRET: z.string({ error: 'is not set' }).min(16, 'must be at least 16 characters'),
   AGENT_DISPLAY_NAME: z.string().trim().min(1).max(100).default('AI agent'),
   ROOMS_MAX: wholeNumber('rooms', 12, 1, 1000),
+  /**
+   * Refuse a new room while fewer cores than this are free (the container's CPU quota, or the
+   * machine): a room costs about 0.14 of a core, and the rooms held lose audio once CPU runs out.
+   * 0 turns the check off.
+   */
+  ADMISSION_MIN_FREE_CPU: z.coerce.number({ error: 'must be a number of cores from 0 to 64' }).min(0, { error: 'must be a number of cores from 0 to 64' }).max(64, { error: 'must be a number of cores from 0 to 64' }).default(0.25),
   /** Stop a room's agent once the room has had no people for this long. */
   EMPTY_ROOM_GRACE_SECONDS: seconds(30, 0),
   /** SIGTERM: running rooms end within this. */

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     xmppDomain: config.JITSI_XMPP_DOMAIN,
     mucDomain: config.JITSI_MUC_DOMAIN,
     roomsMax: config.ROOMS_MAX,
+    xmppTransport: config.JITSI_XMPP_TRANSPORT,
+    minFreeCpuCores: config.ADMISSION_MIN_FREE_CPU,
     logger,
   });
   const bridge = await startBridge({ config, joiner, logger });

@@ -3,15 +3,25 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
 import type { JoinedRoom, JoinedRoomEvents, JoinRequest, RoomJoiner } from '../room-joiner.ts';
 import { BrowserRoom } from './browser-room.ts';
-import { launchBotChromium, type LaunchedChromium } from './chromium-launch.ts';
+import { launchBotChromium, needsSecureContextSwitch, type LaunchedChromium } from './chromium-launch.ts';
 import { loadPageFiles, routeBotPage, type PageFiles } from './page-files.ts';
 import { PageRelay } from './page-relay.ts';
+import { CpuHeadroom, type CpuReading } from './cpu-headroom.ts';
 import { chromiumUsage, type ProcessUsage } from './process-usage.ts';
 import { roomIsHealthy } from './room-meters.ts';
 
 export interface BrowserJoinerOptions {
-  /** jitsi-web's base URL: the page loads `<jitsiUrl>/libs/lib-jitsi-meet.min.js` and dials `<jitsiUrl>/xmpp-websocket`. */
+  /** jitsi-web's base URL: the page loads `<jitsiUrl>/libs/lib-jitsi-meet.min.js` and speaks XMPP there. */
   readonly jitsiUrl: string;
+  /** `websocket`: `<jitsiUrl>/xmpp-websocket`; `bosh`: `<jitsiUrl>/http-bind` (a web without the websocket). @default 'websocket' */
+  readonly xmppTransport?: 'websocket' | 'bosh';
+  /**
+   * hasCapacity() is false while fewer cores than this are free (cpu-headroom.ts), so a room is
+   * refused before the rooms held lose audio. @default 0 (off: tests share the machine)
+   */
+  readonly minFreeCpuCores?: number;
+  /** Where the free CPU is read from (tests). @default readCpu */
+  readonly readCpu?: () => CpuReading | undefined;
   /** `hosts.domain`, e.g. `meet.jitsi`. */
   readonly xmppDomain: string;
   /** `hosts.muc`, e.g. `muc.meet.jitsi`. */
@@ -41,9 +51,13 @@ export interface Workarounds {
   readonly microphonePermission: boolean;
   /** Local Network Access checks off (else a non-loopback Jitsi origin cannot reach the relay). */
   readonly localNetworkAccess: boolean;
+  /** A plain-http, non-loopback Jitsi origin treated as secure (else no audioWorklet, no getUserMedia). */
+  readonly insecureOriginAsSecure: boolean;
 }
 
-const ALL_WORKAROUNDS: Workarounds = { remoteAudioElement: true, autoplayPolicy: true, microphonePermission: true, localNetworkAccess: true };
+const ALL_WORKAROUNDS: Workarounds = { remoteAudioElement: true, autoplayPolicy: true, microphonePermission: true, localNetworkAccess: true, insecureOriginAsSecure: true };
+/** How often the free CPU is read (it is judged over CpuHeadroom's 5 s window). */
+const CPU_SAMPLE_MS = 1_000;
 /** The room's iframe loads and dials the relay before anything else. */
 const RELAY_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -101,6 +115,8 @@ export class BrowserRoomJoiner implements RoomJoiner {
   private readonly relay: PageRelay;
 
   private readonly files: PageFiles;
+  private readonly cpu: CpuHeadroom;
+  private readonly cpuSampler: NodeJS.Timeout | undefined;
 
   private constructor(options: BrowserJoinerOptions, relay: PageRelay, files: PageFiles) {
     this.options = options;
@@ -109,6 +125,11 @@ export class BrowserRoomJoiner implements RoomJoiner {
     this.workarounds = { ...ALL_WORKAROUNDS, ...options.workarounds };
     this.roomsMax = options.roomsMax ?? 12;
     this.joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+    this.cpu = new CpuHeadroom(options.readCpu === undefined ? {} : { read: options.readCpu });
+    if ((options.minFreeCpuCores ?? 0) > 0) {
+      this.cpu.sample();
+      this.cpuSampler = setInterval(() => this.cpu.sample(), CPU_SAMPLE_MS).unref();
+    }
   }
 
   /** Starts the relay and the browser (so a broken Chromium fails the service's start, not its first room). */
@@ -175,8 +196,16 @@ export class BrowserRoomJoiner implements RoomJoiner {
     }
   }
 
+  /** Cores free over the last 5 s, as admission sees them (undefined with the check off or before two readings). */
+  freeCpuCores(): number | undefined {
+    return (this.options.minFreeCpuCores ?? 0) > 0 ? this.cpu.freeCores() : undefined;
+  }
+
   hasCapacity(): boolean {
     if (this.closed || this.rooms.size >= this.roomsMax) return false;
+    const minFree = this.options.minFreeCpuCores ?? 0;
+    // Unknown (no second reading yet, or no /proc) is not a reason to refuse.
+    if (minFree > 0 && (this.cpu.freeCores() ?? Number.POSITIVE_INFINITY) < minFree) return false;
     for (const { room } of this.rooms.values()) {
       if (room !== undefined && !roomIsHealthy(room.stats(), room.settled())) return false;
     }
@@ -186,6 +215,7 @@ export class BrowserRoomJoiner implements RoomJoiner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.cpuSampler);
     await Promise.allSettled([...this.rooms.values()].map(({ room }) => room?.leave()));
     const session = await this.session?.catch(() => undefined);
     this.session = undefined;
@@ -216,9 +246,11 @@ export class BrowserRoomJoiner implements RoomJoiner {
     return session === undefined ? undefined : chromiumUsage(session.chromium.marker);
   }
 
+  /** lib-jitsi-meet's `serviceUrl`: the websocket, or BOSH where jitsi-web serves no websocket. */
   private serviceUrl(room: string): string {
-    const url = new URL('xmpp-websocket', `${this.options.jitsiUrl}/`);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const bosh = this.options.xmppTransport === 'bosh';
+    const url = new URL(bosh ? 'http-bind' : 'xmpp-websocket', `${this.options.jitsiUrl}/`);
+    if (!bosh) url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('room', room);
     return url.href;
   }
@@ -231,14 +263,17 @@ export class BrowserRoomJoiner implements RoomJoiner {
 
   private async startSession(): Promise<BotSession> {
     const extraArgs = this.options.extraChromiumArgs ?? [];
-    const chromium = await launchBotChromium(this.options.chromiumPath, this.workarounds, extraArgs);
+    const chromium = await launchBotChromium({ executablePath: this.options.chromiumPath, jitsiOrigin: this.options.jitsiUrl, workarounds: this.workarounds, extraArgs });
     const { browser } = chromium;
     try {
       const context = await browser.newContext();
       const origin = new URL(this.options.jitsiUrl).origin;
       // Chromium hides the host's addresses behind mDNS names unless the page may use the
-      // microphone; the video bridge cannot resolve those, so no media would flow.
-      if (this.workarounds.microphonePermission) await context.grantPermissions(['microphone'], { origin });
+      // microphone; the video bridge cannot resolve those, so no media would flow. An origin
+      // that is no secure context cannot be granted it ("Permission can't be granted in current
+      // context"): skip it there, so the page's join names the missing secure context instead.
+      const secure = this.workarounds.insecureOriginAsSecure || !needsSecureContextSwitch(origin);
+      if (this.workarounds.microphonePermission && secure) await context.grantPermissions(['microphone'], { origin });
       const pageBase = await routeBotPage(context, this.options.jitsiUrl, this.files);
       const page = await context.newPage();
       page.on('console', (message) => this.noticeBlockedRelay(message.text()));

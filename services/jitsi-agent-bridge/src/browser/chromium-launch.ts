@@ -17,6 +17,16 @@ export interface ChromiumWorkarounds {
    * and the permission cannot be granted to a plain-http origin; the relay to Node is on loopback.
    */
   readonly localNetworkAccess: boolean;
+  /**
+   * `--unsafely-treat-insecure-origin-as-secure=<Jitsi origin>`, only for a plain-http origin that
+   * is not loopback (compose's `http://jitsi-web:8000`): the bot page lives on that origin, and a
+   * page there is no secure context, so it gets no `audioWorklet` and no `getUserMedia`, and
+   * cannot carry audio (nor can the microphone permission be granted to it). Loopback http
+   * already counts as secure (which is why the tests on 127.0.0.1 never needed it), and https
+   * needs nothing. Playwright launches every browser with a temporary `--user-data-dir`; so
+   * launched, Debian's headless Chromium honours the switch (test/browser/pitfalls-access, (f)).
+   */
+  readonly insecureOriginAsSecure: boolean;
 }
 
 const BOT_SWITCHES = [
@@ -36,12 +46,28 @@ export interface LaunchedChromium {
   readonly disableFeatures: string;
 }
 
-export async function launchBotChromium(executablePath: string, workarounds: ChromiumWorkarounds, extraArgs: readonly string[] = []): Promise<LaunchedChromium> {
+export interface BotChromiumOptions {
+  readonly executablePath: string;
+  /** Where the bot page lives (the Jitsi origin the page files are routed on). */
+  readonly jitsiOrigin: string;
+  readonly workarounds: ChromiumWorkarounds;
+  /** @default none */
+  readonly extraArgs?: readonly string[];
+}
+
+export async function launchBotChromium({ executablePath, jitsiOrigin, workarounds, extraArgs = [] }: BotChromiumOptions): Promise<LaunchedChromium> {
   const playwrightFlag = await playwrightDisableFeatures(executablePath);
   const ours = workarounds.localNetworkAccess ? ['LocalNetworkAccessChecks'] : [];
   const disableFeatures = mergeDisableFeatures(playwrightFlag, ours);
   const marker = `--jitsi-agent-bridge=${randomUUID()}`;
-  const args = [...BOT_SWITCHES, ...(workarounds.autoplayPolicy ? ['--autoplay-policy=no-user-gesture-required'] : []), disableFeatures, marker, ...extraArgs];
+  const args = [
+    ...BOT_SWITCHES,
+    ...(workarounds.autoplayPolicy ? ['--autoplay-policy=no-user-gesture-required'] : []),
+    ...(workarounds.insecureOriginAsSecure && needsSecureContextSwitch(jitsiOrigin) ? [`--unsafely-treat-insecure-origin-as-secure=${new URL(jitsiOrigin).origin}`] : []),
+    disableFeatures,
+    marker,
+    ...extraArgs,
+  ];
   const browser = await chromium.launch({
     executablePath,
     args,
@@ -50,6 +76,20 @@ export async function launchBotChromium(executablePath: string, workarounds: Chr
     ...(playwrightFlag === undefined ? {} : { ignoreDefaultArgs: [playwrightFlag] }),
   });
   return { browser, marker, disableFeatures };
+}
+
+/** Whether a page on `origin` is no secure context by itself: plain http on a host that is not loopback. */
+export function needsSecureContextSwitch(origin: string): boolean {
+  const { protocol, hostname } = new URL(origin);
+  return protocol === 'http:' && !isLoopbackHost(hostname);
+}
+
+/** The hosts Chromium counts as potentially trustworthy over http: localhost, 127.0.0.0/8, ::1. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '[::1]') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** `--disable-features=` with every feature of `flag` (may be absent) and `extra`, each once. */

@@ -16,7 +16,19 @@ const CLOCK_TICKS_PER_SECOND = 100;
  * Reads /proc for the Chromium whose browser process carries `marker` on its command line.
  * Undefined where there is no /proc (not Linux) or the process is gone.
  */
-export async function chromiumUsage(marker: string): Promise<ProcessUsage | undefined> {
+export function chromiumUsage(marker: string): Promise<ProcessUsage | undefined> {
+  return processTreeUsage(({ args }) => args.includes(marker));
+}
+
+/** A process as /proc shows it, for picking the root of a tree. */
+export interface ProcessEntry {
+  readonly pid: number;
+  readonly parent: number;
+  readonly args: readonly string[];
+}
+
+/** Memory and CPU of the process `isRoot` picks (the last one if several) and all its descendants. */
+export async function processTreeUsage(isRoot: (entry: ProcessEntry) => boolean): Promise<ProcessUsage | undefined> {
   let entries: string[];
   try {
     entries = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
@@ -31,8 +43,9 @@ export async function chromiumUsage(marker: string): Promise<ProcessUsage | unde
     // Fields after the parenthesised command name: state, ppid, …, utime (14th), stime (15th).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (fields.length < 13) continue;
-    processes.set(pid, { parent: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) });
-    if (cmdline.split('\0').includes(marker)) root = pid;
+    const parent = Number(fields[1]);
+    processes.set(pid, { parent, cpuTicks: Number(fields[11]) + Number(fields[12]) });
+    if (isRoot({ pid, parent, args: cmdline.split('\0') })) root = pid;
   }
   if (root === undefined) return undefined;
   const tree = new Set([root]);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserRoomJoiner } from '../../src/browser/index.ts';
+import type { CpuReading } from '../../src/browser/cpu-headroom.ts';
 import { HumanBrowser, joinAsAgent, startBot } from '../helpers/browser-harness.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { startStandinJitsi, type StandinJitsi } from '../standin-jitsi/server.ts';
 
 /**
@@ -73,6 +75,30 @@ describe('the bot in a room', () => {
     await first.bot.leave();
     expect(joiner.hasCapacity()).toBe(true);
     await second.bot.leave();
+  });
+
+  it('says it is at capacity while too little CPU is free, before the rooms it holds lose audio, and takes rooms again once it frees', async () => {
+    // A machine of 2 cores with `free` of them idle, read as /proc/stat would be.
+    let free = 0.1;
+    let busySeconds = 0;
+    let readAt = performance.now();
+    const readCpu = (): CpuReading => {
+      const now = performance.now();
+      busySeconds += ((2 - free) * (now - readAt)) / 1000;
+      readAt = now;
+      return { busySeconds, cores: 2, source: 'machine' };
+    };
+    const busy = await startBot(standin, { roomsMax: 2, minFreeCpuCores: 0.25, readCpu });
+    try {
+      await waitUntil('the joiner to see the CPU short', () => !busy.hasCapacity());
+      free = 1.5;
+      await waitUntil('the joiner to see the CPU free again', () => busy.hasCapacity());
+      await (await joinAsAgent(busy, standin, 'cpu-freed')).bot.leave();
+    } finally {
+      await busy.close();
+    }
+    // The check is off without minFreeCpuCores: the shared joiner never looked at the CPU.
+    expect(joiner.hasCapacity()).toBe(true);
   });
 
   it('reports the room left when the bot is kicked', async () => {

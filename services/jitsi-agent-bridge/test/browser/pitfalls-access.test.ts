@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserJoinerOptions, BrowserRoomJoiner } from '../../src/browser/index.ts';
-import { playwrightDisableFeatures } from '../../src/browser/chromium-launch.ts';
-import { CHROMIUM, joinAsAgent, startBot } from '../helpers/browser-harness.ts';
+import { needsSecureContextSwitch, playwrightDisableFeatures } from '../../src/browser/chromium-launch.ts';
+import { CHROMIUM, epochNow, HumanBrowser, joinAsAgent, startBot, untilHeardTone } from '../helpers/browser-harness.ts';
 import { startStandinJitsi, type StandinJitsi } from '../standin-jitsi/server.ts';
+import { toneWav, type TestWav } from '../standin-jitsi/test-audio.ts';
 
 /**
  * What stands between the bot and a room: prosody's token checks (the stand-in refuses what
- * prosody refuses) and Chromium's Local Network Access checks (the bot page on the Jitsi origin
- * talks to Node on 127.0.0.1).
+ * prosody refuses), Chromium's Local Network Access checks (the bot page on the Jitsi origin
+ * talks to Node on 127.0.0.1) and the secure context a plain-http Jitsi origin lacks.
  */
 let standin: StandinJitsi;
 const joiners: BrowserRoomJoiner[] = [];
@@ -103,5 +104,56 @@ describe('(e) Local Network Access: a page on a non-loopback Jitsi origin may no
     await expect(joinAsAgent(joiner, standin, 'pitfall-lna')).rejects.toThrow(
       "Chromium blocked the room's page from reaching the bridge's loopback relay (ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS): the bot browser must run with Local Network Access checks disabled",
     );
+  });
+});
+
+describe('(f) a plain-http Jitsi origin that is not loopback is no secure context: no audioWorklet, no getUserMedia', () => {
+  // Compose's JITSI_URL is http://jitsi-web:8000; here a made-up name resolves to the stand-in.
+  const JITSI_HOST = 'jitsi-web.test';
+  const TONE_HZ = 660;
+  const mapHost = `--host-resolver-rules=MAP ${JITSI_HOST} 127.0.0.1`;
+  const namedJitsi = () => `http://${JITSI_HOST}:${new URL(standin.url).port}`;
+  let tone: TestWav;
+  let humans: HumanBrowser;
+
+  beforeAll(async () => {
+    tone = await toneWav(TONE_HZ);
+    humans = await HumanBrowser.launch(standin, { wav: tone.path });
+  });
+
+  afterAll(async () => {
+    await humans?.close();
+    await tone?.remove();
+  });
+
+  it('the switch is for plain http off loopback only', () => {
+    for (const origin of ['http://jitsi-web:8000', 'http://jitsi-web.test:8000', 'http://10.0.0.7', 'http://[fe80::1]:8000']) expect(needsSecureContextSwitch(origin), origin).toBe(true);
+    for (const origin of ['https://meet.example.com', 'http://127.0.0.1:8000', 'http://127.8.9.10', 'http://localhost:8000', 'http://app.localhost', 'http://[::1]:8000']) {
+      expect(needsSecureContextSwitch(origin), origin).toBe(false);
+    }
+  });
+
+  it('the bot treats the origin as secure, joins and hears the human', async () => {
+    const joiner = await bot({ jitsiUrl: namedJitsi(), extraChromiumArgs: [mapHost] });
+    const { bot: joined, events } = await joinAsAgent(joiner, standin, 'pitfall-secure-context');
+    const frame = await joiner.frameOf('pitfall-secure-context');
+    const page = () => {
+      const { location, isSecureContext } = globalThis as unknown as { location: { origin: string }; isSecureContext: boolean };
+      return [location.origin, isSecureContext];
+    };
+    expect(await frame?.evaluate(page)).toEqual([namedJitsi(), true]);
+    const since = epochNow();
+    await humans.join({ room: 'pitfall-secure-context' });
+    await untilHeardTone(events, since, TONE_HZ);
+    await joined.leave();
+  });
+
+  it('without the switch, join() fails at once and says why', async () => {
+    const joiner = await bot({ jitsiUrl: namedJitsi(), extraChromiumArgs: [mapHost], workarounds: { insecureOriginAsSecure: false } });
+    await expect(joinAsAgent(joiner, standin, 'pitfall-insecure')).rejects.toThrow(
+      `could not join room "pitfall-insecure": the bot page at ${namedJitsi()} is not a secure context: Chromium gives it no audioWorklet and no getUserMedia, so it cannot carry audio ` +
+        `(serve Jitsi over https, or launch the bot's Chromium with --unsafely-treat-insecure-origin-as-secure=${namedJitsi()})`,
+    );
+    expect(standin.members('pitfall-insecure')).toEqual([]);
   });
 });

@@ -69,8 +69,10 @@ describe('configuration', () => {
       TEN_CONNECT_TIMEOUT_SECONDS: 30,
       JITSI_XMPP_DOMAIN: 'meet.jitsi',
       JITSI_MUC_DOMAIN: 'muc.meet.jitsi',
+      JITSI_XMPP_TRANSPORT: 'websocket',
       AGENT_DISPLAY_NAME: 'AI agent',
       ROOMS_MAX: 12,
+      ADMISSION_MIN_FREE_CPU: 0.25,
       EMPTY_ROOM_GRACE_SECONDS: 30,
       DRAIN_TIMEOUT_SECONDS: 30,
       CHROMIUM_PATH: '/usr/bin/chromium',
@@ -102,6 +104,9 @@ describe('configuration', () => {
       [{ TEN_SESSION_TIMEOUT_SECONDS: '1.5' }, 'TEN_SESSION_TIMEOUT_SECONDS must be a whole number from 1 to 86400 (seconds)'],
       [{ EMPTY_ROOM_GRACE_SECONDS: 'soon' }, 'EMPTY_ROOM_GRACE_SECONDS must be a number of seconds, at least 0'],
       [{ ROOMS_MAX: '0' }, 'ROOMS_MAX must be a whole number from 1 to 1000 (rooms)'],
+      [{ JITSI_XMPP_TRANSPORT: 'xmpp' }, 'JITSI_XMPP_TRANSPORT must be websocket or bosh'],
+      [{ ADMISSION_MIN_FREE_CPU: '-1' }, 'ADMISSION_MIN_FREE_CPU must be a number of cores from 0 to 64'],
+      [{ ADMISSION_MIN_FREE_CPU: 'lots' }, 'ADMISSION_MIN_FREE_CPU must be a number of cores from 0 to 64'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"'],
     ];
     for (const [override, message] of cases) {
@@ -118,6 +123,15 @@ describe('configuration', () => {
     for (const override of [{ BRIDGE_API_TOKEN: 'short-secret-token' }, { JWT_APP_SECRET: 'short-jwt' }]) {
       expect(() => loadConfig({ ...VALID_ENV, ...override })).toThrow(/^(?![\s\S]*short-)/);
     }
+  });
+});
+
+describe('JITSI_XMPP_TRANSPORT', () => {
+  it('is the websocket unless set, and takes bosh for a jitsi-web without /xmpp-websocket', () => {
+    expect(loadConfig(VALID_ENV).JITSI_XMPP_TRANSPORT).toBe('websocket');
+    expect(loadConfig({ ...VALID_ENV, JITSI_XMPP_TRANSPORT: 'bosh' }).JITSI_XMPP_TRANSPORT).toBe('bosh');
+    expect(loadConfig({ ...VALID_ENV, JITSI_XMPP_TRANSPORT: 'websocket' }).JITSI_XMPP_TRANSPORT).toBe('websocket');
+    expect(() => loadConfig({ ...VALID_ENV, JITSI_XMPP_TRANSPORT: 'BOSH' })).toThrow('invalid configuration: JITSI_XMPP_TRANSPORT must be websocket or bosh');
   });
 });
 

@@ -1,8 +1,8 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { BrowserRoomJoiner, type BrowserJoinerOptions } from '../../src/browser/index.ts';
-import type { JoinedRoom, JoinedRoomEvents } from '../../src/room-joiner.ts';
+import { FRAME_SAMPLE_RATE, type JoinedRoom, type JoinedRoomEvents } from '../../src/room-joiner.ts';
 import { startStandinJitsi, type StandinJitsi, type StandinJitsiOptions } from '../standin-jitsi/server.ts';
-import { matchOnsets, onsets, pcm16ToFloats, rms } from '../standin-jitsi/test-audio.ts';
+import { matchOnsets, onsets, pcm16ToFloats, rms, toneAmplitude } from '../standin-jitsi/test-audio.ts';
 
 /**
  * The bridge's browser half on one machine, for tests and `npm run bench:bridge`: the stand-in
@@ -151,7 +151,7 @@ export class HumanBrowser {
     const jwt = await this.standin.mintJwt({ room, name });
     const participantId = await page.evaluate(
       (options) => (globalThis as unknown as { human: { join(options: unknown): Promise<string> } }).human.join(options),
-      { room, jwt, name, microphone, xmppDomain: this.standin.xmppDomain, mucDomain: this.standin.mucDomain },
+      { room, jwt, name, microphone, xmppDomain: this.standin.xmppDomain, mucDomain: this.standin.mucDomain, bosh: !this.standin.xmppWebSocket },
     );
     const human = (expression: string) => page.evaluate(expression);
     return {
@@ -236,6 +236,22 @@ export async function startBridgeHarness(options: BridgeHarnessOptions = {}): Pr
 
 /** Levels for onset detection: speech peaks near 0.1–0.3 RMS, silence is digital zero or noise. */
 export const ONSET_THRESHOLD = 0.01;
+
+/**
+ * Waits until the bot delivers a human's tone of `frequency` (a toneWav as the human's
+ * microphone) after `since`: the first frame above the onset threshold (the frames before the
+ * human's track are digital silence), then half a second from there that carries the tone, so
+ * what was heard is the human and not noise. Throws, saying which, if either never comes.
+ */
+export async function untilHeardTone(events: RecordingEvents, since: number, frequency: number): Promise<void> {
+  const heardAt = () => events.timeline(since).find(([, level]) => level > ONSET_THRESHOLD)?.[0];
+  await events.waitFor("the human's tone", () => heardAt() !== undefined, 20_000);
+  const onset = heardAt() ?? since;
+  const halfSecond = FRAME_SAMPLE_RATE / 2;
+  await events.waitFor('half a second of the tone', (recorded) => recorded.samples(onset).length >= halfSecond);
+  const amplitude = toneAmplitude(events.samples(onset).subarray(0, halfSecond), frequency, FRAME_SAMPLE_RATE);
+  if (!(amplitude > 0.05)) throw new Error(`the bot heard sound but not the ${frequency} Hz tone (amplitude ${amplitude.toFixed(3)})`);
+}
 
 /**
  * Human speech onset (its microphone, as captured) → the first non-silent frame at the joiner's

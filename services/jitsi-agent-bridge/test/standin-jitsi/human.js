@@ -48,12 +48,14 @@
     }
   }
 
-  async function join({ room, jwt, name, microphone = true, xmppDomain = 'meet.jitsi', mucDomain = 'muc.meet.jitsi' }) {
+  async function join({ room, jwt, name, microphone = true, xmppDomain = 'meet.jitsi', mucDomain = 'muc.meet.jitsi', bosh = false }) {
     await context.resume();
     const { events } = JitsiMeetJS;
     JitsiMeetJS.init({});
+    // As jitsi-meet's own client: BOSH where the web serves no websocket.
+    const serviceUrl = bosh ? `${location.origin}/http-bind` : `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/xmpp-websocket`;
     connection = new JitsiMeetJS.JitsiConnection(null, jwt, {
-      serviceUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/xmpp-websocket?room=${room}`,
+      serviceUrl: `${serviceUrl}?room=${room}`,
       hosts: { domain: xmppDomain, muc: mucDomain },
     });
     await new Promise((resolve, reject) => {

@@ -123,6 +123,80 @@
     }
   }
 
+  /**
+   * The XMPP channel over /http-bind (BOSH's place), shaped like the WebSocket connect() uses:
+   * the first request opens the session with the client's first messages, sends go one request
+   * at a time in order, and one poll at a time brings the server's messages (see the stand-in's
+   * http-bind.ts). lib-jitsi-meet picks BOSH for an http(s) serviceUrl, a websocket for ws(s).
+   */
+  class HttpBindChannel {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      this.sid = undefined;
+      this.sending = Promise.resolve();
+      this.closeListeners = [];
+      this.onopen = undefined;
+      this.onmessage = undefined;
+      this.onclose = undefined;
+      setTimeout(() => {
+        this.readyState = 1;
+        this.onopen?.();
+      });
+    }
+    send(text) {
+      if (this.readyState !== 1) return;
+      const message = JSON.parse(text);
+      this.sending = this.sending
+        .then(() => (this.sid === undefined ? this.open([message]) : this.post({ sid: this.sid, messages: [message] })))
+        .catch(() => this.finish());
+    }
+    async open(messages) {
+      const reply = await this.post({ messages });
+      this.sid = reply.sid;
+      void this.pollLoop();
+    }
+    async pollLoop() {
+      while (this.readyState === 1) {
+        let reply;
+        try {
+          reply = await this.post({ sid: this.sid, poll: true });
+        } catch {
+          this.finish();
+          return;
+        }
+        for (const message of reply.messages ?? []) this.onmessage?.({ data: JSON.stringify(message) });
+        if (reply.closed) {
+          this.finish();
+          return;
+        }
+      }
+    }
+    async post(body) {
+      const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const reply = await response.json().catch(() => ({}));
+      if (!response.ok && !reply.closed) throw new Error(`http-bind answered ${response.status}`);
+      return reply;
+    }
+    close() {
+      if (this.readyState > 1) return;
+      this.readyState = 2;
+      void this.sending
+        .then(() => (this.sid === undefined ? undefined : this.post({ sid: this.sid, terminate: true })))
+        .catch(() => undefined)
+        .finally(() => this.finish());
+    }
+    finish() {
+      if (this.readyState === 3) return;
+      this.readyState = 3;
+      this.onclose?.({});
+      for (const listener of this.closeListeners) listener();
+    }
+    addEventListener(type, listener) {
+      if (type === 'close') this.closeListeners.push(listener);
+    }
+  }
+
   class JitsiConnection {
     constructor(appId, token, options) {
       if (!options || !options.serviceUrl) throw new Error('The "serviceUrl" option is required');
@@ -144,7 +218,7 @@
     connect() {
       let url = this.options.serviceUrl;
       if (this.token) url += `${url.includes('?') ? '&' : '?'}token=${this.token}`;
-      const socket = new WebSocket(url);
+      const socket = /^https?:/.test(url) ? new HttpBindChannel(url) : new WebSocket(url);
       this.socket = socket;
       let established = false;
       let failed = false;

@@ -4,12 +4,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { HttpBind, PollingSocket } from './http-bind.ts';
 
 /**
  * A stand-in for jitsi-web + prosody + the video bridge, for the bot's browser tests:
  * - `GET /libs/lib-jitsi-meet.min.js` serves lib-jitsi-meet.js here, a stand-in for exactly the
  *   part of the JitsiMeetJS API the bot page and the human test page use;
- * - `/xmpp-websocket` speaks a small JSON protocol with it instead of XMPP, and refuses what
+ * - `/xmpp-websocket` (and `/http-bind`, the same over HTTP long-polling: http-bind.ts) speaks
+ *   a small JSON protocol with it instead of XMPP, and refuses what
  *   prosody with token auth refuses: no JWT, a JWT not signed with the app secret (or with the
  *   wrong iss/aud/sub, or expired), a JWT whose `room` claim is another room, a wrong XMPP or
  *   MUC domain;
@@ -33,6 +35,11 @@ export interface StandinJitsiOptions {
   readonly mucDomain?: string;
   /** @default 0 (any free port) */
   readonly port?: number;
+  /**
+   * false: no `/xmpp-websocket` (404), as jitsi-web with ENABLE_XMPP_WEBSOCKET=0; `/http-bind`
+   * is served either way. @default true
+   */
+  readonly xmppWebSocket?: boolean;
 }
 
 /** One participant as the stand-in saw it. */
@@ -42,6 +49,8 @@ export interface MemberRecord {
   nick: string;
   /** `context.user.name` of the participant's JWT. */
   readonly userName: string;
+  /** Which path its XMPP went over. */
+  readonly transport: 'xmpp-websocket' | 'http-bind';
   /** What the participant passed to initJitsiConference. */
   readonly conferenceOptions: Record<string, unknown>;
   /** Whether lib-jitsi-meet would try P2P with these options (JitsiConference.isP2PEnabled). */
@@ -62,10 +71,12 @@ export interface StandinJitsi {
   readonly url: string;
   readonly xmppDomain: string;
   readonly mucDomain: string;
+  /** Whether `/xmpp-websocket` is served (else only `/http-bind`). */
+  readonly xmppWebSocket: boolean;
   readonly secret: string;
   /** Every HTTP path requested, in order. */
   readonly requests: string[];
-  /** What /xmpp-websocket refused, in order. */
+  /** What /xmpp-websocket and /http-bind refused, in order. */
   readonly refusals: Refusal[];
   /** A room JWT like the console's (and the bridge's) for `room`. */
   mintJwt(claims: { room: string; name: string; id?: string; secret?: string; expiresInSeconds?: number }): Promise<string>;
@@ -84,8 +95,11 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/_test/human.js': { file: 'human.js', type: 'text/javascript; charset=utf-8' },
 };
 
+/** A client's XMPP channel: a websocket, or an /http-bind session shaped like one. */
+type XmppSocket = WebSocket | PollingSocket;
+
 interface Connection {
-  readonly socket: WebSocket;
+  readonly socket: XmppSocket;
   readonly room: string;
   readonly userName: string;
   member?: MemberRecord;
@@ -103,8 +117,14 @@ export async function startStandinJitsi(options: StandinJitsiOptions = {}): Prom
   const members = new Map<string, MemberRecord[]>();
   const live = new Map<string, Connection>();
 
+  const httpBind = new HttpBind((socket, url) => void accept(socket, url));
   const server: Server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://standin').pathname;
+    const requestUrl = new URL(request.url ?? '/', 'http://standin');
+    const path = requestUrl.pathname;
+    if (path === '/http-bind') {
+      httpBind.handle(request, response, requestUrl).catch((error: Error) => response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.message })));
+      return;
+    }
     requests.push(path);
     const entry = FILES[path];
     if (request.method !== 'GET' || entry === undefined) {
@@ -119,17 +139,18 @@ export async function startStandinJitsi(options: StandinJitsiOptions = {}): Prom
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://standin');
-    if (url.pathname !== '/xmpp-websocket') {
-      socket.destroy();
+    if (url.pathname !== '/xmpp-websocket' || options.xmppWebSocket === false) {
+      // nginx without the location: a plain 404, no upgrade.
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => void accept(ws, url));
   });
 
-  const send = (socket: WebSocket, message: Record<string, unknown>) => {
+  const send = (socket: XmppSocket, message: Record<string, unknown>) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
-  const refuse = (socket: WebSocket, refusal: Refusal, message: Record<string, unknown>) => {
+  const refuse = (socket: XmppSocket, refusal: Refusal, message: Record<string, unknown>) => {
     refusals.push(refusal);
     send(socket, message);
   };
@@ -148,7 +169,7 @@ export async function startStandinJitsi(options: StandinJitsiOptions = {}): Prom
     }
   }
 
-  async function accept(socket: WebSocket, url: URL): Promise<void> {
+  async function accept(socket: XmppSocket, url: URL): Promise<void> {
     let connection: Connection | undefined;
     const opened = new Promise<{ domain?: unknown }>((resolve) => socket.once('message', (data) => resolve(safeParse(String(data)))));
     const [open, auth] = await Promise.all([opened, authenticate(url.searchParams.get('token'))]);
@@ -175,7 +196,7 @@ export async function startStandinJitsi(options: StandinJitsiOptions = {}): Prom
   }
 
   /** prosody's room check at join time: the token's room claim must be this room ('*' = any). */
-  function join(socket: WebSocket, auth: { room: string; userName: string }, message: Record<string, unknown>): Connection | undefined {
+  function join(socket: XmppSocket, auth: { room: string; userName: string }, message: Record<string, unknown>): Connection | undefined {
     const room = String(message['room']);
     if (message['muc'] !== mucDomain) {
       refuse(socket, { reason: `item-not-found: muc ${String(message['muc'])}`, room }, { type: 'join-error', condition: 'item-not-found' });
@@ -190,6 +211,7 @@ export async function startStandinJitsi(options: StandinJitsiOptions = {}): Prom
       room,
       nick: typeof message['nick'] === 'string' ? message['nick'] : '',
       userName: auth.userName,
+      transport: socket instanceof PollingSocket ? 'http-bind' : 'xmpp-websocket',
       conferenceOptions: (message['options'] as Record<string, unknown> | undefined) ?? {},
       p2pEnabled: message['p2pEnabled'] === true,
       receiverConstraints: Array.isArray(message['receiverConstraints']) ? [...(message['receiverConstraints'] as unknown[])] : [],
@@ -241,6 +263,7 @@ export async function startStandinJitsi(options: StandinJitsiOptions = {}): Prom
     url,
     xmppDomain,
     mucDomain,
+    xmppWebSocket: options.xmppWebSocket !== false,
     secret,
     requests,
     refusals,
@@ -274,6 +297,7 @@ export async function startStandinJitsi(options: StandinJitsiOptions = {}): Prom
     },
     async close() {
       for (const client of sockets.clients) client.terminate();
+      httpBind.closeAll();
       sockets.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -42,14 +42,15 @@ async function soxWav(input: Buffer, source: string[], effects: string[]): Promi
   return { path, samples16k, durationMs: (samples16k.length / 16) | 0, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function run(command: string, args: string[], input: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+/** Runs a tool (espeak-ng, sox) with `input` on stdin; resolves with its stdout. */
+export function run(command: string, args: string[], input: Buffer = Buffer.alloc(0)): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => (err += String(chunk)));
-    child.on('error', reject);
+    child.on('error', (error) => reject(new Error(`could not run ${command} (is it installed?): ${error.message}`)));
     child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} exited with ${code}: ${err.trim()}`))));
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);

@@ -120,6 +120,13 @@ function waitFor(step, timeoutMs, listen) {
  * @returns {Promise<string>} the bot's participant id
  */
 async function join(config) {
+  // Checked first: otherwise the missing audioWorklet surfaces later as a bare TypeError.
+  if (!window.isSecureContext) {
+    throw new Error(
+      `the bot page at ${location.origin} is not a secure context: Chromium gives it no audioWorklet and no getUserMedia, so it cannot carry audio ` +
+        `(serve Jitsi over https, or launch the bot's Chromium with --unsafely-treat-insecure-origin-as-secure=${location.origin})`,
+    );
+  }
   const JitsiMeetJS = await loadLibJitsiMeet();
   const { events, errors } = JitsiMeetJS;
   const audio = await startRoomAudio({
@@ -144,7 +151,7 @@ async function join(config) {
         new Error(
           type === errors.connection.PASSWORD_REQUIRED
             ? `Jitsi refused the bot's credentials (${detail}): the JWT is missing, expired, or not signed with the secret prosody has`
-            : `could not connect to ${serviceUrl} (${detail})`,
+            : xmppConnectionFailure(serviceUrl, detail),
         ),
       );
     });
@@ -190,6 +197,17 @@ async function join(config) {
   statsTimer = window.setInterval(() => reportStats(audio), 500);
   reportStats(audio);
   return conference.myUserId();
+}
+
+/**
+ * The XMPP connection failed before it was up: say so, and for the websocket name the usual
+ * cause (a jitsi-web rendered with ENABLE_XMPP_WEBSOCKET=0 serves no /xmpp-websocket).
+ * @param {string} serviceUrl without its query
+ * @param {string} detail lib-jitsi-meet's error type and message
+ */
+function xmppConnectionFailure(serviceUrl, detail) {
+  const failed = `the XMPP connection to ${serviceUrl} failed (${detail})`;
+  return /^wss?:/.test(serviceUrl) ? `${failed}: if jitsi-web serves no /xmpp-websocket (ENABLE_XMPP_WEBSOCKET=0), the bridge needs JITSI_XMPP_TRANSPORT=bosh` : failed;
 }
 
 /**
