@@ -203,9 +203,9 @@ export class BrowserRoomJoiner implements RoomJoiner {
 
   hasCapacity(): boolean {
     if (this.closed || this.rooms.size >= this.roomsMax) return false;
-    const minFree = this.options.minFreeCpuCores ?? 0;
-    // Unknown (no second reading yet, or no /proc) is not a reason to refuse.
-    if (minFree > 0 && (this.cpu.freeCores() ?? Number.POSITIVE_INFINITY) < minFree) return false;
+    // Unknown (the check off, no second reading yet, or no /proc) is not a reason to refuse.
+    const free = this.freeCpuCores();
+    if (free !== undefined && free < (this.options.minFreeCpuCores ?? 0)) return false;
     for (const { room } of this.rooms.values()) {
       if (room !== undefined && !roomIsHealthy(room.stats(), room.settled())) return false;
     }

@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config.ts';
 import { BridgeApi, bridgeEnv, startTestBridge, type TestBridge } from '../helpers/bridge-harness.ts';
 import { GENERATED_TENAPP, startFakeTenAgent, VOICE_AGENT_ENV, type FakeTenAgent } from '../helpers/fake-ten.ts';
+import { useControllerFixture } from '../helpers/controller-fixture.ts';
 import { ScriptedJoiner } from '../helpers/scripted-joiner.ts';
 import { SLOW_TEST_MS, waitUntil } from '../helpers/wait.ts';
 
@@ -14,19 +15,8 @@ import { SLOW_TEST_MS, waitUntil } from '../helpers/wait.ts';
  * are stopped within the limit), and SIGTERM to a real bridge process ending in exit 0.
  */
 
-let ten: FakeTenAgent;
-const bridges: TestBridge[] = [];
-const extraTens: FakeTenAgent[] = [];
-
-beforeAll(async () => {
-  ten = await startFakeTenAgent({ tenappDir: GENERATED_TENAPP, env: VOICE_AGENT_ENV });
-});
-afterEach(async () => {
-  await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
-  await Promise.all(extraTens.splice(0).map((extra) => extra.close()));
-  await ten.reset();
-});
-afterAll(() => ten?.close());
+const fixture = useControllerFixture();
+const { bridges, extraTens } = fixture;
 
 async function bridge(agent: FakeTenAgent, joiner: ScriptedJoiner, overrides: ConfigInput = {}): Promise<TestBridge> {
   const test = await startTestBridge(joiner, await bridgeEnv(agent.url, overrides, 3));
@@ -39,7 +29,7 @@ const stopsOf = (agent: FakeTenAgent) => agent.requests.filter((request) => requ
 describe('the drain', { timeout: SLOW_TEST_MS }, () => {
   it('takes no new rooms and turns /ready 503, while running rooms go on until they end by themselves', async () => {
     const joiner = new ScriptedJoiner();
-    const test = await bridge(ten, joiner, { EMPTY_ROOM_GRACE_SECONDS: '0.5' });
+    const test = await bridge(fixture.ten, joiner, { EMPTY_ROOM_GRACE_SECONDS: '0.5' });
     expect((await test.api.start('long-meeting')).status).toBe(201);
     const draining = test.bridge.drain(60_000);
 
@@ -57,21 +47,21 @@ describe('the drain', { timeout: SLOW_TEST_MS }, () => {
     // Its people leave: the grace passes and the room ends, which ends the drain.
     joiner.room('long-meeting')!.setPeople([]);
     expect(await draining).toEqual({ drained: true, stoppedByDrain: 0, left: 0 });
-    expect(stopsOf(ten)).toEqual(['long-meeting']);
+    expect(stopsOf(fixture.ten)).toEqual(['long-meeting']);
     expect((await test.api.state('long-meeting')).body.state).toBe('stopped');
-    expect(ten.requests.filter((request) => request.path === '/start')).toHaveLength(1);
+    expect(fixture.ten.requests.filter((request) => request.path === '/start')).toHaveLength(1);
   });
 
   it('stops the rooms still running before the limit runs out', async () => {
     const joiner = new ScriptedJoiner();
-    const test = await bridge(ten, joiner);
+    const test = await bridge(fixture.ten, joiner);
     expect((await test.api.start('meeting-one')).status).toBe(201);
     expect((await test.api.start('meeting-two')).status).toBe(201);
-    const workers = [ten.workers.get('meeting-one')!, ten.workers.get('meeting-two')!];
+    const workers = [fixture.ten.workers.get('meeting-one')!, fixture.ten.workers.get('meeting-two')!];
     // 6 s: the rooms run for 1 s, then 5 s are left for stopping them.
     const result = await test.bridge.drain(6_000);
     expect(result).toEqual({ drained: true, stoppedByDrain: 2, left: 0 });
-    expect(stopsOf(ten).sort()).toEqual(['meeting-one', 'meeting-two']);
+    expect(stopsOf(fixture.ten).sort()).toEqual(['meeting-one', 'meeting-two']);
     await Promise.all(workers.map((worker) => worker.exited));
     expect(joiner.joinedRooms()).toEqual([]);
     for (const room of ['meeting-one', 'meeting-two']) expect((await test.api.state(room)).body).toMatchObject({ state: 'stopped', lastError: null });
@@ -90,7 +80,7 @@ describe('the drain', { timeout: SLOW_TEST_MS }, () => {
 
 describe('SIGTERM', { timeout: SLOW_TEST_MS }, () => {
   it('drains a real bridge process: the running room is stopped on TEN and the process exits 0', async () => {
-    const env = await bridgeEnv(ten.url, { DRAIN_TIMEOUT_SECONDS: '6', LOG_LEVEL: 'info' });
+    const env = await bridgeEnv(fixture.ten.url, { DRAIN_TIMEOUT_SECONDS: '6', LOG_LEVEL: 'info' });
     const entry = fileURLToPath(new URL('../helpers/bridge-entry.ts', import.meta.url));
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const child = spawn(process.execPath, ['--import', tsx, entry], { env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,11 +93,11 @@ describe('SIGTERM', { timeout: SLOW_TEST_MS }, () => {
       const listening = await waitUntil('the bridge to listen', () => lines.find((line) => line['msg'] === 'bridge listening'), 30_000, () => stderr.join('\n'));
       const api = new BridgeApi(`http://127.0.0.1:${String(listening['port'])}`, env.BRIDGE_API_TOKEN!);
       expect((await api.start('signal-room')).status).toBe(201);
-      const worker = ten.workers.get('signal-room')!;
+      const worker = fixture.ten.workers.get('signal-room')!;
 
       child.kill('SIGTERM');
       expect(await exited).toEqual({ code: 0, signal: null });
-      expect(stopsOf(ten)).toEqual(['signal-room']);
+      expect(stopsOf(fixture.ten)).toEqual(['signal-room']);
       await worker.exited;
       const messages = lines.map((line) => line['msg']);
       expect(messages).toEqual(expect.arrayContaining(['shutting down: draining rooms', 'draining', 'stopping agent', 'TEN session stopped', 'agent stopped', 'drained', 'bridge closed', 'exiting']));
@@ -122,7 +112,7 @@ describe('SIGTERM', { timeout: SLOW_TEST_MS }, () => {
   it('exits 1 naming the variable when the configuration is wrong', async () => {
     const entry = fileURLToPath(new URL('../helpers/bridge-entry.ts', import.meta.url));
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const env = await bridgeEnv(ten.url, { TEN_WORKER_PORTS: '9000-8000' });
+    const env = await bridgeEnv(fixture.ten.url, { TEN_WORKER_PORTS: '9000-8000' });
     const child = spawn(process.execPath, ['--import', tsx, entry], { env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += String(chunk)));

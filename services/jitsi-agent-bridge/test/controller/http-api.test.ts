@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config.ts';
 import { ALLOWED_ORIGIN, bridgeEnv, startTestBridge, type TestBridge } from '../helpers/bridge-harness.ts';
-import { GENERATED_TENAPP, startFakeTenAgent, VOICE_AGENT_ENV, type FakeTenAgent } from '../helpers/fake-ten.ts';
+import { useControllerFixture } from '../helpers/controller-fixture.ts';
 import { ScriptedJoiner } from '../helpers/scripted-joiner.ts';
 import { SLOW_TEST_MS } from '../helpers/wait.ts';
 
@@ -11,20 +11,11 @@ import { SLOW_TEST_MS } from '../helpers/wait.ts';
  * capacity, the probes and the errors, each with its status and sentence.
  */
 
-let ten: FakeTenAgent;
-const bridges: TestBridge[] = [];
-
-beforeAll(async () => {
-  ten = await startFakeTenAgent({ tenappDir: GENERATED_TENAPP, env: VOICE_AGENT_ENV });
-});
-afterEach(async () => {
-  await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
-  await ten.reset();
-});
-afterAll(() => ten?.close());
+const fixture = useControllerFixture();
+const { bridges } = fixture;
 
 async function bridge(overrides: ConfigInput = {}, joiner = new ScriptedJoiner(), workerPorts = 4): Promise<TestBridge> {
-  const test = await startTestBridge(joiner, await bridgeEnv(ten.url, overrides, workerPorts));
+  const test = await startTestBridge(joiner, await bridgeEnv(fixture.ten.url, overrides, workerPorts));
   bridges.push(test);
   return test;
 }
@@ -60,7 +51,7 @@ describe('authentication', { timeout: SLOW_TEST_MS }, () => {
         expect(await response.json()).toEqual({ error });
       }
     }
-    expect(ten.requests).toEqual([]);
+    expect(fixture.ten.requests).toEqual([]);
     // The right token in any case of the scheme gets through.
     expect((await fetch(`${test.bridge.url}/rooms`, { headers: { authorization: `bearer ${token}` } })).status).toBe(200);
   });
@@ -75,7 +66,7 @@ describe('authentication', { timeout: SLOW_TEST_MS }, () => {
     expect((await raw(test.bridge.url, 'GET', '/rooms', { host: 'LOCALHOST:1', authorization: `Bearer ${test.config.BRIDGE_API_TOKEN}` })).status).toBe(200);
     // A kubelet probes with the pod's IP, Railway with its own name.
     for (const path of ['/health', '/ready', '/metrics']) expect((await raw(test.bridge.url, 'GET', path, { host: '10.1.2.3:8090' })).status, path).toBe(200);
-    expect(ten.requests).toEqual([]);
+    expect(fixture.ten.requests).toEqual([]);
   });
 
   it('refuses a browser from another site (403 on a foreign Origin); no Origin or an allowed one passes', async () => {
@@ -84,7 +75,7 @@ describe('authentication', { timeout: SLOW_TEST_MS }, () => {
     const foreign = await fetch(`${test.bridge.url}/rooms/some-room/agent`, { method: 'POST', headers: { ...auth, origin: 'https://evil.example' } });
     expect(foreign.status).toBe(403);
     expect(await foreign.json()).toEqual({ error: 'Origin not allowed: https://evil.example' });
-    expect(ten.requests).toEqual([]);
+    expect(fixture.ten.requests).toEqual([]);
     expect((await fetch(`${test.bridge.url}/rooms`, { headers: { ...auth, origin: ALLOWED_ORIGIN } })).status).toBe(200);
     expect((await fetch(`${test.bridge.url}/rooms`, { headers: auth })).status).toBe(200);
   });
@@ -100,7 +91,7 @@ describe('requests', { timeout: SLOW_TEST_MS }, () => {
         expect(reply.body).toEqual({ error: `invalid room name "${shown}": a room name is 3 to 63 lowercase letters, digits or dashes, starting with a letter or digit` });
       }
     }
-    expect(ten.requests).toEqual([]);
+    expect(fixture.ten.requests).toEqual([]);
   });
 
   it('404 for a room without an agent, and for unknown routes', async () => {
@@ -137,7 +128,7 @@ describe('capacity', { timeout: SLOW_TEST_MS }, () => {
     expect(refused.body).toEqual({ error: 'at capacity: this bridge holds 1 of ROOMS_MAX=1 rooms' });
     expect((await test.api.start('first-room')).status).toBe(200);
     expect((await test.api.list()).body.capacity).toEqual({ roomsMax: 1, rooms: 1, accepting: false, draining: false });
-    expect(ten.requests.filter((request) => request.path === '/start')).toHaveLength(1);
+    expect(fixture.ten.requests.filter((request) => request.path === '/start')).toHaveLength(1);
     expect(String((await test.api.request('GET', '/metrics')).body)).toMatch(/^agent_bridge_room_starts_total\{outcome="at_capacity"\} 1$/m);
     expect(String((await test.api.request('GET', '/metrics')).body)).toMatch(/^agent_bridge_rooms\{state="active"\} 1$/m);
     // A room stopped makes room.
@@ -160,7 +151,7 @@ describe('capacity', { timeout: SLOW_TEST_MS }, () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('15');
     expect(refused.body).toEqual({ error: 'at capacity: the browser cannot take another room without degrading the rooms it holds' });
-    expect(ten.requests).toEqual([]);
+    expect(fixture.ten.requests).toEqual([]);
     expect(await test.api.list()).toMatchObject({ body: { capacity: { accepting: false } } });
   });
 });

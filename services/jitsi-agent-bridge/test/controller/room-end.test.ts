@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config.ts';
 import type { RoomState } from '../../src/room-session.ts';
 import { bridgeEnv, startTestBridge, type TestBridge } from '../helpers/bridge-harness.ts';
-import { GENERATED_TENAPP, startFakeTenAgent, VOICE_AGENT_ENV, type FakeTenAgent } from '../helpers/fake-ten.ts';
+import { useControllerFixture } from '../helpers/controller-fixture.ts';
 import { ALICE, ScriptedJoiner } from '../helpers/scripted-joiner.ts';
 import { SseReader } from '../helpers/sse-reader.ts';
 import { SLOW_TEST_MS, waitUntil } from '../helpers/wait.ts';
@@ -13,26 +13,17 @@ import { SLOW_TEST_MS, waitUntil } from '../helpers/wait.ts';
  * with TEN's session stopped, the room left and the port free.
  */
 
-let ten: FakeTenAgent;
-const bridges: TestBridge[] = [];
-
-beforeAll(async () => {
-  ten = await startFakeTenAgent({ tenappDir: GENERATED_TENAPP, env: VOICE_AGENT_ENV });
-});
-afterEach(async () => {
-  await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
-  await ten.reset();
-});
-afterAll(() => ten?.close());
+const fixture = useControllerFixture();
+const { bridges } = fixture;
 
 async function bridge(joiner: ScriptedJoiner, overrides: ConfigInput = {}): Promise<TestBridge> {
   // One worker port: a session that did not give its port back blocks the next start.
-  const test = await startTestBridge(joiner, await bridgeEnv(ten.url, overrides, 1), { heartbeatMs: 100 });
+  const test = await startTestBridge(joiner, await bridgeEnv(fixture.ten.url, overrides, 1), { heartbeatMs: 100 });
   bridges.push(test);
   return test;
 }
 
-const stops = () => ten.requests.filter((request) => request.path === '/stop');
+const stops = () => fixture.ten.requests.filter((request) => request.path === '/stop');
 
 async function finalState(test: TestBridge, room: string): Promise<RoomState> {
   return waitUntil(`room ${room} to end`, async () => {
@@ -48,7 +39,7 @@ describe('an empty room', { timeout: SLOW_TEST_MS }, () => {
     expect((await test.api.start('emptying-room')).status).toBe(201);
     const events = new SseReader(`${test.bridge.url}/rooms/emptying-room/agent/events`, { authorization: `Bearer ${test.config.BRIDGE_API_TOKEN}` });
     await events.opened;
-    const worker = ten.workers.get('emptying-room')!;
+    const worker = fixture.ten.workers.get('emptying-room')!;
     joiner.room('emptying-room')!.setPeople([]);
     const ended = await finalState(test, 'emptying-room');
     expect(ended).toMatchObject({ state: 'stopped', participants: [], lastError: null });

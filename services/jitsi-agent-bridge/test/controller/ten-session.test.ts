@@ -1,10 +1,11 @@
 import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { ConfigInput } from '../../src/config.ts';
-import { bridgeEnv, startTestBridge, type TestBridge } from '../helpers/bridge-harness.ts';
+import { bridgeEnv, startTestBridge } from '../helpers/bridge-harness.ts';
 import { derivedTenapp, GENERATED_TENAPP, portOf, startFakeTenAgent, VOICE_AGENT_ENV, voiceAgentGraph, type FakeTenAgent } from '../helpers/fake-ten.ts';
 import { freePortRange } from '../helpers/ports.ts';
+import { useControllerFixture } from '../helpers/controller-fixture.ts';
 import { ScriptedJoiner } from '../helpers/scripted-joiner.ts';
 import { EVENT_WAIT_MS, SLOW_TEST_MS, waitUntil } from '../helpers/wait.ts';
 
@@ -14,21 +15,8 @@ import { EVENT_WAIT_MS, SLOW_TEST_MS, waitUntil } from '../helpers/wait.ts';
  * a worker that dies while starting, and TEN's error codes as the API's answers.
  */
 
-let ten: FakeTenAgent;
-const bridges: TestBridge[] = [];
-const extraTens: FakeTenAgent[] = [];
-
-beforeAll(async () => {
-  ten = await startFakeTenAgent({ tenappDir: GENERATED_TENAPP, env: VOICE_AGENT_ENV });
-});
-
-afterEach(async () => {
-  await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
-  await Promise.all(extraTens.splice(0).map((extra) => extra.close()));
-  await ten.reset();
-});
-
-afterAll(() => ten?.close());
+const fixture = useControllerFixture();
+const { bridges, extraTens } = fixture;
 
 async function bridgeFor(agent: FakeTenAgent, overrides: ConfigInput = {}, joiner = new ScriptedJoiner(), workerPorts = 2) {
   const test = await startTestBridge(joiner, await bridgeEnv(agent.url, overrides, workerPorts));
@@ -50,21 +38,21 @@ async function tenStart(agent: FakeTenAgent, channel: string, port: number, time
 describe('keeping the TEN session alive', { timeout: SLOW_TEST_MS }, () => {
   it('pings well inside the worker timeout, so the session outlives it while a session nobody pings is reaped', async () => {
     // A 2 s timeout: pings every 0.5 s. TEN's reaper passes every 5 s.
-    const { test } = await bridgeFor(ten, { TEN_SESSION_TIMEOUT_SECONDS: '2' });
+    const { test } = await bridgeFor(fixture.ten, { TEN_SESSION_TIMEOUT_SECONDS: '2' });
     expect((await test.api.start('pinged-room')).status).toBe(201);
-    const kept = ten.workers.get('pinged-room')!;
+    const kept = fixture.ten.workers.get('pinged-room')!;
     expect(kept.quitTimeoutSeconds).toBe(2);
     // The control: the same timeout, no pings.
     const unpinged = await freePortRange(1);
-    expect(await tenStart(ten, 'unpinged-room', unpinged.first, 2)).toMatchObject({ code: '0' });
-    const control = ten.workers.get('unpinged-room')!;
+    expect(await tenStart(fixture.ten, 'unpinged-room', unpinged.first, 2)).toMatchObject({ code: '0' });
+    const control = fixture.ten.workers.get('unpinged-room')!;
 
     await control.exited;
     // The reaper has passed at least once past the timeout: the pinged session is still there.
-    expect(ten.workers.get('pinged-room')).toBe(kept);
+    expect(fixture.ten.workers.get('pinged-room')).toBe(kept);
     expect(kept.exit).toBeUndefined();
     expect(kept.signalsSent).toEqual([]);
-    const pings = requestsTo(ten, '/ping');
+    const pings = requestsTo(fixture.ten, '/ping');
     expect(pings.length).toBeGreaterThanOrEqual(4);
     const sessionId = (await test.api.state('pinged-room')).body.sessionId;
     for (const ping of pings) expect(ping.body).toEqual({ request_id: sessionId, channel_name: 'pinged-room' });
@@ -72,11 +60,11 @@ describe('keeping the TEN session alive', { timeout: SLOW_TEST_MS }, () => {
   });
 
   it('fails the room with a clear error when TEN no longer has its session, and releases the room', async () => {
-    const { test, joiner } = await bridgeFor(ten, { TEN_SESSION_TIMEOUT_SECONDS: '2' });
+    const { test, joiner } = await bridgeFor(fixture.ten, { TEN_SESSION_TIMEOUT_SECONDS: '2' });
     expect((await test.api.start('reaped-room')).status).toBe(201);
-    const worker = ten.workers.get('reaped-room')!;
+    const worker = fixture.ten.workers.get('reaped-room')!;
     // TEN stops the session behind the bridge's back (an operator, or a restart of the agent server).
-    const stop = await fetch(`${ten.url}/stop`, { method: 'POST', body: JSON.stringify({ channel_name: 'reaped-room' }) });
+    const stop = await fetch(`${fixture.ten.url}/stop`, { method: 'POST', body: JSON.stringify({ channel_name: 'reaped-room' }) });
     expect(await stop.json()).toMatchObject({ code: '0' });
     await worker.exited;
     const failed = await waitUntil('the room to fail', async () => {
@@ -94,9 +82,9 @@ describe('keeping the TEN session alive', { timeout: SLOW_TEST_MS }, () => {
 
 describe("finding the worker's websocket", { timeout: SLOW_TEST_MS }, () => {
   it('retries until the worker listens (TEN answers /start before that)', async () => {
-    const { test } = await bridgeFor(ten);
+    const { test } = await bridgeFor(fixture.ten);
     expect((await test.api.start('slow-worker')).status).toBe(201);
-    const worker = ten.workers.get('slow-worker')!;
+    const worker = fixture.ten.workers.get('slow-worker')!;
     await worker.waitFor('client_connected', undefined, EVENT_WAIT_MS);
     // The worker process boots (a Node process here, tman and Python in TEN) after /start answered.
     const metrics = String((await test.api.request('GET', '/metrics')).body);
@@ -110,11 +98,11 @@ describe("finding the worker's websocket", { timeout: SLOW_TEST_MS }, () => {
 
   it('fails the start with the deadline when the worker never listens, and stops the TEN session', async () => {
     // websocket_server binds an address this machine does not have, so the worker never listens.
-    const { test, joiner } = await bridgeFor(ten, { TEN_WORKER_BIND_HOST: '192.0.2.1', TEN_CONNECT_TIMEOUT_SECONDS: '2' }, undefined, 1);
+    const { test, joiner } = await bridgeFor(fixture.ten, { TEN_WORKER_BIND_HOST: '192.0.2.1', TEN_CONNECT_TIMEOUT_SECONDS: '2' }, undefined, 1);
     const started = await test.api.start('never-listens');
     expect(started.status).toBe(504);
     expect(started.body.error).toMatch(/^TEN's worker websocket at ws:\/\/127\.0\.0\.1:\d+ did not answer within 2 s \(TEN_CONNECT_TIMEOUT_SECONDS; \d+ attempts, last: ECONNREFUSED\)$/);
-    expect(requestsTo(ten, '/stop')).toHaveLength(1);
+    expect(requestsTo(fixture.ten, '/stop')).toHaveLength(1);
     expect(joiner.room('never-listens')!.isJoined).toBe(false);
     expect((await test.api.state('never-listens')).body).toMatchObject({ state: 'failed', lastError: started.body.error });
     // Its one port was given back.
@@ -136,12 +124,12 @@ describe("finding the worker's websocket", { timeout: SLOW_TEST_MS }, () => {
 
   it("names TEN's one-client rule when another client holds the worker's websocket (close 1008)", async () => {
     const joiner = new ScriptedJoiner();
-    const { test } = await bridgeFor(ten, {}, joiner);
+    const { test } = await bridgeFor(fixture.ten, {}, joiner);
     // Hold the bridge in its join, after /start, while another client takes the worker's socket.
     joiner.holdJoins();
     const starting = test.api.start('taken-socket');
-    await waitUntil('TEN /start', () => ten.workers.get('taken-socket'));
-    const worker = ten.workers.get('taken-socket')!;
+    await waitUntil('TEN /start', () => fixture.ten.workers.get('taken-socket'));
+    const worker = fixture.ten.workers.get('taken-socket')!;
     const port = portOf(worker.startRequest);
     await worker.waitFor('websocket_listening', undefined, EVENT_WAIT_MS);
     const intruder = new WebSocket(`ws://127.0.0.1:${port}`);
@@ -153,8 +141,8 @@ describe("finding the worker's websocket", { timeout: SLOW_TEST_MS }, () => {
     expect(started.body.error).toBe(
       `TEN's worker websocket at ws://127.0.0.1:${port} already has a client and turned the bridge away (close 1008 "Only one connection allowed"): websocket_server takes one client per session, so another bridge or client holds this session`,
     );
-    await ten.workers.get('taken-socket')?.exited;
-    expect(requestsTo(ten, '/stop')).toHaveLength(1);
+    await fixture.ten.workers.get('taken-socket')?.exited;
+    expect(requestsTo(fixture.ten, '/stop')).toHaveLength(1);
     expect(joiner.room('taken-socket')!.isJoined).toBe(false);
     intruder.close();
   });
@@ -164,7 +152,7 @@ describe("TEN's messages through a session", { timeout: SLOW_TEST_MS }, () => {
   it('plays audio at the sample rate TEN says (a 24 kHz TTS), and reads transcripts sent as JSON text', async () => {
     // The fake's worker cannot bind (an address this machine does not have), so the test plays
     // websocket_server on the session's port: a TTS vendor at 24 kHz, as ElevenLabs can be set.
-    const { test, joiner } = await bridgeFor(ten, { TEN_WORKER_BIND_HOST: '192.0.2.1' }, undefined, 1);
+    const { test, joiner } = await bridgeFor(fixture.ten, { TEN_WORKER_BIND_HOST: '192.0.2.1' }, undefined, 1);
     const { first: port } = test.config.TEN_WORKER_PORTS;
     const server = await new Promise<WebSocketServer>((resolve) => {
       const listening: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port }, () => resolve(listening));
@@ -206,7 +194,7 @@ describe("TEN's error codes", { timeout: SLOW_TEST_MS }, () => {
   });
 
   it('502 naming the graph when TEN has no such graph (10100)', async () => {
-    const { test, joiner } = await bridgeFor(ten, { TEN_AGENT_GRAPH: 'no_such_graph' });
+    const { test, joiner } = await bridgeFor(fixture.ten, { TEN_AGENT_GRAPH: 'no_such_graph' });
     const started = await test.api.start('wrong-graph');
     expect(started.status).toBe(502);
     expect(started.body.error).toBe(`TEN could not prepare the session (10100 process property failed): is graph "no_such_graph" (TEN_AGENT_GRAPH) in the tenapp's property.json? [POST /start]`);
@@ -215,13 +203,13 @@ describe("TEN's error codes", { timeout: SLOW_TEST_MS }, () => {
 
   it('502 when TEN already runs a session for the room (10003), leaving that session alone', async () => {
     const { first } = await freePortRange(1);
-    expect(await tenStart(ten, 'already-running', first)).toMatchObject({ code: '0' });
-    const { test } = await bridgeFor(ten);
+    expect(await tenStart(fixture.ten, 'already-running', first)).toMatchObject({ code: '0' });
+    const { test } = await bridgeFor(fixture.ten);
     const started = await test.api.start('already-running');
     expect(started.status).toBe(502);
     expect(started.body.error).toBe('TEN already runs a session for this room (10003 channel existed): stop it on the ten-agent service first [POST /start]');
-    expect(requestsTo(ten, '/stop')).toEqual([]);
-    expect(ten.workers.get('already-running')!.exit).toBeUndefined();
+    expect(requestsTo(fixture.ten, '/stop')).toEqual([]);
+    expect(fixture.ten.workers.get('already-running')!.exit).toBeUndefined();
   });
 
   it('502 when the TEN agent server is not there', async () => {

@@ -81,34 +81,38 @@ export function envelope(samples: Float32Array, block = 320): Float32Array {
   return out;
 }
 
+/** The normalised (Pearson) correlation of x(0…n−1) with y(0…n−1): 1 = same shape, 0 = unrelated. */
+function correlation(n: number, x: (index: number) => number, y: (index: number) => number): number {
+  let meanX = 0;
+  let meanY = 0;
+  for (let index = 0; index < n; index += 1) {
+    meanX += x(index);
+    meanY += y(index);
+  }
+  meanX /= n;
+  meanY /= n;
+  let cross = 0;
+  let a = 0;
+  let b = 0;
+  for (let index = 0; index < n; index += 1) {
+    const dx = x(index) - meanX;
+    const dy = y(index) - meanY;
+    cross += dx * dy;
+    a += dx * dx;
+    b += dy * dy;
+  }
+  return cross / Math.sqrt(a * b || 1);
+}
+
 /**
  * The best normalised correlation of `signal` with the periodic `period` (a looped WAV's
  * envelope) over every circular lag: 1 = same shape, 0 = unrelated.
  */
 export function bestCircularCorrelation(signal: Float32Array, period: Float32Array): { correlation: number; lag: number } {
-  const n = signal.length;
-  const mean = (values: ArrayLike<number>, length: number, at: (index: number) => number) => {
-    let total = 0;
-    for (let index = 0; index < length; index += 1) total += at(index);
-    return total / length;
-  };
-  const signalMean = mean(signal, n, (index) => signal[index] ?? 0);
   let best = { correlation: -1, lag: 0 };
   for (let lag = 0; lag < period.length; lag += 1) {
-    const at = (index: number) => period[(index + lag) % period.length] ?? 0;
-    const periodMean = mean(period, n, at);
-    let cross = 0;
-    let a = 0;
-    let b = 0;
-    for (let index = 0; index < n; index += 1) {
-      const x = (signal[index] ?? 0) - signalMean;
-      const y = at(index) - periodMean;
-      cross += x * y;
-      a += x * x;
-      b += y * y;
-    }
-    const correlation = cross / Math.sqrt(a * b || 1);
-    if (correlation > best.correlation) best = { correlation, lag };
+    const value = correlation(signal.length, (index) => signal[index] ?? 0, (index) => period[(index + lag) % period.length] ?? 0);
+    if (value > best.correlation) best = { correlation: value, lag };
   }
   return best;
 }
@@ -186,26 +190,8 @@ export function bestLaggedCorrelation(earlier: Float32Array, later: Float32Array
   for (let lag = 0; lag <= maxLag; lag += 1) {
     const n = Math.min(earlier.length, later.length - lag);
     if (n < 10) break;
-    let meanA = 0;
-    let meanB = 0;
-    for (let index = 0; index < n; index += 1) {
-      meanA += earlier[index] ?? 0;
-      meanB += later[index + lag] ?? 0;
-    }
-    meanA /= n;
-    meanB /= n;
-    let cross = 0;
-    let a = 0;
-    let b = 0;
-    for (let index = 0; index < n; index += 1) {
-      const x = (earlier[index] ?? 0) - meanA;
-      const y = (later[index + lag] ?? 0) - meanB;
-      cross += x * y;
-      a += x * x;
-      b += y * y;
-    }
-    const correlation = cross / Math.sqrt(a * b || 1);
-    if (correlation > best.correlation) best = { correlation, lag };
+    const value = correlation(n, (index) => earlier[index] ?? 0, (index) => later[index + lag] ?? 0);
+    if (value > best.correlation) best = { correlation: value, lag };
   }
   return best;
 }
