@@ -98,7 +98,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 1,
-    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
@@ -114,22 +114,25 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       PIPEDREAM_WORKFLOW_TOKEN: ctx.shared["PIPEDREAM_WORKFLOW_TOKEN"],
       PORT: "8080",
       REDIS_URL: redisDatabase.env["REDIS_URL"],
+      SHUTDOWN_TIMEOUT_MS: "15000",
+      SSE_DRAIN_TIMEOUT_SECONDS: "1800",
       TOOL_CATALOG: "/app/services/mcp-server/catalog/tools.yaml",
     },
   });
-  const tenAgentService = service("ten-agent", {
+  const tenAgent0Service = service("ten-agent-0", {
     source: github("acme/voice-agent", { branch: "main", rootDirectory: "services/ten-agent" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/tenapp/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/tenapp/**"] },
     healthcheck: "/health",
     healthcheckTimeout: 120,
     replicas: 1,
-    deploy: { limitOverride: { containers: { cpu: 2, memoryBytes: 2147483648 } } },
+    deploy: { limitOverride: { containers: { cpu: 2, memoryBytes: 2147483648 } }, drainingSeconds: 1830 },
     env: {
       AGENT_GREETING: "Hello, I am the voice agent. How can I help?",
       AGENT_LANGUAGE: "en-US",
       AGENT_PROMPT: "You are a voice assistant in a video meeting. Answer in one or two short spoken sentences, without lists or markup. When a request needs an outside action, use one of your tools, and say what you did.",
       AGORA_APP_ID: "unused-websocket-transport-00000",
       DEEPGRAM_API_KEY: ctx.shared["DEEPGRAM_API_KEY"],
+      DRAIN_TIMEOUT_SECONDS: "1800",
       ELEVENLABS_TTS_KEY: ctx.shared["ELEVENLABS_TTS_KEY"],
       HOME: "/tmp",
       LOG_PATH: "/var/log/ten_agent",
@@ -138,6 +141,8 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       OPENAI_API_KEY: ctx.shared["OPENAI_API_KEY"],
       OPENAI_MODEL: "gpt-4o-mini",
       PORT: "8080",
+      REDIS_URL: redisDatabase.env["REDIS_URL"],
+      REPLICA_NAME: "ten-agent-0",
       SERVER_PORT: "8080",
       TTS_VOICE_ID: "pNInz6obpgDQGcFmaJgB",
       WORKERS_MAX: "5",
@@ -147,16 +152,16 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
   const jitsiAgentBridgeService = service("jitsi-agent-bridge", {
     source: github("acme/voice-agent", { branch: "main" }),
     build: { builder: "DOCKERFILE", dockerfilePath: "services/jitsi-agent-bridge/Dockerfile", watchPatterns: ["/package-lock.json","/services/jitsi-agent-bridge/Dockerfile","/services/jitsi-agent-bridge/package.json","/services/jitsi-agent-bridge/src/**"] },
-    healthcheck: "/health",
+    healthcheck: "/ready",
     healthcheckTimeout: 90,
     replicas: 1,
-    deploy: { limitOverride: { containers: { cpu: 2.5, memoryBytes: 805306368 } }, drainingSeconds: 40 },
+    deploy: { limitOverride: { containers: { cpu: 2.5, memoryBytes: 805306368 } }, drainingSeconds: 1810 },
     env: {
       BRIDGE_ALLOWED_HOSTS: "${{RAILWAY_PRIVATE_DOMAIN}},jitsi-agent-bridge,localhost,127.0.0.1,[::1]",
       BRIDGE_ALLOWED_ORIGINS: "http://${{RAILWAY_PRIVATE_DOMAIN}}:8090,http://jitsi-agent-bridge:8090,http://localhost:8090,http://127.0.0.1:8090,http://[::1]:8090",
       BRIDGE_API_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
       CHROMIUM_PATH: "/usr/bin/chromium",
-      DRAIN_TIMEOUT_SECONDS: "30",
+      DRAIN_TIMEOUT_SECONDS: "1800",
       EMPTY_ROOM_GRACE_SECONDS: "30",
       HOME: "/tmp",
       HOST: "::",
@@ -170,11 +175,11 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
       LOG_LEVEL: "info",
       PORT: "8090",
+      REDIS_URL: redisDatabase.env["REDIS_URL"],
       ROOMS_MAX: "5",
       TEN_AGENT_GRAPH: "voice_agent",
-      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
+      TEN_AGENT_URLS: "http://${{ten-agent-0.RAILWAY_PRIVATE_DOMAIN}}:8080",
       TEN_SESSION_TIMEOUT_SECONDS: "60",
-      TEN_WORKER_HOST: "${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}",
       TEN_WORKER_PORTS: "8800-8804",
     },
   });
@@ -208,7 +213,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       SESSION_SECRET: ctx.shared["CONSOLE_SESSION_SECRET"],
     },
   });
-  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, jitsiAgentBridgeService, frontendService];
+  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgent0Service, jitsiAgentBridgeService, frontendService];
 }
 
 // Runs off Railway (no public UDP): jitsi-jvb; see dist/railway/production-*/compose.yaml.
@@ -305,7 +310,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 2,
-    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } } },
+    deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
@@ -321,22 +326,25 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       PIPEDREAM_WORKFLOW_TOKEN: ctx.shared["PIPEDREAM_WORKFLOW_TOKEN"],
       PORT: "8080",
       REDIS_URL: redisDatabase.env["REDIS_URL"],
+      SHUTDOWN_TIMEOUT_MS: "15000",
+      SSE_DRAIN_TIMEOUT_SECONDS: "1800",
       TOOL_CATALOG: "/app/services/mcp-server/catalog/tools.yaml",
     },
   });
-  const tenAgentService = service("ten-agent", {
+  const tenAgent0Service = service("ten-agent-0", {
     source: github("acme/voice-agent", { branch: "main", rootDirectory: "services/ten-agent" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/tenapp/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/tenapp/**"] },
     healthcheck: "/health",
     healthcheckTimeout: 120,
     replicas: 1,
-    deploy: { limitOverride: { containers: { cpu: 8, memoryBytes: 8589934592 } } },
+    deploy: { limitOverride: { containers: { cpu: 8, memoryBytes: 8589934592 } }, drainingSeconds: 1830 },
     env: {
       AGENT_GREETING: "Hello, I am the voice agent. How can I help?",
       AGENT_LANGUAGE: "en-US",
       AGENT_PROMPT: "You are a voice assistant in a video meeting. Answer in one or two short spoken sentences, without lists or markup. When a request needs an outside action, use one of your tools, and say what you did.",
       AGORA_APP_ID: "unused-websocket-transport-00000",
       DEEPGRAM_API_KEY: ctx.shared["DEEPGRAM_API_KEY"],
+      DRAIN_TIMEOUT_SECONDS: "1800",
       ELEVENLABS_TTS_KEY: ctx.shared["ELEVENLABS_TTS_KEY"],
       HOME: "/tmp",
       LOG_PATH: "/var/log/ten_agent",
@@ -345,6 +353,38 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       OPENAI_API_KEY: ctx.shared["OPENAI_API_KEY"],
       OPENAI_MODEL: "gpt-4o-mini",
       PORT: "8080",
+      REDIS_URL: redisDatabase.env["REDIS_URL"],
+      REPLICA_NAME: "ten-agent-0",
+      SERVER_PORT: "8080",
+      TTS_VOICE_ID: "pNInz6obpgDQGcFmaJgB",
+      WORKERS_MAX: "20",
+      WORKER_QUIT_TIMEOUT_SECONDS: "60",
+    },
+  });
+  const tenAgent1Service = service("ten-agent-1", {
+    source: github("acme/voice-agent", { branch: "main", rootDirectory: "services/ten-agent" }),
+    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/tenapp/**"] },
+    healthcheck: "/health",
+    healthcheckTimeout: 120,
+    replicas: 1,
+    deploy: { limitOverride: { containers: { cpu: 8, memoryBytes: 8589934592 } }, drainingSeconds: 1830 },
+    env: {
+      AGENT_GREETING: "Hello, I am the voice agent. How can I help?",
+      AGENT_LANGUAGE: "en-US",
+      AGENT_PROMPT: "You are a voice assistant in a video meeting. Answer in one or two short spoken sentences, without lists or markup. When a request needs an outside action, use one of your tools, and say what you did.",
+      AGORA_APP_ID: "unused-websocket-transport-00000",
+      DEEPGRAM_API_KEY: ctx.shared["DEEPGRAM_API_KEY"],
+      DRAIN_TIMEOUT_SECONDS: "1800",
+      ELEVENLABS_TTS_KEY: ctx.shared["ELEVENLABS_TTS_KEY"],
+      HOME: "/tmp",
+      LOG_PATH: "/var/log/ten_agent",
+      LOG_STDOUT: "true",
+      MCP_SERVER_URL: "http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/sse/${{shared.MCP_TEN_AGENT_TOKEN}}",
+      OPENAI_API_KEY: ctx.shared["OPENAI_API_KEY"],
+      OPENAI_MODEL: "gpt-4o-mini",
+      PORT: "8080",
+      REDIS_URL: redisDatabase.env["REDIS_URL"],
+      REPLICA_NAME: "ten-agent-1",
       SERVER_PORT: "8080",
       TTS_VOICE_ID: "pNInz6obpgDQGcFmaJgB",
       WORKERS_MAX: "20",
@@ -354,16 +394,16 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
   const jitsiAgentBridgeService = service("jitsi-agent-bridge", {
     source: github("acme/voice-agent", { branch: "main" }),
     build: { builder: "DOCKERFILE", dockerfilePath: "services/jitsi-agent-bridge/Dockerfile", watchPatterns: ["/package-lock.json","/services/jitsi-agent-bridge/Dockerfile","/services/jitsi-agent-bridge/package.json","/services/jitsi-agent-bridge/src/**"] },
-    healthcheck: "/health",
+    healthcheck: "/ready",
     healthcheckTimeout: 90,
-    replicas: 1,
-    deploy: { limitOverride: { containers: { cpu: 4.5, memoryBytes: 1073741824 } }, drainingSeconds: 40 },
+    replicas: 2,
+    deploy: { limitOverride: { containers: { cpu: 4.5, memoryBytes: 1073741824 } }, drainingSeconds: 1810 },
     env: {
       BRIDGE_ALLOWED_HOSTS: "${{RAILWAY_PRIVATE_DOMAIN}},jitsi-agent-bridge,localhost,127.0.0.1,[::1]",
       BRIDGE_ALLOWED_ORIGINS: "http://${{RAILWAY_PRIVATE_DOMAIN}}:8090,http://jitsi-agent-bridge:8090,http://localhost:8090,http://127.0.0.1:8090,http://[::1]:8090",
       BRIDGE_API_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
       CHROMIUM_PATH: "/usr/bin/chromium",
-      DRAIN_TIMEOUT_SECONDS: "30",
+      DRAIN_TIMEOUT_SECONDS: "1800",
       EMPTY_ROOM_GRACE_SECONDS: "30",
       HOME: "/tmp",
       HOST: "::",
@@ -377,11 +417,11 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       JWT_APP_SECRET: ctx.shared["JWT_APP_SECRET"],
       LOG_LEVEL: "info",
       PORT: "8090",
+      REDIS_URL: redisDatabase.env["REDIS_URL"],
       ROOMS_MAX: "12",
       TEN_AGENT_GRAPH: "voice_agent",
-      TEN_AGENT_URL: "http://${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}:8080",
+      TEN_AGENT_URLS: "http://${{ten-agent-0.RAILWAY_PRIVATE_DOMAIN}}:8080,http://${{ten-agent-1.RAILWAY_PRIVATE_DOMAIN}}:8080",
       TEN_SESSION_TIMEOUT_SECONDS: "60",
-      TEN_WORKER_HOST: "${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}",
       TEN_WORKER_PORTS: "8800-8819",
     },
   });
@@ -415,7 +455,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       SESSION_SECRET: ctx.shared["CONSOLE_SESSION_SECRET"],
     },
   });
-  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgentService, jitsiAgentBridgeService, frontendService];
+  return [jitsiProsodyService, jitsiJicofoService, jitsiWebService, postgresDatabase, redisDatabase, mcpServerService, tenAgent0Service, tenAgent1Service, jitsiAgentBridgeService, frontendService];
 }
 
 const environments: Record<string, (ctx: RailwayContext) => ResourceNode[]> = {

@@ -1,4 +1,4 @@
-import { validateEnvironment, type StackEnvironment } from '../constructs/index.ts';
+import { modelWarnings, validateEnvironment, type StackEnvironment } from '../constructs/index.ts';
 import { renderArgocd } from './argocd/index.ts';
 import { renderCompose } from './compose/index.ts';
 import { renderDiagram } from './diagram/environment-diagram.ts';
@@ -21,6 +21,7 @@ export function renderEnvironments(environments: StackEnvironment[], options: Re
   for (const environment of environments) validateEnvironment(environment);
   const output = emptyOutput();
   for (const environment of environments) {
+    output.warnings.push(...modelWarnings(environment).map((message) => ({ environment: environment.name, message })));
     if (environment.renders('kubernetes')) {
       mergeOutput(output, renderKubernetes(environment));
       mergeOutput(output, renderArgocd(environment));

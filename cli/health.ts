@@ -1,4 +1,4 @@
-import { findService, servicesOf, type StackEnvironment, type StackService, type Target } from '../constructs/index.ts';
+import { findInstance, servicesOf, type StackEnvironment, type StackService, type Target } from '../constructs/index.ts';
 import { describeNetworkError } from './network-error.ts';
 import { isOffRailway } from '../charts/railway/placement.ts';
 import { planRailwayEnvironment } from '../charts/railway/railway-plan.ts';
@@ -70,7 +70,8 @@ export function healthEndpoints(environment: StackEnvironment): { endpoints: Hea
       const plan = planRailwayEnvironment(environment);
       for (const resource of plan.resources) {
         if (resource.kind !== 'service') continue;
-        const service = findService(environment, resource.name);
+        // A Railway service is a service, or one replica of a service addressed per replica.
+        const service = findInstance(environment, resource.name)?.service;
         for (const domain of resource.domains) {
           if (service !== undefined) add(service, target, domain.port, `https://${domain.domain}`);
         }

@@ -4,6 +4,7 @@ import { JVB_MEDIA_PORT, type JitsiMeet } from './jitsi-meet.ts';
 import { nodeHttpHealthCheck } from './node-health-check.ts';
 import { checkProps, failForNewService } from './props-check.ts';
 import { interpolate, secret, uniqueList, type ServiceEndpointRef } from './references.ts';
+import type { Redis } from './redis.ts';
 import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 import { StackService } from './stack-service.ts';
 import type { TenAgent } from './ten-agent.ts';
@@ -15,6 +16,13 @@ export interface JitsiAgentBridgeProps {
   readonly tenAgent: TenAgent;
   /** The meeting the agent joins, as a participant with a room token of its own. */
   readonly jitsi: JitsiMeet;
+  /** Holds the leases that place rooms on bridge and TEN replicas, and the TEN replicas' drain marks. */
+  readonly redis: Redis;
+  /**
+   * Bridges sharing the rooms: any replica takes the console's call for a room and forwards it to
+   * the one that holds the room. @default 1
+   */
+  readonly replicas?: number;
   /**
    * Rooms the bridge holds at once; it answers "at capacity" beyond them. Each room takes one of
    * the TEN agent's worker ports, so it cannot exceed their number.
@@ -24,8 +32,9 @@ export interface JitsiAgentBridgeProps {
   /** Seconds a room may have no people in it before the agent leaves and its session stops. @default 30 */
   readonly emptyRoomGraceSeconds?: number;
   /**
-   * Seconds SIGTERM gives running rooms to end cleanly (no new rooms meanwhile); the container's
-   * stop grace period is rendered longer, so they are not cut. @default 30
+   * Seconds SIGTERM gives running rooms to end cleanly (no new rooms meanwhile, /ready says 503);
+   * the container's stop grace period is rendered longer, so they are not cut. A call that lasts
+   * longer is cut. @default 1800
    */
   readonly drainTimeoutSeconds?: number;
   /** @default - sized for roomsMax from the measured figures (1000 millicores, 1024 MiB for 12 rooms) */
@@ -35,9 +44,11 @@ export interface JitsiAgentBridgeProps {
 const jitsiAgentBridgePropsSchema = z.strictObject({
   tenAgent: z.unknown(),
   jitsi: z.unknown(),
+  redis: z.unknown(),
+  replicas: z.number().int().min(1).max(100).optional(),
   roomsMax: z.number().int().min(1).max(100).optional(),
   emptyRoomGraceSeconds: z.number().int().min(0).max(3600).optional(),
-  drainTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  drainTimeoutSeconds: z.number().int().min(1).max(86400).optional(),
   resources: resourcesSchema.optional(),
 });
 
@@ -55,9 +66,9 @@ const STOP_MARGIN_SECONDS = 10;
  * and carries the room's audio to a TEN session over the session's websocket port and the
  * agent's voice back. The console starts, stops and watches the agent in a room through its API.
  *
- * Its rooms (browser page, TEN session, port) live in its memory, so the console's calls for a
- * room must reach the replica that holds it: it runs as exactly one replica until rooms are
- * placed on replicas by leases (the scale-out issue).
+ * Its rooms (browser page, TEN session, port) live in one replica's memory. Rooms are placed on
+ * bridge and TEN replicas by leases in Redis, and a replica that gets the console's call for a
+ * room another holds forwards it there, on the peer's own address: its replicas reach each other.
  */
 export class JitsiAgentBridge extends StackService {
   constructor(scope: Construct, id: string, props: JitsiAgentBridgeProps) {
@@ -74,7 +85,7 @@ export class JitsiAgentBridge extends StackService {
       );
     }
     const roomsMax = props.roomsMax ?? Math.min(DEFAULT_ROOMS_MAX, sessions);
-    const drainTimeoutSeconds = props.drainTimeoutSeconds ?? 30;
+    const drainTimeoutSeconds = props.drainTimeoutSeconds ?? 1800;
     super(scope, id, {
       description: 'Jitsi agent bridge: the voice agent in Jitsi rooms (headless Chromium) ↔ TEN sessions',
       // Built from the repository root, so the workspace's one lock file pins its dependencies.
@@ -92,16 +103,19 @@ export class JitsiAgentBridge extends StackService {
         ],
       },
       ports: [{ name: 'http', port: PORT }],
-      healthCheck: nodeHttpHealthCheck(PORT, '/health'),
+      // /ready says 503 while the bridge drains, so it gets no new rooms; /health stays up.
+      healthCheck: nodeHttpHealthCheck(PORT, '/health', '/ready'),
+      // Forwarded calls for a room go to the replica that holds it.
+      peerPorts: [PORT],
       env: {
         PORT: String(PORT),
         HOST: '::',
         // The console knows this token as the bridge's; every /rooms call carries it.
         BRIDGE_API_TOKEN: secret('AGENT_BRIDGE_TOKEN'),
-        TEN_AGENT_URL: tenAgent.apiUrl,
+        // One per TEN replica: a session's websocket listens on its replica's host, on a port of
+        // the range that the bridge allocates.
+        TEN_AGENT_URLS: uniqueList(tenAgent.apiUrls),
         TEN_AGENT_GRAPH: tenAgent.graphName,
-        // Each session's websocket listens on a port of the range, which the bridge allocates.
-        TEN_WORKER_HOST: tenAgent.workerHost,
         TEN_WORKER_PORTS: `${workerPorts.start}-${workerPorts.end}`,
         // The `timeout` /start gives each session; the bridge pings well within it.
         TEN_SESSION_TIMEOUT_SECONDS: String(tenAgent.workerQuitTimeoutSeconds),
@@ -119,13 +133,14 @@ export class JitsiAgentBridge extends StackService {
         ROOMS_MAX: String(roomsMax),
         EMPTY_ROOM_GRACE_SECONDS: String(props.emptyRoomGraceSeconds ?? 30),
         DRAIN_TIMEOUT_SECONDS: String(drainTimeoutSeconds),
+        REDIS_URL: props.redis.connectionUrl,
         // Debian's Chromium, installed in the image; playwright-core downloads no browser.
         CHROMIUM_PATH: '/usr/bin/chromium',
         LOG_LEVEL: 'info',
         // Chromium keeps its profile and caches under HOME, the one writable directory.
         HOME: '/tmp',
       },
-      replicas: 1,
+      replicas: props.replicas ?? 1,
       resources: props.resources ?? resourcesFor(roomsMax),
       // Chromium runs with --disable-dev-shm-usage, so its shared memory goes to /tmp as files and
       // /dev/shm (64 MB in a container) need not be sized.
@@ -144,10 +159,7 @@ export class JitsiAgentBridge extends StackService {
       udpEgress:
         `WebRTC media to "${jitsi.jvb.name}" at its advertised public address, UDP ${JVB_MEDIA_PORT}; ` +
         'fallback: a TURN relay over TCP or TLS on 443 that jitsi-prosody advertises (TURN_HOST, TURNS_HOST), which the stack does not deploy',
-      // A second bridge would not know the first one's rooms; the old one drains before the new starts.
-      rollout: 'recreate',
-      singleton: "the rooms it serves live in its memory (browser page, TEN session), and the console's calls for a room must reach the one replica that holds it",
-      stopGracePeriodSeconds: drainTimeoutSeconds + STOP_MARGIN_SECONDS,
+      drain: { seconds: drainTimeoutSeconds, marginSeconds: STOP_MARGIN_SECONDS },
     });
     tenAgent.allowWorkerConnections(this);
     // The Host names callers use on the private network, however the target spells it, and the

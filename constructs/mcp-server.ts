@@ -16,6 +16,12 @@ export interface McpServerProps {
   readonly redis: Redis;
   /** Stateless at /mcp, so any number of replicas works without affinity. @default 1 */
   readonly replicas?: number;
+  /**
+   * Seconds a stopping replica keeps serving the legacy SSE streams it holds (a TEN session's
+   * tools, for the whole call) before it closes them; meanwhile new streams go to other replicas.
+   * @default 1800
+   */
+  readonly sseDrainTimeoutSeconds?: number;
   /** The Pipedream project environment Connect actions run in. @default 'production' */
   readonly pipedreamEnvironment?: 'development' | 'production';
   /** @default - 250 millicores, 256 MiB */
@@ -26,11 +32,16 @@ const mcpServerPropsSchema = z.strictObject({
   postgres: z.unknown(),
   redis: z.unknown(),
   replicas: z.number().optional(),
+  sseDrainTimeoutSeconds: z.number().int().min(0).max(86400).optional(),
   pipedreamEnvironment: z.enum(['development', 'production']).optional(),
   resources: resourcesSchema.optional(),
 });
 
 const PORT = 8080;
+/** Tool calls still running after the SSE drain get this long (the server's SHUTDOWN_TIMEOUT_MS). */
+const TOOL_DRAIN_SECONDS = 15;
+/** After both drains: flushing the audit log and closing the listener. */
+const STOP_MARGIN_SECONDS = 10;
 /** The `node` user of the official Node image. */
 const NODE_UID = 1000;
 
@@ -42,6 +53,7 @@ const NODE_UID = 1000;
 export class McpServer extends StackService {
   constructor(scope: Construct, id: string, props: McpServerProps) {
     checkProps(mcpServerPropsSchema, props, failForNewService(scope, id));
+    const sseDrainTimeoutSeconds = props.sseDrainTimeoutSeconds ?? 1800;
     super(scope, id, {
       description: 'MCP server: Pipedream workflows and actions as tools',
       // Built from the repository root, so the workspace's one lock file pins its dependencies.
@@ -76,6 +88,8 @@ export class McpServer extends StackService {
         PIPEDREAM_PROJECT_ENVIRONMENT: props.pipedreamEnvironment ?? 'production',
         PIPEDREAM_WORKFLOW_TOKEN: secret('PIPEDREAM_WORKFLOW_TOKEN'),
         LOG_LEVEL: 'info',
+        SSE_DRAIN_TIMEOUT_SECONDS: String(sseDrainTimeoutSeconds),
+        SHUTDOWN_TIMEOUT_MS: String(TOOL_DRAIN_SECONDS * 1000),
       },
       replicas: props.replicas ?? 1,
       resources: props.resources ?? { cpuMillicores: 250, memoryMiB: 256 },
@@ -83,6 +97,8 @@ export class McpServer extends StackService {
       runAs: { uid: NODE_UID, gid: NODE_UID },
       // Pipedream's API and workflow endpoints.
       egressToInternet: true,
+      // Its SSE streams first, then the tool calls still running.
+      drain: { seconds: sseDrainTimeoutSeconds + TOOL_DRAIN_SECONDS, marginSeconds: STOP_MARGIN_SECONDS },
     });
     // The Host names callers use on the private network, however the target spells it, and the
     // loopback names a port-forward or a health probe uses. Origins are the server's own: a page

@@ -7,7 +7,7 @@ import type { StackService } from './stack-service.ts';
  * A value that differs per target and is resolved by each renderer, never a hand-written string.
  * Renderers switch on `kind`.
  */
-export type Reference = SecretRef | ServiceEndpointRef | PublicUrlRef | DatabaseOutputRef | Interpolation | UniqueList;
+export type Reference = SecretRef | ServiceEndpointRef | PublicUrlRef | DatabaseOutputRef | ReplicaNameRef | Interpolation | UniqueList;
 
 /** A reference that stands for one value: what interpolations and lists are made of. */
 export type SingleReference = Exclude<Reference, Interpolation | UniqueList>;
@@ -30,7 +30,8 @@ export type EndpointForm = 'url' | 'host' | 'port';
 
 /**
  * A private endpoint of another service: "the URL of service X's port P", or only its host or
- * port. Using one makes the referring service depend on X.
+ * port; with `replica`, of one replica of a service addressed per replica ("the URL of replica i
+ * of X's port P"). Using one makes the referring service depend on X.
  */
 export class ServiceEndpointRef {
   public readonly kind = 'endpoint';
@@ -40,7 +41,18 @@ export class ServiceEndpointRef {
     public readonly form: EndpointForm,
     public readonly scheme: string = 'http',
     public readonly path: string = '',
+    public readonly replica?: number,
   ) {}
+}
+
+/**
+ * The stable name of the replica that reads the value (`ten-agent-0`, `ten-agent-1`, …), for a
+ * service addressed per replica: the name its clients know it by, so it can mark itself in shared
+ * state. Kubernetes gives it from the pod's name; the targets that run one service per replica
+ * write it as a literal.
+ */
+export class ReplicaNameRef {
+  public readonly kind = 'replica-name';
 }
 
 /**
@@ -113,6 +125,11 @@ export function uniqueList(items: readonly ListItem[]): UniqueList {
   return new UniqueList(items);
 }
 
+/** Refers to the name of the replica that reads it (see `ReplicaNameRef`). */
+export function ownReplicaName(): ReplicaNameRef {
+  return new ReplicaNameRef();
+}
+
 /** Refers to a Doppler secret by name. */
 export function secret(name: string): SecretRef {
   return new SecretRef(name);
@@ -168,6 +185,7 @@ export function isReference(value: unknown): value is Reference {
     value instanceof ServiceEndpointRef ||
     value instanceof PublicUrlRef ||
     value instanceof DatabaseOutputRef ||
+    value instanceof ReplicaNameRef ||
     value instanceof Interpolation ||
     value instanceof UniqueList
   );
@@ -200,7 +218,13 @@ export function whyMalformed(value: EnvValue): string | undefined {
 }
 
 function isSingleReference(value: unknown): value is SingleReference {
-  return value instanceof SecretRef || value instanceof ServiceEndpointRef || value instanceof PublicUrlRef || value instanceof DatabaseOutputRef;
+  return (
+    value instanceof SecretRef ||
+    value instanceof ServiceEndpointRef ||
+    value instanceof PublicUrlRef ||
+    value instanceof DatabaseOutputRef ||
+    value instanceof ReplicaNameRef
+  );
 }
 
 /** The literal text inside a value: the value itself, an interpolation's literal parts, a list's literal items. */

@@ -11,6 +11,10 @@ const absolutePath = z
   .regex(/^\/[^\0]*$/, 'must be an absolute path')
   .refine((path) => path !== '/', 'must not be / (a volume there would hide the whole image)')
   .refine((path) => !/\/\/|\/\.{1,2}(\/|$)|\/$/.test(path), 'must be a normalized path (no trailing /, no //, no . or .. segments)');
+const urlPath = z
+  .string()
+  .startsWith('/')
+  .regex(/^[^\s\x00-\x1f\x7f]*$/, 'must be a URL path without spaces or control characters');
 const dnsLabel = z
   .string()
   .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
@@ -52,11 +56,14 @@ export const healthCheckSchema = z
     /** HTTP form, used for Kubernetes probes and Railway's deploy health check. */
     http: z
       .strictObject({
-        path: z
-          .string()
-          .startsWith('/')
-          .regex(/^[^\s\x00-\x1f\x7f]*$/, 'must be a URL path without spaces or control characters'),
+        /** Answers while the process is alive: liveness, and where nothing else is given, readiness. */
+        path: urlPath,
         port: portNumber,
+        /**
+         * Answers only while the service takes new work (a draining service says no here but stays
+         * alive): Kubernetes readiness and Railway's deploy gate. @default - the path
+         */
+        readinessPath: urlPath.optional(),
       })
       .optional(),
     /** Exec form, run inside the container: Compose health checks, and Kubernetes when there is no HTTP form. */
@@ -126,6 +133,19 @@ export const buildSchema = z
   })
   .transform((build) => ({ ...build, paths: build.paths ?? [build.context] }));
 
+export const drainSchema = z.strictObject({
+  /** Seconds the service takes, at most, to finish its work after SIGTERM (or after preStop). */
+  seconds: z.number().int().min(1).max(86400),
+  /** Seconds past the drain for shutting down after it (closing connections, flushing). @default 0 */
+  marginSeconds: z.number().int().min(0).max(3600).default(0),
+  /**
+   * A command run in the container before it gets SIGTERM, where the target has such a hook
+   * (Kubernetes preStop). The image must drain on SIGTERM as well: the other targets only send it.
+   * @default - none
+   */
+  preStop: z.array(z.string()).min(1).optional(),
+});
+
 export const runAsSchema = z.strictObject({
   uid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
   gid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
@@ -148,7 +168,9 @@ export const serviceDataSchema = z.strictObject({
   egressToInternet: z.boolean().default(false),
   udpEgress: z.string().min(1, 'must say what the service sends over UDP and what it falls back to').regex(/^[^\0]*$/, 'must not contain a NUL byte').optional(),
   rollout: z.enum(['rolling', 'recreate']).default('rolling'),
-  stopGracePeriodSeconds: z.number().int().min(1).max(86400).optional(),
+  addressing: z.enum(['service', 'replica']).default('service'),
+  drain: drainSchema.optional(),
+  peerPorts: z.array(portNumber).default([]),
 });
 
 export type PortProps = z.input<typeof portSchema>;
@@ -165,6 +187,8 @@ export type ServiceHealthCheck = z.output<typeof healthCheckSchema>;
 export type ServiceResources = z.output<typeof resourcesSchema>;
 export type ServiceVolume = z.output<typeof volumeSchema>;
 export type ServiceBuild = z.output<typeof buildSchema>;
+export type DrainProps = z.input<typeof drainSchema>;
+export type ServiceDrain = z.output<typeof drainSchema>;
 export type ServiceData = z.output<typeof serviceDataSchema>;
 
 /** Properties of a `StackService`. */
@@ -222,12 +246,26 @@ export interface StackServiceProps {
    */
   readonly rollout?: 'rolling' | 'recreate';
   /**
-   * Seconds a stopping container gets between SIGTERM and a forced kill, for a service that
-   * drains work on SIGTERM (Kubernetes `terminationGracePeriodSeconds`, Compose
-   * `stop_grace_period`, Railway `drainingSeconds`). @default - the target's own (30 s on
-   * Kubernetes, 10 s on Compose, Railway's default)
+   * How clients reach the service: `service`, any replica behind one name; `replica`, each
+   * replica on its own under a stable name `<service>-<i>` (its state lives in its memory, and
+   * its clients choose the replica), through `replicaUrl()` and `replicaUrls()`. Kubernetes runs
+   * such a service as a StatefulSet; Compose and Railway, which have no per-replica names, as one
+   * service per replica. @default 'service'
    */
-  readonly stopGracePeriodSeconds?: number;
+  readonly addressing?: 'service' | 'replica';
+  /**
+   * How the service stops: it drains work on SIGTERM (or in `preStop`) for up to `seconds`, and
+   * the target gives it `seconds + marginSeconds` before a forced kill (Kubernetes
+   * `terminationGracePeriodSeconds`, Compose `stop_grace_period`, Railway `drainingSeconds`).
+   * @default - the target's own (30 s on Kubernetes, 10 s on Compose, Railway's default)
+   */
+  readonly drain?: DrainProps;
+  /**
+   * Ports the service's replicas call each other on (a replica forwards a request to the one that
+   * holds its state, by the address that one advertises); Kubernetes lets its own pods through
+   * the NetworkPolicy on them. Each must be one of its TCP ports. @default - none
+   */
+  readonly peerPorts?: number[];
   /**
    * Why the service can only ever run one replica (one server owns the data volume, state lives in
    * one process); with it, more than one replica fails synth with this reason, whoever asks for

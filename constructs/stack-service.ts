@@ -128,6 +128,25 @@ export class StackService extends Construct {
     return this.node.id;
   }
 
+  /**
+   * Reference to the private URL of one replica's port, for a service addressed per replica:
+   * `http://ten-agent-1:8080` on Compose.
+   */
+  public replicaUrl(replica: number, port: number, options: { scheme?: string; path?: string } = {}): ServiceEndpointRef {
+    return new ServiceEndpointRef(this, port, 'url', options?.scheme ?? 'http', options?.path ?? '', replica);
+  }
+
+  /** References to the private URL of every replica's port, in replica order (see `replicaUrl`). */
+  public replicaUrls(port: number, options: { scheme?: string; path?: string } = {}): ServiceEndpointRef[] {
+    return Array.from({ length: this.data.replicas }, (_, replica) => this.replicaUrl(replica, port, options));
+  }
+
+  /** Seconds a stopping container gets before a forced kill: its drain and the margin after it. */
+  public get stopGracePeriodSeconds(): number | undefined {
+    const drain = this.data.drain;
+    return drain === undefined ? undefined : drain.seconds + drain.marginSeconds;
+  }
+
   /** Reference to the private URL of one of this service's ports, e.g. `http://jitsi-prosody:5280`. */
   public url(port: number, options: { scheme?: string; path?: string } = {}): ServiceEndpointRef {
     return new ServiceEndpointRef(this, port, 'url', options?.scheme ?? 'http', options?.path ?? '');
@@ -276,9 +295,16 @@ export class StackService extends Construct {
     if (this.singleton !== undefined && this.data.replicas > 1) {
       this.fail('replicas', `${this.singleton}, so it must run 1 replica, got ${this.data.replicas}`);
     }
+    this.checkReplicaAddressing();
+    this.data.peerPorts.forEach((port, index) => {
+      if (!this.data.ports.some((candidate) => candidate.port === port && candidate.protocol === 'tcp')) {
+        this.fail(`peerPorts[${index}]`, `peer port ${port} is not one of the service's TCP ports (${this.describePorts()})`);
+      }
+    });
     const commandLines: Array<[string, readonly string[] | undefined]> = [
       ['command', this.data.command],
       ['healthCheck.exec', this.data.healthCheck?.exec],
+      ['drain.preStop', this.data.drain?.preStop],
     ];
     for (const [field, args] of commandLines) {
       if (args?.[0] === '') this.fail(`${field}[0]`, 'the program to run is empty');
@@ -287,6 +313,36 @@ export class StackService extends Construct {
         const problem = whyLooksLikeCredential(undefined, arg);
         if (problem !== undefined) this.fail(`${field}[${index}]`, `${problem}; never put secrets in the stack description, pass them as variables from secret() and read those`);
       });
+    }
+  }
+
+  /**
+   * A service addressed per replica is reached replica by replica under stable names, which only
+   * works for what each target can give such names: no public port (an Ingress, a published port
+   * or a Railway domain reaches the service as a whole), no volume (its data would be bound to a
+   * name that scaling down removes), at least one replica (its clients list every replica), and
+   * replicas replaced one at a time.
+   */
+  private checkReplicaAddressing(): void {
+    if (this.data.addressing !== 'replica') return;
+    const reason = 'its replicas are addressed one by one (addressing: \'replica\')';
+    const publicPort = this.data.ports.find((port) => port.exposure === 'public');
+    if (publicPort !== undefined) {
+      this.fail(
+        `ports[${this.data.ports.indexOf(publicPort)}]`,
+        `${reason}, but public port ${publicPort.port}/${publicPort.protocol} would reach the service as a whole; keep its ports private and let a service addressed as a whole face the internet`,
+      );
+    }
+    const volume = this.persistentVolumes[0];
+    if (volume !== undefined) {
+      this.fail(
+        `volumes[${this.data.volumes.indexOf(volume)}]`,
+        `${reason}, which is for state kept in memory; persistent volume "${volume.name}" would stay bound to a replica's name that scaling down removes`,
+      );
+    }
+    if (this.data.replicas === 0) this.fail('replicas', `${reason}, so it needs at least 1 replica: its clients list every replica's URL and would get none, got 0`);
+    if (this.data.rollout === 'recreate') {
+      this.fail('rollout', `${reason}, and such replicas are replaced one at a time (each drains while the others take new work); drop rollout: 'recreate'`);
     }
   }
 

@@ -3,8 +3,9 @@ import { join, posix } from 'node:path';
 import { whyLooksLikeCredential } from './credentials.ts';
 import { dependenciesOf, findCycle, findService, isManagedDatabase, servicesOf } from './dependency-graph.ts';
 import { parseImage } from './image.ts';
-import { DatabaseOutputRef, PublicUrlRef, referencesIn, SecretRef, ServiceEndpointRef, type EndpointForm } from './references.ts';
+import { DatabaseOutputRef, PublicUrlRef, referencesIn, ReplicaNameRef, SecretRef, ServiceEndpointRef, type EndpointForm } from './references.ts';
 import { REPO_ROOT } from './repo-root.ts';
+import { instancesOf } from './service-instances.ts';
 import { SpecError } from './spec-error.ts';
 import type { StackEnvironment } from './stack-environment.ts';
 import { StackService } from './stack-service.ts';
@@ -57,6 +58,19 @@ function checkUniqueNames(environment: StackEnvironment, services: StackService[
     }
     seen.set(service.name, service);
   }
+  // Compose and Railway run each replica of a service addressed per replica as a service of its own.
+  for (const service of services) {
+    for (const instance of instancesOf(service)) {
+      const owner = seen.get(instance.name);
+      if (owner !== undefined && owner !== service) {
+        service.fail(
+          'replicas',
+          `replica ${instance.replica} is named "${instance.name}" on Compose and Railway, which is already the name of service "${owner.name}" ("${owner.node.path}"); rename one of them`,
+        );
+      }
+      seen.set(instance.name, service);
+    }
+  }
 }
 
 function checkNamedServicesExist(environment: StackEnvironment, services: StackService[]): void {
@@ -95,6 +109,7 @@ function checkDependencies(service: StackService): void {
 function checkReferences(service: StackService): void {
   for (const [name, value] of Object.entries(service.env)) {
     const field = `env.${name}`;
+    if (referencesIn(value).some((ref) => ref instanceof ReplicaNameRef)) checkReplicaName(service, field, value instanceof ReplicaNameRef);
     for (const ref of referencesIn(value)) {
       if (ref instanceof ServiceEndpointRef) checkEndpoint(service, field, ref);
       if (ref instanceof PublicUrlRef) checkPublicUrl(service, field, ref);
@@ -126,6 +141,7 @@ function checkEndpoint(service: StackService, field: string, ref: ServiceEndpoin
   if (findService(service.environment, ref.service.name) !== ref.service) {
     service.fail(field, `refers to service "${ref.service.name}", which is not part of this environment`);
   }
+  checkReplicaEndpoint(service, field, ref);
   const range = ref.service.findPortRange(ref.port);
   if (range !== undefined) {
     if (!ref.service.portRangesFor(service).includes(range)) {
@@ -136,6 +152,41 @@ function checkEndpoint(service: StackService, field: string, ref: ServiceEndpoin
   } else if (ref.form === 'url' && !ref.service.data.ports.some((port) => port.port === ref.port && port.protocol === 'tcp')) {
     service.fail(field, `refers to the URL of port ${ref.port} of "${ref.service.name}", which is UDP only; a URL needs a TCP port (use host() and portNumber() for UDP)`);
   }
+}
+
+/**
+ * A service addressed per replica has no name for all its replicas on Compose and Railway, so an
+ * endpoint of it names one replica, of those it runs; and only such a service has replicas to name.
+ */
+function checkReplicaEndpoint(service: StackService, field: string, ref: ServiceEndpointRef): void {
+  const target = ref.service;
+  const perReplica = target.data.addressing === 'replica';
+  if (ref.replica === undefined) {
+    if (perReplica) {
+      service.fail(
+        field,
+        `refers to port ${ref.port} of "${target.name}", whose replicas are addressed one by one (addressing: 'replica'); name the replica with replicaUrl(i, ${ref.port}), or list them all with replicaUrls(${ref.port})`,
+      );
+    }
+    return;
+  }
+  if (!perReplica) {
+    service.fail(field, `refers to replica ${describeValue(ref.replica)} of "${target.name}", whose replicas are reached as one service; use url(), or give "${target.name}" addressing: 'replica'`);
+  }
+  if (!Number.isInteger(ref.replica) || ref.replica < 0 || ref.replica >= target.data.replicas) {
+    service.fail(field, `refers to replica ${describeValue(ref.replica)} of "${target.name}", which runs replicas 0 to ${target.data.replicas - 1}`);
+  }
+}
+
+/**
+ * A replica's own name exists only for a service addressed per replica, and Kubernetes gives it
+ * from the pod (the downward API), which fills a whole variable, not part of one.
+ */
+function checkReplicaName(service: StackService, field: string, whole: boolean): void {
+  if (service.data.addressing !== 'replica') {
+    service.fail(field, `a replica's own name needs a service whose replicas are addressed one by one; give "${service.name}" addressing: 'replica'`);
+  }
+  if (!whole) service.fail(field, "a replica's own name must be the whole value (Kubernetes sets it from the pod's name), not part of an interpolation or a list");
 }
 
 /** A public URL is the address browsers use for a service's public HTTP port, so the service needs one. */

@@ -2,7 +2,8 @@ import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { KNOWN_PLACEHOLDERS } from './credentials.ts';
 import { checkProps, failForNewService, plainObjectSchema, textSchema } from './props-check.ts';
-import { secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
+import { ownReplicaName, secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
+import type { Redis } from './redis.ts';
 import { resourcesSchema, type ResourcesProps, type ServicePortRange } from './service-props.ts';
 import { StackService } from './stack-service.ts';
 import type { TenGraph } from './ten/ten-graph.ts';
@@ -38,6 +39,22 @@ export interface TenAgentProps {
   readonly env?: Record<string, EnvValue>;
   /** @default - 1000 millicores, 2048 MiB (each session runs an STT → LLM → TTS worker) */
   readonly resources?: ResourcesProps;
+  /**
+   * Servers, each addressed on its own (`ten-agent-0`, `ten-agent-1`, …): a session lives in the
+   * memory of the one that started it, and the bridge places each room on one. @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Seconds a stopping server keeps its running sessions before it gives up on them; meanwhile it
+   * is marked draining in Redis and takes no new sessions. A voice call that lasts longer is cut.
+   * @default 1800
+   */
+  readonly drainTimeoutSeconds?: number;
+  /**
+   * Where a draining server marks itself, so the bridge places no new room on it. Needed for more
+   * than one replica. @default - no mark: a stopping server only waits for its sessions
+   */
+  readonly redis?: Redis;
 }
 
 /** The agent server's HTTP API: /start, /stop, /ping, /health. */
@@ -46,8 +63,17 @@ export const TEN_API_PORT = 8080;
 export const TEN_WORKER_PORT_BASE = 8800;
 /** The image EXPOSEs 8800–8899, so at most 100 sessions. */
 export const TEN_WORKERS_LIMIT = 100;
-/** Name of the worker port range (Kubernetes: Service `ten-agent-workers`). */
+/** Name of the worker port range. */
 export const TEN_WORKER_RANGE = 'workers';
+/** Catches a typo (200 for 20) before it becomes that many pods or Railway services; raise it deliberately. */
+export const TEN_REPLICAS_LIMIT = 20;
+/**
+ * The drain step of the image (services/ten-agent/drain/ten_drain.py): marks the server draining
+ * and waits for its sessions. Its entrypoint runs it on SIGTERM; Kubernetes runs it first, as preStop.
+ */
+export const TEN_DRAIN_COMMAND = ['python3', '/app/drain/ten_drain.py', 'drain'];
+/** After the drain: the server and its workers stopping. */
+const STOP_MARGIN_SECONDS = 30;
 
 /**
  * The agent server refuses to start unless AGORA_APP_ID has exactly 32 characters, although our
@@ -72,6 +98,9 @@ const tenAgentPropsSchema = z.strictObject({
   systemPrompt: textSchema.optional(),
   env: plainObjectSchema.optional(),
   resources: resourcesSchema.optional(),
+  replicas: z.number().int().min(1).max(TEN_REPLICAS_LIMIT).optional(),
+  drainTimeoutSeconds: z.number().int().min(1).max(86400).optional(),
+  redis: z.unknown().optional(),
 });
 
 const LOG_PATH = '/var/log/ten_agent';
@@ -87,7 +116,9 @@ const DEFAULT_PROMPT =
  * audio comes and goes over its own websocket port in the worker range.
  *
  * Sessions live in the server's memory, keyed by channel, so `/ping` and `/stop` must reach the
- * replica that handled `/start`: it runs as exactly one replica.
+ * replica that handled `/start`: its replicas are addressed one by one (`ten-agent-0`, …), and the
+ * bridge, which places rooms on them, lists every one. A stopping replica drains: it marks itself
+ * in Redis, takes no new session, and keeps the running ones up to `drainTimeoutSeconds`.
  */
 export class TenAgent extends StackService {
   /** The graph this environment's sessions run. */
@@ -103,6 +134,7 @@ export class TenAgent extends StackService {
       fail('workersMax', `must be an integer from 1 to ${TEN_WORKERS_LIMIT} (one websocket port each, ${TEN_WORKER_PORT_BASE}-${TEN_WORKER_PORT_BASE + TEN_WORKERS_LIMIT - 1}), got ${describeValue(workersMax)}`);
     }
     const workerQuitTimeoutSeconds = props.workerQuitTimeoutSeconds ?? 60;
+    const drainTimeoutSeconds = props.drainTimeoutSeconds ?? 1800;
     const vendors: VoiceAgentVendors = { ...DEFAULT_VENDORS, ...props.vendors };
     const graph = voiceAgentGraph(vendors);
     super(scope, id, {
@@ -110,8 +142,9 @@ export class TenAgent extends StackService {
       build: {
         context: 'services/ten-agent',
         dockerfile: 'Dockerfile',
-        // TEN's sources come in by the version pinned in the Dockerfile, so these are the whole image.
-        paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/tenapp'],
+        // TEN's sources come in by the version pinned in the Dockerfile, so these (with the drain
+        // step its entrypoint runs) are the whole image.
+        paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/drain', 'services/ten-agent/tenapp'],
       },
       // TEN builds its runtime for linux/amd64 only.
       platform: 'linux/amd64',
@@ -138,9 +171,13 @@ export class TenAgent extends StackService {
         [AGENT_VARIABLES.language]: props.language ?? 'en-US',
         [AGENT_VARIABLES.greeting]: props.greeting ?? DEFAULT_GREETING,
         [AGENT_VARIABLES.systemPrompt]: props.systemPrompt ?? DEFAULT_PROMPT,
+        // Read by the drain step: its mark's key, its limit, where it writes the mark.
+        REPLICA_NAME: ownReplicaName(),
+        DRAIN_TIMEOUT_SECONDS: String(drainTimeoutSeconds),
+        ...(props.redis !== undefined ? { REDIS_URL: props.redis.connectionUrl } : {}),
         ...Object.fromEntries(graph.secretVariables.filter((name) => name !== AGENT_VARIABLES.mcpServerUrl).map((name) => [name, secret(name)])),
       },
-      replicas: 1,
+      replicas: props.replicas ?? 1,
       resources: props.resources ?? { cpuMillicores: 1000, memoryMiB: 2048 },
       volumes: [
         { name: 'logs', mountPath: LOG_PATH },
@@ -151,19 +188,25 @@ export class TenAgent extends StackService {
       readOnlyRootFilesystem: false,
       // Calls the STT, LLM and TTS vendors.
       egressToInternet: true,
-      // A second server would not know the first one's sessions.
-      rollout: 'recreate',
-      singleton: 'the TEN agent server keeps sessions in memory',
+      // A server knows only its own sessions, so its clients choose the server.
+      addressing: 'replica',
+      drain: { seconds: drainTimeoutSeconds, marginSeconds: STOP_MARGIN_SECONDS, preStop: TEN_DRAIN_COMMAND },
     });
+    if (this.data.replicas > 1 && props.redis === undefined) {
+      this.fail('redis', `${this.data.replicas} replicas need Redis: a draining replica marks itself there, or the bridge would keep placing rooms on it`);
+    }
     this.graph = graph;
     this.workerQuitTimeoutSeconds = workerQuitTimeoutSeconds;
     // Added one by one so a literal cannot quietly replace a secret declared above.
     for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
   }
 
-  /** The agent server's API (/start, /stop, /ping), for the service that starts agents in rooms. */
-  public get apiUrl(): ServiceEndpointRef {
-    return this.url(TEN_API_PORT);
+  /**
+   * Every replica's API (/start, /stop, /ping), in replica order, for the service that places
+   * agents in rooms; a session's websocket listens on the same host as its replica's API.
+   */
+  public get apiUrls(): ServiceEndpointRef[] {
+    return this.replicaUrls(TEN_API_PORT);
   }
 
   /** The graph name to give `/start`. */
@@ -174,15 +217,6 @@ export class TenAgent extends StackService {
   /** The per-session websocket ports. */
   public get workerPorts(): ServicePortRange {
     return this.data.portRanges[0] as ServicePortRange;
-  }
-
-  /**
-   * The host a client dials for a session's websocket port, however the target reaches a port of
-   * the range (on Kubernetes the range's headless Service, which resolves to the pod). Only a
-   * client admitted with `allowWorkerConnections` may use it.
-   */
-  public get workerHost(): ServiceEndpointRef {
-    return this.host(this.workerPorts.start);
   }
 
   /** Lets `client` (the Jitsi bridge) connect to the sessions' websocket ports. */

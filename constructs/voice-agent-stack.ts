@@ -14,7 +14,7 @@ export interface VoiceAgentStackProps {
   /** Jitsi Meet settings; `advertiseIps` has no default. */
   readonly jitsi: JitsiMeetProps;
   /** @default - TenAgent defaults */
-  readonly tenAgent?: TenAgentProps;
+  readonly tenAgent?: Omit<TenAgentProps, 'redis'>;
   /** @default - Postgres defaults */
   readonly postgres?: PostgresProps;
   /** @default - Redis defaults */
@@ -22,7 +22,7 @@ export interface VoiceAgentStackProps {
   /** @default - one replica, Pipedream production */
   readonly mcpServer?: Omit<McpServerProps, 'postgres' | 'redis'>;
   /** @default - JitsiAgentBridge defaults (12 rooms, or fewer where the TEN agent has fewer worker ports) */
-  readonly agentBridge?: Omit<JitsiAgentBridgeProps, 'tenAgent' | 'jitsi'>;
+  readonly agentBridge?: Omit<JitsiAgentBridgeProps, 'tenAgent' | 'jitsi' | 'redis'>;
   /** The voice console; the OpenID Connect issuer and client id have no default. */
   readonly frontend: Omit<FrontendProps, 'postgres' | 'redis' | 'mcpServer' | 'agentBridge' | 'jitsi'>;
 }
@@ -63,10 +63,11 @@ export class VoiceAgentStack extends Construct {
     this.mcpServer = new McpServer(this, 'mcp-server', { ...props.mcpServer, postgres: this.postgres, redis: this.redis });
     this.tenAgent = new TenAgent(this, 'ten-agent', {
       ...props.tenAgent,
+      redis: this.redis,
       // Read by the mcp_client_python node of the agent's graph (property url: ${env:MCP_SERVER_URL}).
       env: { MCP_SERVER_URL: this.mcpServer.sseUrl('MCP_TEN_AGENT_TOKEN'), ...props.tenAgent?.env },
     });
-    this.agentBridge = new JitsiAgentBridge(this, 'jitsi-agent-bridge', { ...props.agentBridge, tenAgent: this.tenAgent, jitsi: this.jitsi });
+    this.agentBridge = new JitsiAgentBridge(this, 'jitsi-agent-bridge', { ...props.agentBridge, tenAgent: this.tenAgent, jitsi: this.jitsi, redis: this.redis });
     // Created last: it uses every other service.
     this.frontend = new Frontend(this, 'frontend', {
       ...props.frontend,

@@ -15,8 +15,10 @@ export default function development(scope: Construct): StackEnvironment {
     // A browser on the same machine reaches the published UDP port on loopback.
     // Compose serves Jitsi over plain HTTP on localhost, where only BOSH works (see JitsiMeetProps).
     jitsi: { advertiseIps: ['127.0.0.1'], xmppWebSocket: false },
-    mcpServer: { pipedreamEnvironment: 'development' },
-    tenAgent: { workersMax: 2 },
+    // Short drains, so `docker compose down` and an update do not wait half an hour for calls to end.
+    mcpServer: { pipedreamEnvironment: 'development', sseDrainTimeoutSeconds: 30 },
+    tenAgent: { workersMax: 2, drainTimeoutSeconds: 30 },
+    agentBridge: { drainTimeoutSeconds: 30 },
     // Replace with your identity provider's issuer and the console's client id there. Register
     // <the console's PUBLIC_URL>/api/auth/callback as a redirect URI for each rendering; the client
     // secret is the Doppler secret OIDC_CLIENT_SECRET.

@@ -30,7 +30,9 @@ export default function production(scope: Construct): StackEnvironment {
       resources: { jvb: { cpuMillicores: 2000, memoryMiB: 2048 } },
     },
     mcpServer: { replicas: 2, pipedreamEnvironment: 'production' },
-    tenAgent: { workersMax: 20, resources: { cpuMillicores: 4000, memoryMiB: 8192 } },
+    // Two of each in the voice tier, so an update drains one while the other takes new rooms.
+    tenAgent: { replicas: 2, workersMax: 20, resources: { cpuMillicores: 4000, memoryMiB: 8192 } },
+    agentBridge: { replicas: 2 },
     frontend: {
       // Replace with your identity provider's issuer and the console's client id there. Register
       // <the console's PUBLIC_URL>/api/auth/callback as a redirect URI for each rendering; the client

@@ -35,7 +35,15 @@ export const COMPOSE_FIELDS: TargetFields = {
     service.data.rollout === 'rolling'
       ? { value: '"rolling"', problem: 'docker compose up stops the old container before it starts the new one, so an update has a short outage' }
       : undefined,
-  stopGracePeriodSeconds: 'rendered', // stop_grace_period
+  addressing: 'rendered', // one Compose service per replica, <service>-<i>, with that hostname
+  drain: (service) =>
+    service.data.drain?.preStop === undefined
+      ? undefined // stop_grace_period
+      : {
+          value: JSON.stringify(service.data.drain.preStop),
+          problem: 'Compose has no pre-stop hook, so the container drains on SIGTERM alone, within stop_grace_period',
+        },
+  peerPorts: 'not-needed', // the project network carries every port between containers
 };
 
 /**

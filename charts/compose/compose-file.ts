@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { dependenciesOf, type StackService } from '../../constructs/index.ts';
+import { dependenciesOf, instancesOf, type ServiceInstance, type StackService } from '../../constructs/index.ts';
 import { imageOf } from '../images.ts';
 import { fieldWarnings } from '../target-fields.ts';
 import { COMPOSE_FIELDS, composeReplicas } from './compose-fields.ts';
@@ -28,7 +28,7 @@ export function composeDocument(input: ComposeFileInput): { document: Record<str
   const services: Record<string, unknown> = {};
   const volumes: Record<string, unknown> = {};
   for (const service of input.services) {
-    services[service.name] = composeService(service, input);
+    for (const instance of instancesOf(service)) services[instance.name] = composeService(instance, input);
     for (const volume of service.persistentVolumes) volumes[namedVolume(service, volume.name)] = {};
   }
   return {
@@ -42,13 +42,20 @@ export function composeDocument(input: ComposeFileInput): { document: Record<str
   };
 }
 
-function composeService(service: StackService, input: ComposeFileInput): Record<string, unknown> {
+/**
+ * One Compose service: a service, or one replica of a service addressed per replica, which runs
+ * one container under the replica's name (`hostname`, so it knows itself by the name its clients
+ * use).
+ */
+function composeService(instance: ServiceInstance, input: ComposeFileInput): Record<string, unknown> {
+  const { service } = instance;
   const data = service.data;
   const environment = Object.fromEntries(
-    Object.entries({ ...service.env, ...input.envOverrides?.(service) }).map(([name, value]) => [name, resolveComposeValue(value, input.placement)]),
+    Object.entries({ ...service.env, ...input.envOverrides?.(service) }).map(([name, value]) => [name, resolveComposeValue(value, input.placement, instance)]),
   );
   return {
     ...source(service, input.filePath),
+    ...(instance.replica !== undefined ? { hostname: instance.name } : {}),
     ...(data.platform !== undefined ? { platform: data.platform } : {}),
     // The model's command replaces the image's entrypoint, as Kubernetes' `command` does;
     // Compose's `command` would only replace CMD and leave the entrypoint wrapping it.
@@ -62,13 +69,19 @@ function composeService(service: StackService, input: ComposeFileInput): Record<
     user: `${data.runAs.uid}:${data.runAs.gid}`,
     security_opt: ['no-new-privileges:true'],
     restart: 'unless-stopped',
-    ...(data.stopGracePeriodSeconds !== undefined ? { stop_grace_period: `${data.stopGracePeriodSeconds}s` } : {}),
-    deploy: deploy(service),
+    ...(service.stopGracePeriodSeconds !== undefined ? { stop_grace_period: `${service.stopGracePeriodSeconds}s` } : {}),
+    deploy: deploy(instance),
     'x-voice-agent': { construct: service.node.path, ...(data.description ? { description: data.description } : {}) },
   };
 }
 
-/** An image, or a build of this repository with `develop.watch` so `docker compose watch` rebuilds on change. */
+/**
+ * An image, or a build of this repository with `develop.watch` so `docker compose watch` rebuilds
+ * on change. The replicas of a service addressed per replica each carry the same build and image
+ * tag: Compose builds an image that several services name once, while a service that names the
+ * image without a build would try to pull it from a registry; and each replica's watch rebuilds
+ * and recreates that replica.
+ */
 function source(service: StackService, filePath: string): Record<string, unknown> {
   const build = service.data.build;
   if (build === undefined) return { image: imageOf(service) };
@@ -109,14 +122,19 @@ function healthcheck(service: StackService): Record<string, unknown> {
   };
 }
 
-/** Waits for dependencies in this file to be healthy (or started, when they have no check). */
+/**
+ * Waits for dependencies in this file to be healthy (or started, when they have no check): for a
+ * dependency addressed per replica, for every one of its replicas.
+ */
 function dependsOn(service: StackService, placement: ComposePlacement): Record<string, unknown> {
   const entries = dependenciesOf(service)
     .filter((dependency) => placement.local.has(dependency.name))
-    .map((dependency) => [
-      dependency.name,
-      { condition: dependency.data.healthCheck?.exec !== undefined ? 'service_healthy' : 'service_started' },
-    ]);
+    .flatMap((dependency) =>
+      instancesOf(dependency).map((instance) => [
+        instance.name,
+        { condition: dependency.data.healthCheck?.exec !== undefined ? 'service_healthy' : 'service_started' },
+      ]),
+    );
   return entries.length > 0 ? { depends_on: Object.fromEntries(entries) } : {};
 }
 
@@ -132,11 +150,11 @@ function mounts(service: StackService): Record<string, unknown> {
   return volumes.length > 0 ? { volumes } : {};
 }
 
-function deploy(service: StackService): Record<string, unknown> {
-  const resources = service.data.resources;
+function deploy(instance: ServiceInstance): Record<string, unknown> {
+  const resources = instance.service.data.resources;
   const cpuLimit = resources.cpuLimitMillicores ?? resources.cpuMillicores * 2;
   return {
-    replicas: composeReplicas(service).replicas,
+    replicas: instance.replica !== undefined ? instance.replicas : composeReplicas(instance.service).replicas,
     resources: {
       limits: { cpus: millicoresToCpus(cpuLimit), memory: `${resources.memoryMiB}M` },
       reservations: { cpus: millicoresToCpus(resources.cpuMillicores), memory: `${resources.memoryMiB}M` },

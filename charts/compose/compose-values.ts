@@ -1,11 +1,14 @@
 import {
   DatabaseOutputRef,
+  endpointInstanceName,
   Interpolation,
   PublicUrlRef,
+  ReplicaNameRef,
   SecretRef,
   ServiceEndpointRef,
   UniqueList,
   type EnvValue,
+  type ServiceInstance,
   type StackService,
 } from '../../constructs/index.ts';
 
@@ -37,17 +40,22 @@ export function escapeLiteral(text: string): string {
   return text.replaceAll('$', '$$$$');
 }
 
-/** Resolves a value of the stack description to the text Compose puts in the environment. */
-export function resolveComposeValue(value: EnvValue, placement: ComposePlacement): string {
+/**
+ * Resolves a value of the stack description to the text Compose puts in the environment of
+ * `self`, the Compose service (one replica, for a service addressed per replica) that reads it.
+ */
+export function resolveComposeValue(value: EnvValue, placement: ComposePlacement, self: ServiceInstance): string {
+  const resolve = (part: EnvValue) => resolveComposeValue(part, placement, self);
   if (typeof value === 'string') return escapeLiteral(value);
-  if (value instanceof Interpolation) return value.parts.map((part) => resolveComposeValue(part, placement)).join('');
-  if (value instanceof UniqueList) return resolveComposeValue(value.distinct((item) => resolveComposeValue(item, placement)), placement);
+  if (value instanceof Interpolation) return value.parts.map(resolve).join('');
+  if (value instanceof UniqueList) return resolve(value.distinct(resolve));
   if (value instanceof SecretRef) return requiredVariable(value.name, SECRET_HINT);
   if (value instanceof PublicUrlRef) return placement.publicUrl(value.service);
+  if (value instanceof ReplicaNameRef) return escapeLiteral(self.name);
   if (value instanceof DatabaseOutputRef) {
     const output = value.database.selfHostedOutput(value.output);
     if (output === undefined) throw new Error(`${value.database.engine} has no ${value.output} output`);
-    return resolveComposeValue(output, placement);
+    return resolve(output);
   }
   return resolveEndpoint(value, placement);
 }
@@ -58,12 +66,14 @@ function resolveEndpoint(ref: ServiceEndpointRef, placement: ComposePlacement): 
     if (remote === undefined) throw new Error(`service "${ref.service.name}" is not reachable from this Compose file`);
     return remote;
   }
+  // Each Compose service, and so each replica addressed on its own, is its own name on the network.
+  const host = endpointInstanceName(ref);
   switch (ref.form) {
     case 'host':
-      return ref.service.name;
+      return host;
     case 'port':
       return String(ref.port);
     case 'url':
-      return `${ref.scheme}://${ref.service.name}:${ref.port}${ref.path}`;
+      return `${ref.scheme}://${host}:${ref.port}${ref.path}`;
   }
 }

@@ -1,6 +1,7 @@
 import {
   DatabaseOutputRef,
   dependenciesOf,
+  instancesOf,
   isManagedDatabase,
   referencesIn,
   ServiceEndpointRef,
@@ -107,13 +108,15 @@ function portsText(service: StackService): string {
 function placement(service: StackService): string {
   const environment = service.environment;
   const notes: string[] = [];
+  // Compose and Railway run each replica addressed on its own as a service of its own.
+  const instances = service.data.addressing === 'replica' ? ` as ${instancesOf(service).map((instance) => instance.name).join(', ')}` : '';
   if (environment.renders('kubernetes')) {
     notes.push(isManagedDatabase(service) && environment.settings.kubernetes.databases === 'external' ? 'kubernetes: external (Doppler)' : 'kubernetes');
   }
   if (environment.renders('railway')) {
-    if (isOffRailway(environment, service.name)) notes.push(`railway: off Railway on ${offRailwayHost(environment)}`);
-    else notes.push(isManagedDatabase(service) ? `railway: ${service.engine}()` : 'railway');
+    if (isOffRailway(environment, service.name)) notes.push(`railway: off Railway on ${offRailwayHost(environment)}${instances}`);
+    else notes.push(isManagedDatabase(service) ? `railway: ${service.engine}()` : `railway${instances}`);
   }
-  if (environment.renders('compose')) notes.push('compose');
+  if (environment.renders('compose')) notes.push(`compose${instances}`);
   return notes.join('; ');
 }

@@ -3,6 +3,7 @@ import {
   Interpolation,
   SecretRef,
   UniqueList,
+  instancesOf,
   servicesOf,
   type EnvValue,
   type StackEnvironment,
@@ -24,7 +25,11 @@ export interface EnvironmentSecrets {
   readonly doppler: { readonly project: string; readonly config: string };
   /** For an environment that renders Railway: who copies the secrets into Railway's shared variables. */
   readonly railway?: { readonly secretSync: 'doppler-integration' | 'cli' };
-  /** Service name → secret name → where it is read, sorted. Services that need none are left out. */
+  /**
+   * Service name → secret name → where it is read, sorted; a replica addressed on its own appears
+   * under its own name (`ten-agent-0`) for the targets that run it as a service of its own.
+   * Services that need none are left out.
+   */
   readonly services: Record<string, Record<string, SecretConsumer[]>>;
 }
 
@@ -44,8 +49,10 @@ export function environmentSecrets(environment: StackEnvironment): EnvironmentSe
     }
   };
   const all = servicesOf(environment);
+  // Compose and the host off Railway list each replica addressed on its own as the service it runs as.
+  const composeNames = (service: StackService) => instancesOf(service).map((instance) => instance.name);
   if (environment.renders('compose')) {
-    for (const service of all) add(service.name, composeSecretNames(service), 'compose');
+    for (const service of all) for (const name of composeNames(service)) add(name, composeSecretNames(service), 'compose');
   }
   if (environment.renders('kubernetes')) {
     for (const service of all) if (runsInCluster(service)) add(service.name, kubernetesEnvironment(service).secretNames, 'kubernetes');
@@ -58,7 +65,8 @@ export function environmentSecrets(environment: StackEnvironment): EnvironmentSe
     const overrides = environment.settings.railway?.offRailwayEnv ?? {};
     for (const service of all) {
       // The host's literal overrides replace those variables; whatever secret they held is not read there.
-      if (isOffRailway(environment, service.name)) add(service.name, composeSecretNames(service, Object.keys(overrides[service.name] ?? {})), 'off-railway');
+      if (!isOffRailway(environment, service.name)) continue;
+      for (const name of composeNames(service)) add(name, composeSecretNames(service, Object.keys(overrides[service.name] ?? {})), 'off-railway');
     }
   }
   for (const byName of Object.values(services)) {

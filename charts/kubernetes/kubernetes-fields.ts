@@ -1,4 +1,5 @@
 import type { TargetFields } from '../target-fields.ts';
+import { runsAsStatefulSet } from './kubernetes-values.ts';
 
 /**
  * What the Kubernetes rendering makes of each field of the service model: nearly everything,
@@ -22,9 +23,11 @@ export const KUBERNETES_FIELDS: TargetFields = {
   udpEgress: 'rendered', // the internet egress has no port limit; in-cluster public UDP ports by pod selector
   rollout: (service) =>
     // A StatefulSet has no strategy that starts a pod before its predecessor stops (they would
-    // share the volume claim), so its only pod is replaced by stopping it first.
-    service.isStateful && service.data.rollout === 'rolling' && service.data.replicas <= 1
+    // share the volume claim, or the pod's name), so its only pod is replaced by stopping it first.
+    runsAsStatefulSet(service) && service.data.rollout === 'rolling' && service.data.replicas <= 1
       ? { value: '"rolling"', problem: 'a StatefulSet stops its only pod before it starts the new one, so an update has a short outage' }
       : undefined,
-  stopGracePeriodSeconds: 'rendered', // terminationGracePeriodSeconds
+  addressing: 'rendered', // a StatefulSet whose headless Service publishes every pod, ready or not, by name
+  drain: 'rendered', // terminationGracePeriodSeconds, and the preStop hook
+  peerPorts: 'rendered', // NetworkPolicy ingress from and egress to its own pods
 };

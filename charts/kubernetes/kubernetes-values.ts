@@ -3,6 +3,8 @@ import {
   Interpolation,
   isManagedDatabase,
   PublicUrlRef,
+  replicaName,
+  ReplicaNameRef,
   SecretRef,
   ServiceEndpointRef,
   UniqueList,
@@ -17,7 +19,9 @@ export type KubernetesValue =
   | { readonly kind: 'plain'; readonly text: string }
   | { readonly kind: 'secret'; readonly key: string }
   /** Text with `$(VAR)` references to secret variables defined earlier in the container's env. */
-  | { readonly kind: 'composite'; readonly text: string; readonly secrets: string[] };
+  | { readonly kind: 'composite'; readonly text: string; readonly secrets: string[] }
+  /** A field of the pod, from the downward API (`metadata.name`). */
+  | { readonly kind: 'field'; readonly fieldPath: string };
 
 /** The environment of one container, split by where each value lives. */
 export interface KubernetesEnvironment {
@@ -27,6 +31,8 @@ export interface KubernetesEnvironment {
   readonly secret: Record<string, string>;
   /** Values that mix text and secrets, assembled by Kubernetes from `$(VAR)` references. */
   readonly composite: Record<string, string>;
+  /** Values the pod knows about itself (variable → field path). */
+  readonly field: Record<string, string>;
   /** Every Doppler secret the container needs, sorted. */
   readonly secretNames: string[];
 }
@@ -46,11 +52,20 @@ export function clusterHost(environment: StackEnvironment, serviceName: string):
   return `${serviceName}.${environment.namespace}.svc.cluster.local`;
 }
 
+/**
+ * A StatefulSet runs services that keep data (each pod its volume claim) and services addressed
+ * per replica (each pod its stable name); a Deployment runs the rest.
+ */
+export function runsAsStatefulSet(service: StackService): boolean {
+  return service.isStateful || service.data.addressing === 'replica';
+}
+
 /** Resolves every variable of a service for Kubernetes. */
 export function kubernetesEnvironment(service: StackService): KubernetesEnvironment {
   const plain: Record<string, string> = {};
   const secret: Record<string, string> = {};
   const composite: Record<string, string> = {};
+  const field: Record<string, string> = {};
   const secretNames = new Set<string>();
   for (const [name, value] of Object.entries(service.env)) {
     const resolved = resolveKubernetesValue(value, service.environment);
@@ -63,8 +78,9 @@ export function kubernetesEnvironment(service: StackService): KubernetesEnvironm
       composite[name] = resolved.text;
       for (const key of resolved.secrets) secretNames.add(key);
     }
+    if (resolved.kind === 'field') field[name] = resolved.fieldPath;
   }
-  return { plain, secret, composite, secretNames: [...secretNames].sort() };
+  return { plain, secret, composite, field, secretNames: [...secretNames].sort() };
 }
 
 /** Resolves one value for Kubernetes. */
@@ -72,6 +88,8 @@ export function resolveKubernetesValue(value: EnvValue, environment: StackEnviro
   if (typeof value === 'string') return { kind: 'plain', text: value };
   if (value instanceof SecretRef) return { kind: 'secret', key: value.name };
   if (value instanceof PublicUrlRef) return { kind: 'plain', text: `https://${environment.publicHostname(value.service.name)}` };
+  // A StatefulSet's pod is named after its replica: ten-agent-0, ten-agent-1.
+  if (value instanceof ReplicaNameRef) return { kind: 'field', fieldPath: 'metadata.name' };
   if (value instanceof DatabaseOutputRef) {
     if (runsInCluster(value.database)) {
       const output = value.database.selfHostedOutput(value.output);
@@ -103,6 +121,8 @@ function resolveInterpolation(value: Interpolation, environment: StackEnvironmen
         secrets.add(part.key);
         return `$(${compositeSecretVariable(part.key)})`;
       }
+      // Validation keeps a replica's name a whole value.
+      if (part.kind === 'field') throw new Error(`a pod field (${part.fieldPath}) cannot be part of an interpolation`);
       for (const key of part.secrets) secrets.add(key);
       return part.text;
     })
@@ -115,10 +135,16 @@ export function portRangeHost(serviceName: string, rangeName: string): string {
   return `${serviceName}-${rangeName}`;
 }
 
-function endpointText(ref: ServiceEndpointRef, environment: StackEnvironment): string {
+function endpointHost(ref: ServiceEndpointRef, environment: StackEnvironment): string {
+  // One replica is its pod's own name under the StatefulSet's headless Service, on every port.
+  if (ref.replica !== undefined) return `${replicaName(ref.service.name, ref.replica)}.${clusterHost(environment, ref.service.name)}`;
   // A port of a range is reached through the range's headless Service, which resolves to the pod.
   const range = ref.service.findPortRange(ref.port);
-  const host = clusterHost(environment, range === undefined ? ref.service.name : portRangeHost(ref.service.name, range.name));
+  return clusterHost(environment, range === undefined ? ref.service.name : portRangeHost(ref.service.name, range.name));
+}
+
+function endpointText(ref: ServiceEndpointRef, environment: StackEnvironment): string {
+  const host = endpointHost(ref, environment);
   switch (ref.form) {
     case 'host':
       return host;

@@ -74,6 +74,9 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       ports: privatePorts.map(policyPort),
     });
   }
+  // Its replicas call each other (a request forwarded to the replica that holds its state).
+  const peers = peerPorts(service);
+  if (peers.length > 0) ingress.push({ from: [{ podSelector: { matchLabels: selectorLabels(service.name) } }], ports: peers });
   for (const range of service.data.portRanges) {
     const clients = service.portRangeClients(range.name).filter(runsInCluster);
     if (clients.length > 0) {
@@ -112,6 +115,7 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       egress.push({ to: ANYWHERE, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(dependency.clientPort) }] });
     }
   }
+  if (peers.length > 0) egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(service.name) } }], ports: peers });
   if (service.data.egressToInternet) egress.push({ to: INTERNET });
   // UDP to public addresses may land on pods of this cluster (see udpSenders): name them.
   if (service.data.udpEgress !== undefined) {
@@ -130,6 +134,10 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       egress,
     },
   });
+}
+
+function peerPorts(service: StackService): k8s.NetworkPolicyPort[] {
+  return service.data.peerPorts.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
 }
 
 function publicUdpPorts(service: StackService): ServicePort[] {

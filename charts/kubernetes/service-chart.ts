@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { ServicePort, StackService } from '../../constructs/index.ts';
 import { dopplerSecret } from './doppler-secret.ts';
-import { kubernetesEnvironment, portRangeHost, type KubernetesEnvironment } from './kubernetes-values.ts';
+import { kubernetesEnvironment, portRangeHost, runsAsStatefulSet, type KubernetesEnvironment } from './kubernetes-values.ts';
 import { selectorLabels, serviceLabels } from './labels.ts';
 import { servicePolicy } from './network-policies.ts';
 import { workload } from './workload.ts';
@@ -25,10 +25,11 @@ export class ServiceChart extends Chart {
       service,
       environment,
       ...(configMap !== undefined ? { configMap } : {}),
-      ...(service.isStateful && clusterService !== undefined ? { headlessService: clusterService } : {}),
+      ...(runsAsStatefulSet(service) && clusterService !== undefined ? { headlessService: clusterService } : {}),
     });
     publicUdpService(this, service);
-    for (const range of service.data.portRanges) portRangeService(this, service, range.name);
+    // A replica addressed on its own is reached on every port, a range's included, by its pod's name.
+    if (service.data.addressing === 'service') for (const range of service.data.portRanges) portRangeService(this, service, range.name);
     if (clusterService !== undefined) ingressOf(this, service, clusterService);
     servicePolicy(this, service);
     if (service.data.replicas > 1) disruptionBudget(this, service);
@@ -58,7 +59,10 @@ function configMapOf(scope: Construct, service: StackService, environment: Kuber
 
 /**
  * The in-cluster Service for every port except public UDP. A StatefulSet's Service is headless,
- * so its pods keep stable DNS names.
+ * so its pods keep stable DNS names (`ten-agent-0.ten-agent.<ns>.svc.cluster.local`). For replicas
+ * addressed one by one it also publishes pods that are not ready: a draining pod says it is not
+ * ready, and its clients must still reach it to ping and stop the sessions it keeps, or they
+ * would be reaped while calls are live.
  */
 function clusterServiceOf(scope: Construct, service: StackService): kplus.Service | undefined {
   const ports = service.data.ports.filter((port) => !(port.exposure === 'public' && port.protocol === 'udp'));
@@ -66,12 +70,13 @@ function clusterServiceOf(scope: Construct, service: StackService): kplus.Servic
   const clusterService = new kplus.Service(scope, 'service', {
     metadata: { name: service.name, labels: serviceLabels(service) },
     type: kplus.ServiceType.CLUSTER_IP,
-    ...(service.isStateful ? { clusterIP: 'None' } : {}),
+    ...(runsAsStatefulSet(service) ? { clusterIP: 'None' } : {}),
     ports: ports.map(servicePort),
   });
   clusterService.selectLabel('app.kubernetes.io/name', service.name);
   // A StatefulSet makes cdk8s-plus add its own address label to the selector; select on ours only.
   ApiObject.of(clusterService).addJsonPatch(JsonPatch.replace('/spec/selector', selectorLabels(service.name)));
+  if (service.data.addressing === 'replica') ApiObject.of(clusterService).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
   return clusterService;
 }
 
@@ -128,7 +133,7 @@ function ingressOf(scope: Construct, service: StackService, clusterService: kplu
   });
 }
 
-/** Keeps all but one replica running through node drains. */
+/** Keeps all but one replica running through node drains (a Deployment's pods or a StatefulSet's: it selects by label). */
 function disruptionBudget(scope: Construct, service: StackService): void {
   new k8s.KubePodDisruptionBudget(scope, 'disruption-budget', {
     metadata: { name: service.name, labels: serviceLabels(service) },

@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import type { ServiceHealthCheck, StackService } from '../../constructs/index.ts';
 import { imageOf } from '../images.ts';
 import { managedSecretName } from './doppler-secret.ts';
-import { compositeSecretVariable, type KubernetesEnvironment } from './kubernetes-values.ts';
+import { compositeSecretVariable, runsAsStatefulSet, type KubernetesEnvironment } from './kubernetes-values.ts';
 import { selectorLabels, serviceLabels } from './labels.ts';
 
 /** What the workload needs from the other objects of its chart. */
@@ -19,8 +19,9 @@ export interface WorkloadInput {
 }
 
 /**
- * A Deployment, or a StatefulSet with volume claims for services that keep data. Every default
- * of cdk8s-plus that matters is set explicitly: replicas, resources, probes, security context.
+ * A Deployment, or a StatefulSet for services that keep data (with volume claims) or whose
+ * replicas are addressed one by one. Every default of cdk8s-plus that matters is set explicitly:
+ * replicas, resources, probes, security context, how an update replaces pods.
  */
 export function workload(scope: Construct, input: WorkloadInput): kplus.Deployment | kplus.StatefulSet {
   const { service } = input;
@@ -41,7 +42,7 @@ export function workload(scope: Construct, input: WorkloadInput): kplus.Deployme
     spread: false,
     isolate: false,
     automountServiceAccountToken: false,
-    ...(data.stopGracePeriodSeconds !== undefined ? { terminationGracePeriod: Duration.seconds(data.stopGracePeriodSeconds) } : {}),
+    ...(service.stopGracePeriodSeconds !== undefined ? { terminationGracePeriod: Duration.seconds(service.stopGracePeriodSeconds) } : {}),
     podMetadata: { labels, annotations: podAnnotations(input) },
     securityContext: {
       ensureNonRoot: true,
@@ -52,13 +53,16 @@ export function workload(scope: Construct, input: WorkloadInput): kplus.Deployme
     },
     containers: [container(scope, input, scratch)],
   };
-  // A StatefulSet replaces its pods one at a time; a Deployment does so only when asked to recreate.
-  const resource = service.isStateful
-    ? new kplus.StatefulSet(scope, 'workload', { ...common, service: input.headlessService })
-    : new kplus.Deployment(scope, 'workload', {
+  const resource = runsAsStatefulSet(service)
+    ? new kplus.StatefulSet(scope, 'workload', {
         ...common,
-        ...(data.rollout === 'recreate' ? { strategy: kplus.DeploymentStrategy.recreate() } : {}),
-      });
+        service: input.headlessService,
+        // One pod at a time, each started only once the one before is Ready: with two or more
+        // replicas the others keep taking new work while one drains.
+        podManagementPolicy: kplus.PodManagementPolicy.ORDERED_READY,
+        strategy: kplus.StatefulSetUpdateStrategy.rollingUpdate({ partition: 0 }),
+      })
+    : new kplus.Deployment(scope, 'workload', { ...common, strategy: deploymentStrategy(service) });
   resource.select(kplus.LabelSelector.of({ labels: selectorLabels(service.name) }));
   if (data.platform !== undefined) {
     resource.scheduling.attract(
@@ -68,6 +72,16 @@ export function workload(scope: Construct, input: WorkloadInput): kplus.Deployme
   harden(ApiObject.of(resource));
   if (service.isStateful) addVolumeClaims(ApiObject.of(resource), service);
   return resource;
+}
+
+/**
+ * `recreate` stops the old pods first. A rolling update starts one new pod and waits for it to be
+ * Ready before an old one starts draining (surge 1, none unavailable), instead of cdk8s-plus's 25 %
+ * each way, which would let a one-replica service stop before its replacement is up.
+ */
+function deploymentStrategy(service: StackService): kplus.DeploymentStrategy {
+  if (service.data.rollout === 'recreate') return kplus.DeploymentStrategy.recreate();
+  return kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) });
 }
 
 function container(scope: Construct, input: WorkloadInput, scratch: kplus.Volume[]): kplus.ContainerProps {
@@ -107,6 +121,8 @@ function container(scope: Construct, input: WorkloadInput, scratch: kplus.Volume
       readOnlyRootFilesystem: data.readOnlyRootFilesystem,
     },
     ...(check !== undefined ? probes(check) : {}),
+    // Runs before SIGTERM; the grace period counts from its start.
+    ...(data.drain?.preStop !== undefined ? { lifecycle: { preStop: kplus.Handler.fromCommand(data.drain.preStop) } } : {}),
     volumeMounts: service.scratchVolumes.map((volume, index) => ({ volume: scratch[index] as kplus.Volume, path: volume.mountPath })),
   };
 }
@@ -125,6 +141,9 @@ function containerEnv(scope: Construct, input: WorkloadInput): Record<string, kp
   for (const [name, text] of Object.entries(environment.composite).sort(([a], [b]) => a.localeCompare(b))) {
     env[name] = kplus.EnvValue.fromValue(text);
   }
+  for (const [name, fieldPath] of Object.entries(environment.field).sort(([a], [b]) => a.localeCompare(b))) {
+    env[name] = kplus.EnvValue.fromFieldRef(fieldPath as kplus.EnvFieldPaths);
+  }
   return env;
 }
 
@@ -138,19 +157,20 @@ function compositeSecrets(environment: KubernetesEnvironment): string[] {
 
 /**
  * Readiness and liveness from the health check (HTTP when there is an HTTP form, else exec), and
- * a startup probe that gives the service its start period before liveness counts.
+ * a startup probe that gives the service its start period before liveness counts. Readiness asks
+ * the readiness path where there is one: a draining pod leaves its Services but is not restarted.
  */
 function probes(check: ServiceHealthCheck) {
   const timing = {
     periodSeconds: Duration.seconds(check.intervalSeconds),
     timeoutSeconds: Duration.seconds(check.timeoutSeconds),
   };
-  const make = (failureThreshold: number) =>
-    check.http !== undefined
-      ? kplus.Probe.fromHttpGet(check.http.path, { port: check.http.port, failureThreshold, ...timing })
+  const make = (failureThreshold: number, path = check.http?.path) =>
+    check.http !== undefined && path !== undefined
+      ? kplus.Probe.fromHttpGet(path, { port: check.http.port, failureThreshold, ...timing })
       : kplus.Probe.fromCommand(check.exec ?? [], { failureThreshold, ...timing });
   const startupThreshold = Math.ceil(check.startPeriodSeconds / check.intervalSeconds) + check.retries;
-  return { readiness: make(check.retries), liveness: make(check.retries), startup: make(startupThreshold) };
+  return { readiness: make(check.retries, check.http?.readinessPath ?? check.http?.path), liveness: make(check.retries), startup: make(startupThreshold) };
 }
 
 /** A hash of the ConfigMap's content on the pod template, so a config change rolls the pods. */

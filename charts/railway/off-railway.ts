@@ -1,4 +1,4 @@
-import type { StackEnvironment } from '../../constructs/index.ts';
+import { endpointInstanceName, type StackEnvironment } from '../../constructs/index.ts';
 import { composeDocument, requiredVariable, type ComposePlacement } from '../compose/index.ts';
 import { provenance } from '../provenance.ts';
 import type { RenderedOutput } from '../rendered-output.ts';
@@ -22,8 +22,10 @@ export function renderOffRailway(environment: StackEnvironment, plan: RailwayEnv
   const placement: ComposePlacement = {
     local: new Set(plan.offRailway.map((service) => service.name)),
     remote: (ref) => {
-      const prefix = `${ref.service.name.toUpperCase().replaceAll('-', '_')}_TCP_${ref.port}`;
-      const hint = `read RAILWAY_TCP_PROXY_DOMAIN and RAILWAY_TCP_PROXY_PORT with railway variables --service ${ref.service.name} --environment ${environment.name} --kv`;
+      // A replica addressed on its own is a Railway service of its own, with its own TCP proxy.
+      const target = endpointInstanceName(ref);
+      const prefix = `${target.toUpperCase().replaceAll('-', '_')}_TCP_${ref.port}`;
+      const hint = `read RAILWAY_TCP_PROXY_DOMAIN and RAILWAY_TCP_PROXY_PORT with railway variables --service ${target} --environment ${environment.name} --kv`;
       const host = requiredVariable(`${prefix}_DOMAIN`, hint);
       const port = requiredVariable(`${prefix}_PORT`, hint);
       if (ref.form === 'host') return host;

@@ -111,7 +111,30 @@ export const RAILWAY_FIELDS: TargetFields = {
     }
     return undefined;
   },
-  stopGracePeriodSeconds: 'rendered', // deploy.drainingSeconds
+  // Railway's private DNS name resolves to every replica of a service, and there is no name for one.
+  addressing: (service) =>
+    service.data.addressing === 'replica'
+      ? {
+          value: `"replica", ${service.data.replicas} replica(s)`,
+          problem:
+            'Railway has no per-replica DNS name (<service>.railway.internal resolves to all its replicas), so each replica is a Railway service of its own, ' +
+            '<service>-0 … <service>-<n-1>, with 1 replica, its own private domain and its REPLICA_NAME written in; each deploys on its own. ' +
+            "Unverified: whether that private domain still reaches the old deployment while it drains; if Railway moves it to the new one at once, the old one's sessions lose their /ping and are cut, so an update of it may drop calls on Railway",
+        }
+      : undefined,
+  // Rendered as deploy.drainingSeconds; what Railway cannot control about the rollout is said here.
+  drain: (service) => {
+    const drain = service.data.drain;
+    if (drain === undefined) return undefined;
+    const noHook = drain.preStop !== undefined ? '; and it has no pre-stop hook, so the container drains on SIGTERM alone' : '';
+    return {
+      value: `${drain.seconds} s + ${drain.marginSeconds} s margin = drainingSeconds ${drain.seconds + drain.marginSeconds}`,
+      problem:
+        'Railway has no surge or ordered rollout control: a new deployment overlaps the old one for overlapSeconds, then the old one gets SIGTERM ' +
+        `and drainingSeconds before SIGKILL, whatever the other replicas are doing${noHook}`,
+    };
+  },
+  peerPorts: 'not-needed', // Railway's private network carries every port between services and replicas
 };
 
 /** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */

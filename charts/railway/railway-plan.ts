@@ -1,15 +1,20 @@
 import {
   DatabaseOutputRef,
+  endpointInstanceName,
+  instancesOf,
   Interpolation,
   isManagedDatabase,
   PublicUrlRef,
+  reachesInstance,
   referencesIn,
+  ReplicaNameRef,
   SecretRef,
   ServiceEndpointRef,
   servicesOf,
   startOrder,
   UniqueList,
   type EnvValue,
+  type ServiceInstance,
   type StackEnvironment,
   type StackService,
 } from '../../constructs/index.ts';
@@ -82,17 +87,21 @@ export function planRailwayEnvironment(environment: StackEnvironment): RailwayEn
   // Railway's managed databases are Railway's own templates: none of our service fields apply to them.
   const onRailway = services.filter((service) => !isOffRailway(environment, service.name) && !isManagedDatabase(service));
   const warnings = fieldWarnings('railway', RAILWAY_FIELDS, onRailway);
+  // Railway has no per-replica names: each replica addressed on its own is a service of its own.
   const resources: RailwayResourcePlan[] = services
     .filter((service) => !isOffRailway(environment, service.name))
-    .map((service) => (isManagedDatabase(service) ? { kind: service.engine, name: service.name } : planService(service, offRailway, warnings)));
+    .flatMap((service): RailwayResourcePlan[] =>
+      isManagedDatabase(service) ? [{ kind: service.engine, name: service.name }] : instancesOf(service).map((instance) => planService(instance, offRailway, warnings)),
+    );
   return { environment: environment.name, project: railway.project, resources, offRailway, warnings };
 }
 
-function planService(service: StackService, offRailway: StackService[], warnings: string[]): RailwayServicePlan {
+function planService(instance: ServiceInstance, offRailway: StackService[], warnings: string[]): RailwayServicePlan {
+  const { service } = instance;
   const data = service.data;
   const probePort = railwayProbePort(service);
   const env: Record<string, RailwayValue> = Object.fromEntries(
-    Object.entries(service.env).map(([name, value]) => [name, railwayValue(value, service)]),
+    Object.entries(service.env).map(([name, value]) => [name, railwayValue(value, instance)]),
   );
   // Railway routes health checks (and unported domains) to PORT; services that do not set it
   // get their health port there.
@@ -104,10 +113,10 @@ function planService(service: StackService, offRailway: StackService[], warnings
         'needs RAILWAY_RUN_UID=0 to write there',
     );
   }
-  const tcp = proxiedPorts(service, offRailway);
+  const tcp = proxiedPorts(instance, offRailway);
   for (const port of tcp) {
     warnings.push(
-      `railway: port ${port} of "${service.name}" gets a public TCP proxy so ${offRailway.map((remote) => `"${remote.name}"`).join(', ')} can reach it from off Railway; ` +
+      `railway: port ${port} of "${instance.name}" gets a public TCP proxy so ${offRailway.map((remote) => `"${remote.name}"`).join(', ')} can reach it from off Railway; ` +
         'it is reachable from the internet, protected only by its own authentication',
     );
   }
@@ -116,13 +125,13 @@ function planService(service: StackService, offRailway: StackService[], warnings
   const start = data.command !== undefined ? railwayStartCommand(data.command) : undefined;
   return {
     kind: 'service',
-    name: service.name,
+    name: instance.name,
     ...sourceOf(service),
     ...(start !== undefined ? { start } : {}),
     ...healthGate(service, probePort),
-    replicas: data.replicas,
+    replicas: instance.replicas,
     limits: railwayLimits(service),
-    ...(data.stopGracePeriodSeconds !== undefined ? { drainingSeconds: data.stopGracePeriodSeconds } : {}),
+    ...(service.stopGracePeriodSeconds !== undefined ? { drainingSeconds: service.stopGracePeriodSeconds } : {}),
     env,
     ...(volume !== undefined
       ? { volume: { name: `${service.name}-${volume.name}`, mountPath: volume.mountPath, sizeMB: volume.sizeGiB * 1024 } }
@@ -151,39 +160,39 @@ function sourceOf(service: StackService): Pick<RailwayServicePlan, 'source' | 'b
 }
 
 /**
- * Railway gates a deploy on the health check path, probed on PORT. A service without an HTTP
- * check, or one that uses PORT for another server, gets no gate instead of a wrong one
- * (RAILWAY_FIELDS says so).
+ * Railway gates a deploy on the health check path, probed on PORT: the readiness path where there
+ * is one (the new deployment takes work once it answers). A service without an HTTP check, or one
+ * that uses PORT for another server, gets no gate instead of a wrong one (RAILWAY_FIELDS says so).
  */
 function healthGate(service: StackService, probePort: number | undefined): Pick<RailwayServicePlan, 'healthcheck' | 'healthcheckTimeout'> {
   const check = service.data.healthCheck;
   if (check?.http === undefined || check.http.port !== probePort) return {};
   return {
-    healthcheck: check.http.path,
+    healthcheck: check.http.readinessPath ?? check.http.path,
     healthcheckTimeout: check.startPeriodSeconds + check.intervalSeconds * check.retries,
   };
 }
 
-/** Ports of `service` that services off Railway connect to: each needs a TCP proxy. */
-function proxiedPorts(service: StackService, offRailway: StackService[]): number[] {
+/** Ports of `instance` that services off Railway connect to: each needs a TCP proxy. */
+function proxiedPorts(instance: ServiceInstance, offRailway: StackService[]): number[] {
   const ports = new Set<number>();
   for (const remote of offRailway) {
     for (const value of Object.values(remote.env)) {
       for (const ref of referencesIn(value)) {
-        if (ref instanceof ServiceEndpointRef && ref.service === service) ports.add(ref.port);
+        if (ref instanceof ServiceEndpointRef && reachesInstance(ref, instance)) ports.add(ref.port);
       }
     }
   }
   return [...ports].sort((a, b) => a - b);
 }
 
-/** Resolves a value for a service on Railway. */
-function railwayValue(value: EnvValue, service: StackService): RailwayValue {
+/** Resolves a value for a Railway service (one replica, for a service addressed per replica). */
+function railwayValue(value: EnvValue, self: ServiceInstance): RailwayValue {
   if (value instanceof SecretRef) return { type: 'shared', name: value.name };
   if (value instanceof DatabaseOutputRef) {
     return { type: 'reference', resource: value.database.name, output: railwayDatabaseVariable(value) };
   }
-  return { type: 'literal', value: railwayText(value, service) };
+  return { type: 'literal', value: railwayText(value, self) };
 }
 
 function railwayDatabaseVariable(ref: DatabaseOutputRef): string {
@@ -193,22 +202,25 @@ function railwayDatabaseVariable(ref: DatabaseOutputRef): string {
 }
 
 /** A value as text, with Railway `${{…}}` references for what Railway resolves at deploy time. */
-function railwayText(value: EnvValue, service: StackService): string {
+function railwayText(value: EnvValue, self: ServiceInstance): string {
+  const text = (part: EnvValue) => railwayText(part, self);
   if (typeof value === 'string') return value;
-  if (value instanceof Interpolation) return value.parts.map((part) => railwayText(part, service)).join('');
-  if (value instanceof UniqueList) return railwayText(value.distinct((item) => railwayText(item, service)), service);
+  if (value instanceof Interpolation) return value.parts.map(text).join('');
+  if (value instanceof UniqueList) return text(value.distinct(text));
   if (value instanceof SecretRef) return `\${{shared.${value.name}}}`;
   if (value instanceof DatabaseOutputRef) return `\${{${value.database.name}.${railwayDatabaseVariable(value)}}}`;
-  const environment = service.environment;
+  if (value instanceof ReplicaNameRef) return self.name;
+  const environment = self.service.environment;
   // A service refers to its own variables without a service name.
-  const namespace = (target: StackService) => (target === service ? '' : `${target.name}.`);
+  const namespace = (name: string) => (name === self.name ? '' : `${name}.`);
   if (value instanceof PublicUrlRef) {
     return isOffRailway(environment, value.service.name)
       ? `https://${railwayHostname(environment, value.service.name)}`
-      : `https://\${{${namespace(value.service)}RAILWAY_PUBLIC_DOMAIN}}`;
+      : `https://\${{${namespace(value.service.name)}RAILWAY_PUBLIC_DOMAIN}}`;
   }
-  // The Railway rules already refused endpoints of services placed off Railway.
-  const host = `\${{${namespace(value.service)}RAILWAY_PRIVATE_DOMAIN}}`;
+  // The Railway rules already refused endpoints of services placed off Railway. One replica
+  // addressed on its own is a Railway service of its own, with a private domain of its own.
+  const host = `\${{${namespace(endpointInstanceName(value))}RAILWAY_PRIVATE_DOMAIN}}`;
   switch (value.form) {
     case 'host':
       return host;

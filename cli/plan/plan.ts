@@ -4,7 +4,7 @@ import { buildInputs, gitCommit, inputsChanged, workingTree, type RepositoryFile
 import { imageOf } from '../../charts/images.ts';
 import { lockfileSlice } from '../../charts/lockfile-slice.ts';
 import { renderEnvironments } from '../../charts/render.ts';
-import { servicesOf, startOrder, type StackEnvironment, type StackService, type Target } from '../../constructs/index.ts';
+import { findInstance, findService, instancesOf, servicesOf, startOrder, type StackEnvironment, type StackService, type Target } from '../../constructs/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { ENVIRONMENT_FILES } from '../../environments/index.ts';
 import { CliError } from '../cli-error.ts';
@@ -117,9 +117,22 @@ function isCodeReason(reason: string): boolean {
 /** A rendered image tag that only moved because the code did: the code reasons say it better. */
 const BUILT_IMAGE_MOVE = /^image \S+:sha-[0-9a-f]+ → \S+:sha-[0-9a-f]+$/;
 
+/**
+ * Every name a service has in rendered units: its own, and on Compose and Railway each replica's
+ * when its replicas are addressed one by one (`ten-agent-0`, in replica order).
+ */
+function unitNames(service: StackService): string[] {
+  return [...new Set([service.name, ...instancesOf(service).map((instance) => instance.name)])];
+}
+
+/** The service a rendered unit belongs to, by the unit's name. */
+function serviceOfUnit(environment: StackEnvironment, name: string): StackService | undefined {
+  return findService(environment, name) ?? findInstance(environment, name)?.service;
+}
+
 /** The services named, each after everything it depends on (the model's start order); removed ones last. */
 function dependencyOrder(environment: StackEnvironment, names: Set<string>): string[] {
-  const ordered = startOrder(servicesOf(environment)).map((service) => service.name).filter((name) => names.has(name));
+  const ordered = startOrder(servicesOf(environment)).flatMap(unitNames).filter((name) => names.has(name));
   const placed = new Set(ordered);
   return [...ordered, ...[...names].filter((name) => !placed.has(name)).sort()];
 }
@@ -165,7 +178,8 @@ function planEnvironment(environment: StackEnvironment, comparison: Comparison, 
   for (const service of servicesOf(environment)) {
     const reasons = reasonsFor(service);
     if (reasons.length === 0) continue;
-    for (const unit of after.values()) if (unit.service === service.name) note(service.name, unit.target, reasons);
+    const names = unitNames(service);
+    for (const unit of after.values()) if (names.includes(unit.service)) note(unit.service, unit.target, reasons);
   }
   const planned: ServiceChange[] = dependencyOrder(environment, new Set(changes.keys())).map((name) => {
     const change = changes.get(name)!;
@@ -188,7 +202,7 @@ function imagesToBuild(environments: StackEnvironment[], plans: EnvironmentPlan[
   environments.forEach((environment, index) => {
     if (environment.settings.repository?.imageRegistry === undefined) return;
     for (const change of plans[index]!.changes) {
-      const service = servicesOf(environment).find((candidate) => candidate.name === change.service);
+      const service = serviceOfUnit(environment, change.service);
       const build = service?.data.build;
       if (service === undefined || build === undefined || !change.reasons.some(isCodeReason)) continue;
       const image = imageOf(service);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { posix } from 'node:path';
 import { composeFilePath } from '../../charts/compose/index.ts';
 import { validateComposeDocument } from '../../cli/validate/compose-schema.ts';
-import { SecretRef, servicesOf, type StackEnvironment } from '../../constructs/index.ts';
+import { instancesOf, SecretRef, servicesOf, type StackEnvironment } from '../../constructs/index.ts';
 import { fixture, render } from '../helpers/synth.ts';
 
 let files: Map<string, string>;
@@ -52,7 +52,7 @@ describe('compose target', () => {
 
   it('runs the whole stack with exec health checks and health-gated start order', () => {
     expect(development.name).toBe('voice-agent-development');
-    expect(Object.keys(development.services).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent']);
+    expect(Object.keys(development.services).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent-0']);
     expect(development.services['jitsi-web'].depends_on).toEqual({ 'jitsi-prosody': { condition: 'service_healthy' } });
     expect(development.services['jitsi-prosody'].healthcheck).toEqual({
       test: ['CMD', '/usr/local/bin/healthcheck.sh'],
@@ -77,7 +77,7 @@ describe('compose target', () => {
       'mcp-server': [],
       postgres: [],
       redis: [],
-      'ten-agent': [],
+      'ten-agent-0': [],
     });
   });
 
@@ -105,8 +105,8 @@ describe('compose target', () => {
       { type: 'tmpfs', target: '/tmp', tmpfs: { mode: 0o1777 } },
     ]);
     expect(consumer.volumes).toEqual({ 'postgres-data': {}, 'redis-data': {}, 'uploads-files': {} });
-    expect(development.services['ten-agent'].read_only).toBe(false);
-    expect(development.services['ten-agent'].platform).toBe('linux/amd64');
+    expect(development.services['ten-agent-0'].read_only).toBe(false);
+    expect(development.services['ten-agent-0'].platform).toBe('linux/amd64');
   });
 
   it('builds repository services with develop.watch, relative to the Compose file', () => {
@@ -140,8 +140,8 @@ describe('compose target', () => {
     // On Compose the service's host is its name: listed once.
     expect(mcp.environment.MCP_ALLOWED_HOSTS).toBe('mcp-server,localhost,127.0.0.1,[::1]');
     expect(mcp.environment.MCP_ALLOWED_ORIGINS).toBe('http://mcp-server:8080,http://localhost:8080,http://127.0.0.1:8080,http://[::1]:8080');
-    expect(development.services['ten-agent'].depends_on).toEqual({ 'mcp-server': { condition: 'service_healthy' } });
-    expect(development.services['ten-agent'].environment.MCP_SERVER_URL).toMatch(/^http:\/\/mcp-server:8080\/sse\/\$\{MCP_TEN_AGENT_TOKEN:\?/);
+    expect(development.services['ten-agent-0'].depends_on).toEqual({ 'mcp-server': { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(development.services['ten-agent-0'].environment.MCP_SERVER_URL).toMatch(/^http:\/\/mcp-server:8080\/sse\/\$\{MCP_TEN_AGENT_TOKEN:\?/);
   });
 
   it('runs the console on http://localhost:3000, reaching the MCP server and the agent bridge by name and Jitsi at its local URL', () => {
@@ -173,10 +173,10 @@ describe('compose target', () => {
     let checked = 0;
     for (const environment of environments.filter((candidate) => candidate.renders('compose'))) {
       const document = parse(files.get(composeFilePath(environment.name)) ?? '');
-      for (const service of servicesOf(environment)) {
+      for (const { service, name } of servicesOf(environment).flatMap(instancesOf)) {
         for (const [variable, value] of Object.entries(service.env)) {
           if (!(value instanceof SecretRef)) continue;
-          expect(document.services[service.name].environment[variable], `${environment.name}/${service.name}.${variable}`).toMatch(
+          expect(document.services[name].environment[variable], `${environment.name}/${name}.${variable}`).toMatch(
             new RegExp(`^\\$\\{${value.name}:\\?${value.name} is not set: [^}]*doppler run[^}]*\\}$`),
           );
           checked += 1;
@@ -197,10 +197,10 @@ describe('compose target', () => {
       const path = composeFilePath(environment.name);
       const document = parse(files.get(path) ?? '');
       const relative = (to: string) => posix.relative(posix.dirname(path), to) || '.';
-      for (const service of servicesOf(environment)) {
+      for (const { service, name } of servicesOf(environment).flatMap(instancesOf)) {
         const build = service.data.build;
         if (build === undefined) continue;
-        const rendered = document.services[service.name];
+        const rendered = document.services[name];
         expect(rendered.image).toBe(`voice-agent/${service.name}:dev`);
         expect(rendered.build).toEqual({ context: relative(build.context), dockerfile: build.dockerfile });
         expect(rendered.develop.watch.map((rule: { action: string; path: string }) => `${rule.action} ${rule.path}`)).toEqual(build.paths.map((buildPath) => `rebuild ${relative(buildPath)}`));

@@ -49,12 +49,14 @@ describe('dist/secrets/<env>.json', () => {
   });
 
   it('lists, per service, each secret it needs and which targets read it', () => {
-    expect(needs('staging', 'ten-agent')).toEqual({
-      DEEPGRAM_API_KEY: ['kubernetes', 'railway'],
-      ELEVENLABS_TTS_KEY: ['kubernetes', 'railway'],
-      MCP_TEN_AGENT_TOKEN: ['kubernetes', 'railway'],
-      OPENAI_API_KEY: ['kubernetes', 'railway'],
-    });
+    const agentKeys = ['DEEPGRAM_API_KEY', 'ELEVENLABS_TTS_KEY', 'MCP_TEN_AGENT_TOKEN', 'OPENAI_API_KEY'];
+    // Kubernetes runs the TEN agent as one StatefulSet; Railway runs each replica as a service of
+    // its own, listed under its own name. The in-cluster Redis URL carries Redis's password.
+    expect(needs('staging', 'ten-agent')).toEqual({ ...Object.fromEntries(agentKeys.map((key) => [key, ['kubernetes']])), REDIS_PASSWORD: ['kubernetes'] });
+    expect(needs('staging', 'ten-agent-0')).toEqual(Object.fromEntries(agentKeys.map((key) => [key, ['railway']])));
+    expect(needs('production', 'ten-agent-1')).toEqual(Object.fromEntries(agentKeys.map((key) => [key, ['railway']])));
+    expect(needs('development', 'ten-agent-0')).toEqual({ ...Object.fromEntries(agentKeys.map((key) => [key, ['compose']])), REDIS_PASSWORD: ['compose'] });
+    expect(needs('development', 'ten-agent')).toBeUndefined();
     // The media host runs the video bridge from `doppler run`, off Railway.
     expect(needs('staging', 'jitsi-jvb')).toEqual({ JVB_AUTH_PASSWORD: ['kubernetes', 'off-railway'] });
     // In-cluster databases: consumers' URLs carry the database passwords; Railway runs its own databases.

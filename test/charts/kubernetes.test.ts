@@ -83,10 +83,13 @@ describe('kubernetes target', () => {
   });
 
   it('names workloads and services exactly as the services, without hash suffixes', () => {
-    for (const name of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'ten-agent', 'jitsi-agent-bridge', 'frontend']) {
+    for (const name of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-agent-bridge', 'frontend']) {
       expect(find('dist/kubernetes/staging/', 'Deployment', name).metadata.name).toBe(name);
       expect(find('dist/kubernetes/staging/', 'Service', name).metadata.name).toBe(name);
     }
+    // Its replicas are addressed one by one: a StatefulSet, whose pods are ten-agent-0, ten-agent-1.
+    expect(find('dist/kubernetes/staging/', 'StatefulSet', 'ten-agent').spec.serviceName).toBe('ten-agent');
+    expect(find('dist/kubernetes/staging/', 'Service', 'ten-agent').metadata.name).toBe('ten-agent');
     for (const { object } of objects) expect(object.metadata.name).not.toMatch(/-c8[0-9a-f]{6}$/);
   });
 
@@ -151,11 +154,18 @@ describe('kubernetes target', () => {
     expect(postgres.readinessProbe.exec.command[0]).toBe('pg_isready');
   });
 
-  it('stops single-process services before starting their replacement, and rolls the rest', () => {
-    for (const name of ['jitsi-prosody', 'jitsi-jicofo', 'ten-agent', 'jitsi-agent-bridge']) {
+  it('stops single-process services before starting their replacement, and rolls the rest one new pod at a time', () => {
+    for (const name of ['jitsi-prosody', 'jitsi-jicofo']) {
       expect(find('dist/kubernetes/staging/', 'Deployment', name).spec.strategy, name).toEqual({ type: 'Recreate' });
     }
+    // A new pod is Ready before an old one starts draining, whatever the replica count.
+    for (const prefix of ['dist/kubernetes/staging/', 'dist/kubernetes/production/']) {
+      for (const { object } of objectsIn(prefix).filter(({ object }) => object.kind === 'Deployment' && object.spec.strategy.type !== 'Recreate')) {
+        expect(object.spec.strategy, `${prefix}${object.metadata.name}`).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+      }
+    }
     expect(find('dist/kubernetes/staging/', 'Deployment', 'jitsi-web').spec.strategy.type).toBe('RollingUpdate');
+    expect(find('dist/kubernetes/staging/', 'Deployment', 'jitsi-agent-bridge').spec.strategy.type).toBe('RollingUpdate');
   });
 
   it('probes jicofo on an endpoint that does not need a connected bridge', () => {
@@ -189,7 +199,8 @@ describe('kubernetes target', () => {
     // Every secretKeyRef in every environment names a key its service's DopplerSecret syncs.
     for (const { file, object } of objects.filter((entry) => ['Deployment', 'StatefulSet'].includes(entry.object.kind))) {
       const prefix = file.slice(0, file.lastIndexOf('/') + 1);
-      const keys = (object.spec.template.spec.containers[0].env ?? []).flatMap((variable: any) => (variable.valueFrom ? [variable.valueFrom.secretKeyRef.key] : []));
+      // The pod's own fields (a replica's name) come from the downward API, not from a Secret.
+      const keys = (object.spec.template.spec.containers[0].env ?? []).flatMap((variable: any) => (variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef.key] : []));
       if (keys.length === 0) continue;
       const namespace = object.metadata.namespace;
       const synced = find(prefix, 'DopplerSecret', `${namespace}-${object.metadata.name}`).spec.secrets;
@@ -270,7 +281,12 @@ describe('kubernetes target', () => {
 
   it('adds a PodDisruptionBudget only where there is more than one replica', () => {
     const budgets = objectsIn('dist/kubernetes/production/').filter(({ object }) => object.kind === 'PodDisruptionBudget');
-    expect(budgets.map(({ object }) => object.metadata.name).sort()).toEqual(['frontend', 'jitsi-web', 'mcp-server']);
+    expect(budgets.map(({ object }) => object.metadata.name).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-web', 'mcp-server', 'ten-agent']);
+    // The TEN agent's budget covers its StatefulSet's pods: it selects on a label they carry.
+    const agentPods = find('dist/kubernetes/production/', 'StatefulSet', 'ten-agent').spec.template.metadata.labels;
+    const agentBudget = find('dist/kubernetes/production/', 'PodDisruptionBudget', 'ten-agent').spec;
+    expect(agentBudget.maxUnavailable).toBe(1);
+    expect(agentPods).toMatchObject(agentBudget.selector.matchLabels);
     expect(find('dist/kubernetes/production/', 'PodDisruptionBudget', 'jitsi-web').spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-web' } },

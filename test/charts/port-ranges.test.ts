@@ -25,19 +25,19 @@ beforeAll(async () => {
 
 describe('a port range on Kubernetes', () => {
   it('lists every port of the range on the container and resolves it through a headless Service', () => {
-    const deployment = find('Deployment', 'ten-agent');
+    const deployment = find('Deployment', 'sessions');
     const ports = deployment.spec.template.spec.containers[0].ports.map((port: any) => `${port.containerPort}/${port.protocol}`);
     expect(ports).toEqual(['8080/TCP', '8800/TCP', '8801/TCP']);
-    const headless = find('Service', 'ten-agent-workers');
-    expect(headless.spec).toEqual({ clusterIP: 'None', publishNotReadyAddresses: false, selector: { 'app.kubernetes.io/name': 'ten-agent' } });
+    const headless = find('Service', 'sessions-workers');
+    expect(headless.spec).toEqual({ clusterIP: 'None', publishNotReadyAddresses: false, selector: { 'app.kubernetes.io/name': 'sessions' } });
     // The API Service does not carry the range.
-    expect(find('Service', 'ten-agent').spec.ports.map((port: any) => port.port)).toEqual([8080]);
+    expect(find('Service', 'sessions').spec.ports.map((port: any) => port.port)).toEqual([8080]);
     const bridgeEnv = find('ConfigMap', 'bridge-env' as string) as any;
-    expect(bridgeEnv.data.TEN_WORKER_HOST).toBe('ten-agent-workers.voice-agent-workers.svc.cluster.local');
+    expect(bridgeEnv.data.SESSION_HOST).toBe('sessions-workers.voice-agent-workers.svc.cluster.local');
   });
 
   it('admits only the admitted client to the range, with endPort, on both sides', () => {
-    const agent = find('NetworkPolicy', 'ten-agent');
+    const agent = find('NetworkPolicy', 'sessions');
     expect(agent.spec.ingress).toContainEqual({
       from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'bridge' } } }],
       ports: [{ protocol: 'TCP', port: 8800, endPort: 8801 }],
@@ -49,7 +49,7 @@ describe('a port range on Kubernetes', () => {
     expect(apiFrom).toEqual(['bridge', 'bystander']);
     const bridge = find('NetworkPolicy', 'bridge');
     expect(bridge.spec.egress).toContainEqual({
-      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ten-agent' } } }],
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'sessions' } } }],
       ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 8800, endPort: 8801 }],
     });
     const bystander = find('NetworkPolicy', 'bystander');
@@ -64,9 +64,9 @@ describe('a port range on Kubernetes', () => {
 describe('a port range elsewhere', () => {
   it('Compose exposes it on the project network and publishes nothing', () => {
     const compose = parse(files.get('dist/compose/workers/compose.yaml') ?? '') as any;
-    expect(compose.services['ten-agent'].expose).toEqual(['8800-8801']);
-    expect(compose.services['ten-agent'].ports).toBeUndefined();
-    expect(compose.services.bridge.environment.TEN_WORKER_HOST).toBe('ten-agent');
+    expect(compose.services.sessions.expose).toEqual(['8800-8801']);
+    expect(compose.services.sessions.ports).toBeUndefined();
+    expect(compose.services.bridge.environment.SESSION_HOST).toBe('sessions');
   });
 });
 
@@ -77,7 +77,7 @@ describe('access to a port range', () => {
   it('refuses a reference to a range port from a service that was not admitted, naming it', () => {
     const env = environment();
     const agent = new TenAgent(env, 'ten-agent', { workersMax: 2, env: { MCP_SERVER_URL: secret('MCP_SERVER_URL') } });
-    new StackService(env, 'sneaky', { build: { context: 'test/fixtures/build-context/api' }, env: { WORKER: agent.url(8801, { scheme: 'ws' }) } });
+    new StackService(env, 'sneaky', { build: { context: 'test/fixtures/build-context/api' }, env: { WORKER: agent.replicaUrl(0, 8801, { scheme: 'ws' }) } });
     expect(() => validateEnvironment(env)).toThrow(
       'environment "test", service "sneaky", field "env.WORKER": refers to port 8801 in the "workers" range of "ten-agent", which does not admit this service (admitToPortRange)',
     );

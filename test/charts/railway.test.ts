@@ -4,7 +4,7 @@ import type { RailwayGraph, RailwayProgram } from 'railway/iac';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderRailway } from '../../charts/railway/index.ts';
 import { toJson } from '../../charts/serialize.ts';
-import { isManagedDatabase, SecretRef, servicesOf, StackService } from '../../constructs/index.ts';
+import { instancesOf, isManagedDatabase, SecretRef, servicesOf, StackService } from '../../constructs/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { synth } from '../../cli/synth.ts';
 import { checkRailwayGraph, evaluateRailwayEnvironment, loadRailwayProgram } from '../../cli/validate/railway-evaluation.ts';
@@ -113,7 +113,7 @@ describe('railway target', () => {
   });
 
   it('health-gates the TEN agent on its API, now that no playground owns PORT', () => {
-    const agent = service('staging', 'ten-agent');
+    const agent = service('staging', 'ten-agent-0');
     expect(agent.variables.PORT.value).toBe('8080');
     expect(agent.variables.SERVER_PORT.value).toBe('8080');
     expect(agent.deploy.healthcheckPath).toBe('/health');
@@ -175,7 +175,7 @@ describe('railway target', () => {
       'http://${{RAILWAY_PRIVATE_DOMAIN}}:8080,http://mcp-server:8080,http://localhost:8080,http://127.0.0.1:8080,http://[::1]:8080',
     );
     expect(service('production', 'mcp-server').deploy.numReplicas).toBe(2);
-    expect(service('staging', 'ten-agent').variables.MCP_SERVER_URL.value).toBe(
+    expect(service('staging', 'ten-agent-0').variables.MCP_SERVER_URL.value).toBe(
       'http://${{mcp-server.RAILWAY_PRIVATE_DOMAIN}}:8080/sse/${{shared.MCP_TEN_AGENT_TOKEN}}',
     );
   });
@@ -208,10 +208,11 @@ describe('railway target', () => {
     let checked = 0;
     for (const environment of environments) {
       const onRailway = servicesOf(environment).filter((candidate) => !isManagedDatabase(candidate) && !environment.settings.railway?.offRailway.includes(candidate.name));
-      for (const stackService of onRailway) {
+      // Each replica addressed on its own is a Railway service of its own (ten-agent-0, ten-agent-1).
+      for (const { service: stackService, name } of onRailway.flatMap(instancesOf)) {
         for (const [variable, value] of Object.entries(stackService.env)) {
           if (!(value instanceof SecretRef)) continue;
-          expect(service(environment.name, stackService.name).variables[variable], `${environment.name}/${stackService.name}.${variable}`).toEqual({ type: 'sharedReference', name: value.name });
+          expect(service(environment.name, name).variables[variable], `${environment.name}/${name}.${variable}`).toEqual({ type: 'sharedReference', name: value.name });
           checked += 1;
         }
       }
@@ -223,11 +224,11 @@ describe('railway target', () => {
     const { environments } = await render(['environments/staging.ts', fixture('database-consumer')]);
     let checked = 0;
     for (const environment of environments) {
-      for (const stackService of servicesOf(environment)) {
+      for (const { service: stackService, name } of servicesOf(environment).flatMap(instancesOf)) {
         const build = stackService.data.build;
         if (build === undefined) continue;
         const patterns = build.paths.map((path) => (existsSync(join(REPO_ROOT, path)) && statSync(join(REPO_ROOT, path)).isFile() ? `/${path}` : `/${path}/**`));
-        expect(service(environment.name, stackService.name).build, `${environment.name}/${stackService.name}`).toEqual({
+        expect(service(environment.name, name).build, `${environment.name}/${name}`).toEqual({
           builder: 'DOCKERFILE',
           dockerfilePath: build.dockerfile,
           watchPatterns: patterns,

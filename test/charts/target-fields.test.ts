@@ -7,7 +7,7 @@ import { renderEnvironments } from '../../charts/render.ts';
 import { RAILWAY_SOURCE_PATH, railwayGraphPath } from '../../charts/railway/index.ts';
 import { synth } from '../../cli/synth.ts';
 import { evaluateRailwayEnvironment, loadRailwayProgram } from '../../cli/validate/railway-evaluation.ts';
-import { Postgres, servicesOf, StackService, type StackEnvironment, type StackEnvironmentProps, type Target } from '../../constructs/index.ts';
+import { instancesOf, Postgres, servicesOf, StackService, type StackEnvironment, type StackEnvironmentProps, type Target } from '../../constructs/index.ts';
 import { specErrorOf, testEnvironment } from '../helpers/model.ts';
 import { render, temporaryDirectory } from '../helpers/synth.ts';
 
@@ -42,11 +42,11 @@ describe('compose', () => {
   it('renders the user and replica count the model gives every service of the development stack', async () => {
     const { environments, output } = await render(['environments/development.ts']);
     const document = parse(output.files.get('dist/compose/development/compose.yaml') ?? '');
-    for (const service of servicesOf(environments[0] as StackEnvironment)) {
-      const rendered = document.services[service.name];
-      // The TEN agent among them: it no longer runs as whatever user its image names.
-      expect(rendered.user, service.name).toBe(`${service.data.runAs.uid}:${service.data.runAs.gid}`);
-      expect(rendered.deploy.replicas, service.name).toBe(service.data.replicas);
+    for (const { service, name, replicas } of servicesOf(environments[0] as StackEnvironment).flatMap(instancesOf)) {
+      const rendered = document.services[name];
+      // The TEN agent among them (ten-agent-0): it no longer runs as whatever user its image names.
+      expect(rendered.user, name).toBe(`${service.data.runAs.uid}:${service.data.runAs.gid}`);
+      expect(rendered.deploy.replicas, name).toBe(replicas);
     }
   });
 
@@ -81,14 +81,16 @@ describe('compose', () => {
   });
 });
 
-describe('a stop grace period and UDP egress', () => {
-  const sender = { image, stopGracePeriodSeconds: 45, egressToInternet: true, udpEgress: 'media to a media server; fallback: TURN over TCP', rollout: 'recreate' as const };
+describe('a drain and UDP egress', () => {
+  // 35 s of drain and 10 s after it: every target gives 45 s before a forced kill.
+  const sender = { image, drain: { seconds: 35, marginSeconds: 10 }, egressToInternet: true, udpEgress: 'media to a media server; fallback: TURN over TCP', rollout: 'recreate' as const };
 
-  it('Compose renders the grace period as stop_grace_period and lets UDP out unsaid', () => {
+  it('Compose renders the drain as stop_grace_period and lets UDP out unsaid', () => {
     const environment = environmentFor(['compose']);
     new StackService(environment, 'sender', sender);
     expect(composeService(environment, 'sender').stop_grace_period).toBe('45s');
-    expect(warningsOf(environment)).toEqual([]);
+    // Only what every target shares: one replica that drains pauses new work during an update.
+    expect(warningsOf(environment)).toEqual([expect.stringMatching(/^every target: field "replicas" of "sender" \(1\): it drains before it stops/)]);
     const plain = environmentFor(['compose']);
     new StackService(plain, 'plain', { image, egressToInternet: true, rollout: 'recreate' });
     expect(composeService(plain, 'plain')).not.toHaveProperty('stop_grace_period');
@@ -111,7 +113,7 @@ describe('a stop grace period and UDP egress', () => {
     });
     // Only the UDP sender gets that path; the media server's private port stays closed to it.
     expect(JSON.stringify(senderPolicy.spec.egress)).not.toContain('8080');
-    expect(warningsOf(environment).filter((warning) => warning.includes('udpEgress') || warning.includes('stopGracePeriodSeconds'))).toEqual([]);
+    expect(warningsOf(environment).filter((warning) => warning.includes('udpEgress') || warning.includes('"drain"'))).toEqual([]);
   });
 
   it('Railway renders it as drainingSeconds in both writers, and says it cannot promise outbound UDP', async () => {
@@ -126,6 +128,31 @@ describe('a stop grace period and UDP egress', () => {
     expect(warningsOf(environment)).toContain(
       'railway: field "udpEgress" of "sender" (media to a media server; fallback: TURN over TCP): Railway documents no outbound UDP, so on Railway this service can count only on its fallback',
     );
+    expect(warningsOf(environment)).toContain(
+      'railway: field "drain" of "sender" (35 s + 10 s margin = drainingSeconds 45): Railway has no surge or ordered rollout control: a new deployment overlaps the old one for ' +
+        'overlapSeconds, then the old one gets SIGTERM and drainingSeconds before SIGKILL, whatever the other replicas are doing',
+    );
+  });
+
+  it('runs a pre-stop command only on Kubernetes, and says the other targets only send SIGTERM', () => {
+    const drained = { image, drain: { seconds: 60, preStop: ['drain', 'now'] }, egressToInternet: true, rollout: 'recreate' as const };
+    const kubernetes = environmentFor(['kubernetes']);
+    new StackService(kubernetes, 'sender', drained);
+    const container = parseAllDocuments(renderEnvironments([kubernetes]).files.get('dist/kubernetes/test/sender.yaml') ?? '')
+      .map((document) => document.toJS())
+      .find((object) => object.kind === 'Deployment').spec.template.spec.containers[0];
+    expect(container.lifecycle).toEqual({ preStop: { exec: { command: ['drain', 'now'] } } });
+    expect(warningsOf(kubernetes).filter((warning) => warning.includes('"drain"'))).toEqual([]);
+    const compose = environmentFor(['compose']);
+    new StackService(compose, 'sender', drained);
+    expect(composeService(compose, 'sender').stop_grace_period).toBe('60s');
+    expect(warningsOf(compose)).toContain(
+      'compose: field "drain" of "sender" (["drain","now"]): Compose has no pre-stop hook, so the container drains on SIGTERM alone, within stop_grace_period',
+    );
+    const railway = environmentFor(['railway']);
+    new StackService(railway, 'sender', drained);
+    expect(railwayNode(railway, 'sender').deploy.drainingSeconds).toBe(60);
+    expect(warningsOf(railway)).toContainEqual(expect.stringMatching(/^railway: field "drain" of "sender" \(60 s \+ 0 s margin = drainingSeconds 60\): .*; and it has no pre-stop hook, so the container drains on SIGTERM alone$/));
   });
 });
 

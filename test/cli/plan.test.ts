@@ -134,8 +134,12 @@ describe('plan', () => {
   it('plans only the TEN agent for a TEN bump, and names its image to build', () => {
     bumpTen();
     const result = plan();
-    expect(services(result)).toEqual(everywhere(['ten-agent']));
+    // Kubernetes runs it as one StatefulSet; Compose and Railway run each replica as a service of
+    // its own, which Railway deploys one by one in replica order.
+    expect(services(result)).toEqual({ development: ['ten-agent-0'], staging: ['ten-agent', 'ten-agent-0'], production: ['ten-agent', 'ten-agent-0', 'ten-agent-1'] });
+    expect(result.environments[2]!.changes.map((change) => change.targets)).toEqual([['kubernetes'], ['railway'], ['railway']]);
     expect(result.environments[1]!.changes[0]!.reasons).toEqual(expect.arrayContaining(['code: services/ten-agent/Dockerfile']));
+    expect(result.environments[2]!.changes[2]!.reasons).toEqual(expect.arrayContaining(['code: services/ten-agent/Dockerfile']));
     expect(result.images.map((image) => image.service)).toEqual(['ten-agent']);
     expect(result.images[0]?.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/ten-agent:sha-[0-9a-f]{12}$/);
   });
@@ -234,7 +238,8 @@ describe('plan', () => {
   it('prints a Markdown table for pull requests and a per-service diff for review', () => {
     bumpTen();
     const markdown = runCli('plan', base, '--format', 'markdown').stdout;
-    expect(markdown).toContain('| 1 | `ten-agent` | kubernetes, railway |');
+    expect(markdown).toContain('| 1 | `ten-agent` | kubernetes |');
+    expect(markdown).toContain('| 2 | `ten-agent-0` | railway |');
     const diff = runCli('diff', base, '--env', 'staging', '--exit-code');
     expect(diff.status).toBe(3);
     expect(diff.stdout).toContain('--- a/staging/ten-agent (kubernetes)');

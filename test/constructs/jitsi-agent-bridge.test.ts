@@ -10,6 +10,7 @@ import {
   ServiceEndpointRef,
   StackEnvironment,
   StackService,
+  UniqueList,
   validateEnvironment,
   VoiceAgentStack,
   type VoiceAgentStackProps,
@@ -37,12 +38,12 @@ function endpoint(service: StackService, name: string): ServiceEndpointRef {
 }
 
 describe('JitsiAgentBridge', () => {
-  it('is a private service on 8090, health-checked at /health over HTTP and from inside the container', () => {
+  it('is a private service on 8090, alive at /health, ready at /ready (503 while it drains), checked over HTTP and from inside the container', () => {
     const { bridge } = stack();
     expect(bridge.name).toBe('jitsi-agent-bridge');
     expect(bridge.data.ports).toEqual([{ name: 'http', port: 8090, protocol: 'tcp', exposure: 'private' }]);
     expect(bridge.publicPorts).toEqual([]);
-    expect(bridge.data.healthCheck?.http).toEqual({ path: '/health', port: 8090 });
+    expect(bridge.data.healthCheck?.http).toEqual({ path: '/health', readinessPath: '/ready', port: 8090 });
     expect(bridge.data.healthCheck?.exec?.[2]).toContain("fetch('http://127.0.0.1:8090/health')");
     expect(bridge.env).toMatchObject({ PORT: '8090', HOST: '::', LOG_LEVEL: 'info', CHROMIUM_PATH: '/usr/bin/chromium', HOME: '/tmp' });
   });
@@ -61,15 +62,21 @@ describe('JitsiAgentBridge', () => {
     });
   });
 
-  it("reaches the TEN agent's API and, once admitted, its worker ports by reference, with the graph and session timeout the agent runs", () => {
-    const { bridge, voiceAgent } = stack({ tenAgent: { workerQuitTimeoutSeconds: 90 } });
+  it("reaches every TEN replica's API and, once admitted, their worker ports, with the graph and session timeout the agent runs", () => {
+    const { bridge, voiceAgent } = stack({ tenAgent: { workerQuitTimeoutSeconds: 90, replicas: 3 } });
     const agent = voiceAgent.tenAgent;
-    const api = endpoint(bridge, 'TEN_AGENT_URL');
-    expect([api.service, api.port, api.form]).toEqual([agent, 8080, 'url']);
-    const workers = endpoint(bridge, 'TEN_WORKER_HOST');
-    expect([workers.service, workers.port, workers.form]).toEqual([agent, 8800, 'host']);
-    expect(agent.findPortRange(workers.port)?.name).toBe('workers');
+    const urls = bridge.env['TEN_AGENT_URLS'];
+    if (!(urls instanceof UniqueList)) throw new Error('TEN_AGENT_URLS is not a list');
+    // One URL per replica, in order: the bridge dials a session's websocket on its replica's host.
+    expect(urls.items.map((item) => item instanceof ServiceEndpointRef && [item.service, item.replica, item.port, item.form])).toEqual([
+      [agent, 0, 8080, 'url'],
+      [agent, 1, 8080, 'url'],
+      [agent, 2, 8080, 'url'],
+    ]);
+    expect(bridge.env).not.toHaveProperty('TEN_AGENT_URL');
+    expect(bridge.env).not.toHaveProperty('TEN_WORKER_HOST');
     expect(agent.portRangeClients('workers')).toEqual([bridge]);
+    expect(stack().bridge.env['TEN_AGENT_URLS']).toMatchObject({ items: [expect.objectContaining({ replica: 0 })] });
     expect(bridge.env).toMatchObject({ TEN_WORKER_PORTS: '8800-8809', TEN_AGENT_GRAPH: 'voice_agent', TEN_SESSION_TIMEOUT_SECONDS: '90' });
     expect(agent.env['WORKER_QUIT_TIMEOUT_SECONDS']).toBe('90');
     expect(stack({ tenAgent: { workersMax: 3 } }).bridge.env['TEN_WORKER_PORTS']).toBe('8800-8802');
@@ -111,7 +118,9 @@ describe('JitsiAgentBridge', () => {
 
   it('is reached by the console only, and reaches jitsi-web and the TEN agent', () => {
     const { environment, bridge, voiceAgent } = stack();
-    expect(dependenciesOf(bridge).map((service) => service.name)).toEqual(['jitsi-web', 'ten-agent']);
+    // Redis holds the room leases and the TEN replicas' drain marks.
+    expect(dependenciesOf(bridge).map((service) => service.name)).toEqual(['jitsi-web', 'redis', 'ten-agent']);
+    expect(bridge.env['REDIS_URL']).toMatchObject({ database: voiceAgent.redis, output: 'url' });
     expect(dependentsOf(bridge).map((service) => service.name)).toEqual(['frontend']);
     const url = endpoint(voiceAgent.frontend, 'AGENT_BRIDGE_URL');
     expect([url.service, url.port, url.form]).toEqual([bridge, 8090, 'url']);
@@ -126,22 +135,20 @@ describe('JitsiAgentBridge', () => {
     expect(bridge.data.udpEgress).toMatch(/^WebRTC media to "jitsi-jvb" at its advertised public address, UDP 10000; fallback: a TURN relay over TCP or TLS on 443/);
   });
 
-  it('runs one replica, replaced by stopping it first, and refuses a second one wherever it is asked for', () => {
-    expect(stack().bridge.data).toMatchObject({ replicas: 1, rollout: 'recreate' });
-    const error = specErrorOf(() => stack({}, { 'jitsi-agent-bridge': { replicas: 2 } }));
-    expect(error.location).toEqual({ environment: 'test', service: 'jitsi-agent-bridge', field: 'replicas' });
-    expect(error.problem).toBe(
-      "the rooms it serves live in its memory (browser page, TEN session), and the console's calls for a room must reach the one replica that holds it, so it must run 1 replica, got 2",
-    );
+  it('runs one replica by default and as many as asked for, rolled, its replicas calling each other on its port', () => {
+    expect(stack().bridge.data).toMatchObject({ replicas: 1, rollout: 'rolling', addressing: 'service', peerPorts: [8090] });
+    expect(stack({ agentBridge: { replicas: 3 } }).bridge.data.replicas).toBe(3);
+    expect(stack({}, { 'jitsi-agent-bridge': { replicas: 2 } }).bridge.data.replicas).toBe(2);
   });
 
-  it('drains on SIGTERM within drainTimeoutSeconds, and the stop grace period outlasts it', () => {
+  it('drains on SIGTERM within drainTimeoutSeconds (half an hour, for the calls it holds), and the stop grace period outlasts it', () => {
     const defaults = stack().bridge;
-    expect(defaults.env).toMatchObject({ DRAIN_TIMEOUT_SECONDS: '30', EMPTY_ROOM_GRACE_SECONDS: '30' });
-    expect(defaults.data.stopGracePeriodSeconds).toBe(40);
+    expect(defaults.env).toMatchObject({ DRAIN_TIMEOUT_SECONDS: '1800', EMPTY_ROOM_GRACE_SECONDS: '30' });
+    expect(defaults.data.drain).toEqual({ seconds: 1800, marginSeconds: 10 });
+    expect(defaults.stopGracePeriodSeconds).toBe(1810);
     const custom = stack({ agentBridge: { drainTimeoutSeconds: 300, emptyRoomGraceSeconds: 5 } }).bridge;
     expect(custom.env).toMatchObject({ DRAIN_TIMEOUT_SECONDS: '300', EMPTY_ROOM_GRACE_SECONDS: '5' });
-    expect(custom.data.stopGracePeriodSeconds).toBe(310);
+    expect(custom.stopGracePeriodSeconds).toBe(310);
   });
 
   it('holds 12 rooms by default, fewer where the TEN agent has fewer worker ports, sized from the measured figures', () => {
@@ -166,7 +173,8 @@ describe('JitsiAgentBridge', () => {
     ['a drain of no time', { drainTimeoutSeconds: 0 }, 'drainTimeoutSeconds', 'too small'],
     ['a negative grace period', { emptyRoomGraceSeconds: -1 }, 'emptyRoomGraceSeconds', 'too small'],
     ['resources without memory', { resources: { cpuMillicores: 500 } as never }, 'resources.memoryMiB', 'expected number'],
-    ['a prop it does not know', { replicas: 2 } as never, undefined as never, 'unknown field(s) "replicas"'],
+    ['a prop it does not know', { replica: 2 } as never, undefined as never, 'unknown field(s) "replica"'],
+    ['no replicas', { replicas: 0 }, 'replicas', 'too small'],
   ])('refuses %s, at the field', (_, agentBridge, field, problem) => {
     const error = specErrorOf(() => stack({ agentBridge }));
     expect(error.location).toEqual({ environment: 'test', service: 'jitsi-agent-bridge', ...(field !== undefined ? { field } : {}) });
@@ -200,49 +208,81 @@ describe('JitsiAgentBridge, as every target renders it', () => {
     warnings = output.warnings.map((warning) => `${warning.environment}: ${warning.message}`);
   });
 
-  it('Kubernetes: one recreated pod with a grace period past the drain, the worker host through the range\'s headless Service', async () => {
+  it('Kubernetes: rolled one new pod at a time, ready at /ready, with a grace period past the drain, every TEN replica by its own name', async () => {
     const deployment = kubernetes('staging', 'Deployment', 'jitsi-agent-bridge');
     expect(deployment.spec.replicas).toBe(1);
-    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
-    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(40);
-    expect(deployment.spec.template.spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsUser: 1000, runAsNonRoot: true });
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(1810);
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsUser: 1000, runAsNonRoot: true });
+    // A draining bridge leaves the Service (no new rooms) and is not restarted.
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 8090, scheme: 'HTTP' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/health', port: 8090, scheme: 'HTTP' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/health', port: 8090, scheme: 'HTTP' });
+    expect(kubernetes('production', 'Deployment', 'jitsi-agent-bridge').spec.replicas).toBe(2);
+    expect(kubernetes('production', 'ConfigMap', 'jitsi-agent-bridge-env').data?.['TEN_AGENT_URLS']).toBe(
+      'http://ten-agent-0.ten-agent.voice-agent-production.svc.cluster.local:8080,http://ten-agent-1.ten-agent.voice-agent-production.svc.cluster.local:8080',
+    );
     const config = kubernetes('staging', 'ConfigMap', 'jitsi-agent-bridge-env').data ?? {};
+    expect(config).not.toHaveProperty('TEN_AGENT_URL');
+    expect(config).not.toHaveProperty('TEN_WORKER_HOST');
     expect(config).toMatchObject({
-      TEN_AGENT_URL: 'http://ten-agent.voice-agent-staging.svc.cluster.local:8080',
-      TEN_WORKER_HOST: 'ten-agent-workers.voice-agent-staging.svc.cluster.local',
+      TEN_AGENT_URLS: 'http://ten-agent-0.ten-agent.voice-agent-staging.svc.cluster.local:8080',
       TEN_WORKER_PORTS: '8800-8804',
+      DRAIN_TIMEOUT_SECONDS: '1800',
       JITSI_URL: 'http://jitsi-web.voice-agent-staging.svc.cluster.local:8000',
       ROOMS_MAX: '5',
       BRIDGE_ALLOWED_HOSTS: 'jitsi-agent-bridge.voice-agent-staging.svc.cluster.local,jitsi-agent-bridge,localhost,127.0.0.1,[::1]',
     });
     expect(config).not.toHaveProperty('BRIDGE_API_TOKEN');
     const env = deployment.spec.template.spec.containers[0].env.map((variable: any) => [variable.name, variable.valueFrom?.secretKeyRef?.key]);
+    // The in-cluster Redis URL is assembled from Redis's password.
     expect(env).toEqual([
+      ['__SECRET_REDIS_PASSWORD', 'REDIS_PASSWORD'],
       ['BRIDGE_API_TOKEN', 'AGENT_BRIDGE_TOKEN'],
       ['JWT_APP_SECRET', 'JWT_APP_SECRET'],
+      ['REDIS_URL', undefined],
     ]);
-    expect(kubernetes('staging', 'DopplerSecret', 'voice-agent-staging-jitsi-agent-bridge').spec.secrets).toEqual(['AGENT_BRIDGE_TOKEN', 'JWT_APP_SECRET']);
+    expect(container.env.find((variable: any) => variable.name === 'REDIS_URL').value).toBe(
+      'redis://default:$(__SECRET_REDIS_PASSWORD)@redis.voice-agent-staging.svc.cluster.local:6379',
+    );
+    expect(kubernetes('staging', 'DopplerSecret', 'voice-agent-staging-jitsi-agent-bridge').spec.secrets).toEqual(['AGENT_BRIDGE_TOKEN', 'JWT_APP_SECRET', 'REDIS_PASSWORD']);
     const objects = [...files]
       .filter(([path]) => path === 'dist/kubernetes/staging/jitsi-agent-bridge.yaml')
       .flatMap(([file, text]) => parseAllDocuments(text).map((document) => ({ file, object: document.toJS() })));
     expect(await validateKubernetesObjects(objects)).toEqual([]);
   });
 
-  it('Kubernetes: only the console gets in; out go jitsi-web, the TEN API and worker ports, the video bridge\'s media pods and the internet', () => {
+  it('Kubernetes: the console and its own peers get in; out go jitsi-web, Redis, the TEN API and worker ports, its peers, the video bridge\'s media pods and the internet', () => {
     const policy = kubernetes('staging', 'NetworkPolicy', 'jitsi-agent-bridge');
-    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } } }], ports: [{ port: 8090, protocol: 'TCP' }] }]);
+    const self = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-agent-bridge' } } };
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } } }], ports: [{ port: 8090, protocol: 'TCP' }] },
+      // A replica forwards the console's call for a room to the replica that holds it, by pod address.
+      { from: [self], ports: [{ port: 8090, protocol: 'TCP' }] },
+    ]);
     expect(policy.spec.egress).toEqual([
       { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-web' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } }], ports: [{ port: 6379, protocol: 'TCP' }] },
       {
         to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ten-agent' } } }],
         ports: [{ port: 8080, protocol: 'TCP' }, { port: 8800, endPort: 8804, protocol: 'TCP' }],
       },
+      { to: [self], ports: [{ port: 8090, protocol: 'TCP' }] },
       { to: [{ ipBlock: expect.objectContaining({ cidr: '0.0.0.0/0' }) }, { ipBlock: expect.objectContaining({ cidr: '::/0' }) }] },
       // Media to the advertised address lands on the video bridge's pods inside the cluster.
       { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-jvb' } } }], ports: [{ port: 10000, protocol: 'UDP' }] },
     ]);
-    // No disruption budget for one replica.
+    // No disruption budget for one replica; one for production's two.
     expect(files.get('dist/kubernetes/staging/jitsi-agent-bridge.yaml')).not.toContain('PodDisruptionBudget');
+    expect(kubernetes('production', 'PodDisruptionBudget', 'jitsi-agent-bridge').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-agent-bridge' } },
+    });
+    // Production's Redis is outside the cluster: the peer rule stays, Redis is reached on its port anywhere.
+    const production = kubernetes('production', 'NetworkPolicy', 'jitsi-agent-bridge');
+    expect(production.spec.ingress).toContainEqual({ from: [self], ports: [{ port: 8090, protocol: 'TCP' }] });
+    expect(production.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ port: 6379, protocol: 'TCP' }] });
     // The other ends agree: the video bridge takes media from anywhere and from the bridge's pods,
     // the TEN agent lets the bridge (and only it) into the worker ports.
     const jvb = kubernetes('staging', 'NetworkPolicy', 'jitsi-jvb', 'jitsi-jvb');
@@ -262,13 +302,18 @@ describe('JitsiAgentBridge, as every target renders it', () => {
       build: { context: '../../..', dockerfile: 'services/jitsi-agent-bridge/Dockerfile' },
       read_only: true,
       user: '1000:1000',
+      // Development drains for 30 s, so `docker compose down` does not wait half an hour.
       stop_grace_period: '40s',
-      depends_on: { 'jitsi-web': { condition: 'service_healthy' }, 'ten-agent': { condition: 'service_healthy' } },
+      depends_on: { 'jitsi-web': { condition: 'service_healthy' }, redis: { condition: 'service_healthy' }, 'ten-agent-0': { condition: 'service_healthy' } },
       volumes: [{ type: 'tmpfs', target: '/tmp', tmpfs: { mode: 0o1777 } }],
     });
     expect(service.ports).toBeUndefined();
+    expect(service.deploy.replicas).toBe(1);
+    expect(service.environment).not.toHaveProperty('TEN_WORKER_HOST');
     expect(service.environment).toMatchObject({
-      TEN_WORKER_HOST: 'ten-agent',
+      TEN_AGENT_URLS: 'http://ten-agent-0:8080',
+      DRAIN_TIMEOUT_SECONDS: '30',
+      REDIS_URL: expect.stringMatching(/^redis:\/\/default:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379$/),
       TEN_WORKER_PORTS: '8800-8801',
       JITSI_URL: 'http://jitsi-web:8000',
       ROOMS_MAX: '2',
@@ -287,21 +332,26 @@ describe('JitsiAgentBridge, as every target renders it', () => {
     expect(node.variables.JITSI_XMPP_TRANSPORT).toEqual({ type: 'literal', value: 'websocket' });
   });
 
-  it('Railway: built from GitHub with its watch patterns, draining past the drain, worker host on the private network', () => {
+  it('Railway: built from GitHub with its watch patterns, draining past the drain, gated on /ready, every TEN replica by its own private domain', () => {
     const graph = JSON.parse(files.get('dist/railway/staging.json') ?? '{}') as RailwayGraph;
     const node = graph.resources.find((resource) => resource.name === 'jitsi-agent-bridge') as any;
-    expect(node.deploy.drainingSeconds).toBe(40);
-    expect(node.deploy.healthcheckPath).toBe('/health');
+    expect(node.deploy.drainingSeconds).toBe(1810);
+    expect(node.deploy.healthcheckPath).toBe('/ready');
     expect(node.build.watchPatterns).toEqual([
       '/package-lock.json',
       '/services/jitsi-agent-bridge/Dockerfile',
       '/services/jitsi-agent-bridge/package.json',
       '/services/jitsi-agent-bridge/src/**',
     ]);
-    expect(node.variables.TEN_WORKER_HOST).toEqual({ type: 'literal', value: '${{ten-agent.RAILWAY_PRIVATE_DOMAIN}}' });
+    expect(node.variables.TEN_AGENT_URLS).toEqual({ type: 'literal', value: 'http://${{ten-agent-0.RAILWAY_PRIVATE_DOMAIN}}:8080' });
+    expect(node.variables.REDIS_URL).toEqual({ type: 'reference', resource: 'database.redis', output: 'REDIS_URL' });
+    expect(node.variables).not.toHaveProperty('TEN_WORKER_HOST');
+    const production = (JSON.parse(files.get('dist/railway/production.json') ?? '{}') as RailwayGraph).resources.find((resource) => resource.name === 'jitsi-agent-bridge') as any;
+    expect(production.deploy.numReplicas).toBe(2);
+    expect(production.variables.TEN_AGENT_URLS.value).toBe('http://${{ten-agent-0.RAILWAY_PRIVATE_DOMAIN}}:8080,http://${{ten-agent-1.RAILWAY_PRIVATE_DOMAIN}}:8080');
     expect(node.variables.JITSI_URL).toEqual({ type: 'literal', value: 'http://${{jitsi-web.RAILWAY_PRIVATE_DOMAIN}}:8000' });
     expect(node.variables.BRIDGE_API_TOKEN).toEqual({ type: 'sharedReference', name: 'AGENT_BRIDGE_TOKEN' });
-    expect(files.get('.railway/railway.ts')).toContain('drainingSeconds: 40');
+    expect(files.get('.railway/railway.ts')).toContain('drainingSeconds: 1810');
   });
 
   it('synth notes what the Railway rendering relies on for media: TURN over TCP or TLS 443, the video bridge being off Railway', () => {
@@ -328,9 +378,16 @@ describe('JitsiAgentBridge, as every target renders it', () => {
   });
 
   it('lists its secrets, and the console\'s new one, for every target in dist/secrets', () => {
+    // Its Redis URL needs a secret where the stack runs Redis itself (Compose, staging's cluster)
+    // or reads it from Doppler (production's cluster); Railway's Redis is Railway's own.
+    const redis: Record<string, Record<string, string[]>> = {
+      development: { REDIS_PASSWORD: ['compose'] },
+      staging: { REDIS_PASSWORD: ['kubernetes'] },
+      production: { REDIS_URL: ['kubernetes'] },
+    };
     for (const [environment, targets] of [['development', ['compose']], ['staging', ['kubernetes', 'railway']], ['production', ['kubernetes', 'railway']]] as const) {
       const secrets = JSON.parse(files.get(`dist/secrets/${environment}.json`) ?? '{}');
-      expect(secrets.services['jitsi-agent-bridge'], environment).toEqual({ AGENT_BRIDGE_TOKEN: targets, JWT_APP_SECRET: targets });
+      expect(secrets.services['jitsi-agent-bridge'], environment).toEqual({ AGENT_BRIDGE_TOKEN: targets, JWT_APP_SECRET: targets, ...redis[environment] });
       expect(secrets.services.frontend.AGENT_BRIDGE_TOKEN, environment).toEqual(targets);
     }
     expect(files.get('doppler.yaml')).toContain('path: services/jitsi-agent-bridge');

@@ -93,8 +93,28 @@ describe('StackService', () => {
     ['a negative uid', { ...base, runAs: { uid: -5, gid: 1 } }, 'runAs.uid', 'must be 1 or more (0 is root), got -5'],
     ['UDP egress without internet egress', { ...base, udpEgress: 'media to a media server; fallback TURN over TCP' }, 'udpEgress', 'give the service egressToInternet: true as well'],
     ['UDP egress that says nothing', { ...base, egressToInternet: true, udpEgress: '' }, 'udpEgress', 'must say what the service sends over UDP'],
-    ['a stop grace period of no time', { ...base, stopGracePeriodSeconds: 0 }, 'stopGracePeriodSeconds', 'too small'],
-    ['a fractional stop grace period', { ...base, stopGracePeriodSeconds: 2.5 }, 'stopGracePeriodSeconds', 'expected int'],
+    ['a drain of no time', { ...base, drain: { seconds: 0 } }, 'drain.seconds', 'too small'],
+    ['a fractional drain', { ...base, drain: { seconds: 2.5 } }, 'drain.seconds', 'expected int'],
+    ['a negative drain margin', { ...base, drain: { seconds: 30, marginSeconds: -1 } }, 'drain.marginSeconds', 'too small'],
+    ['an empty pre-stop program', { ...base, drain: { seconds: 30, preStop: [''] } }, 'drain.preStop[0]', 'the program to run is empty'],
+    ['a credential in the pre-stop command', { ...base, drain: { seconds: 30, preStop: ['drain', '--token=ghp_0123456789abcdefghijABCDEFGHIJ012345'] } }, 'drain.preStop[1]', 'contains a GitHub token'],
+    ['an unknown addressing', { ...base, addressing: 'pod' as never }, 'addressing', 'expected one of'],
+    ['a readiness path with a space', { ...base, ports: [{ port: 80 }], healthCheck: { http: { path: '/health', readinessPath: '/re ady', port: 80 } } }, 'healthCheck.http.readinessPath', 'without spaces'],
+    ['a peer port it does not declare', { ...base, ports: [{ port: 80 }], peerPorts: [81] }, 'peerPorts[0]', 'peer port 81 is not one of the service\'s TCP ports (80/tcp)'],
+    [
+      'replicas addressed one by one behind a public port',
+      { ...base, addressing: 'replica', ports: [{ port: 80, exposure: 'public' }], healthCheck: { exec: ['true'] } },
+      'ports[0]',
+      "its replicas are addressed one by one (addressing: 'replica'), but public port 80/tcp would reach the service as a whole",
+    ],
+    [
+      'replicas addressed one by one with a persistent volume',
+      { ...base, addressing: 'replica', volumes: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'data', mountPath: '/data', persistent: true }] },
+      'volumes[1]',
+      'persistent volume "data" would stay bound to a replica\'s name that scaling down removes',
+    ],
+    ['no replicas to address one by one', { ...base, addressing: 'replica', replicas: 0 }, 'replicas', "so it needs at least 1 replica: its clients list every replica's URL and would get none, got 0"],
+    ['replicas addressed one by one, recreated', { ...base, addressing: 'replica', rollout: 'recreate' }, 'rollout', "such replicas are replaced one at a time (each drains while the others take new work); drop rollout: 'recreate'"],
   ])('rejects %s, naming the field', (_, props, field, message) => {
     const error = failure(() => new StackService(environment(), 'web', props));
     expect(error.location).toMatchObject({ environment: 'test', service: 'web' });

@@ -5,10 +5,11 @@ import {
   parseImage,
   PublicUrlRef,
   SecretRef,
+  ReplicaNameRef,
   ServiceEndpointRef,
   servicesOf,
-  SpecError,
   StackEnvironment,
+  TenAgent,
   VoiceAgentStack,
   type StackService,
   type VoiceAgentStackProps,
@@ -106,13 +107,25 @@ describe('VoiceAgentStack', () => {
     expect(stack().voiceAgent.jitsi.jicofo.data.healthCheck?.http).toEqual({ path: '/about/version', port: 8888 });
   });
 
-  it('replaces single-process services by stopping them first', () => {
+  it('replaces single-process services by stopping them first, and rolls the voice tier, which drains', () => {
     const { voiceAgent } = stack();
     expect(voiceAgent.jitsi.prosody.data.rollout).toBe('recreate');
     expect(voiceAgent.jitsi.jicofo.data.rollout).toBe('recreate');
-    expect(voiceAgent.tenAgent.data.rollout).toBe('recreate');
-    expect(voiceAgent.agentBridge.data.rollout).toBe('recreate');
     expect(voiceAgent.jitsi.web.data.rollout).toBe('rolling');
+    for (const service of [voiceAgent.tenAgent, voiceAgent.agentBridge, voiceAgent.mcpServer]) {
+      expect(service.data.rollout, service.name).toBe('rolling');
+      expect(service.data.drain?.seconds, service.name).toBeGreaterThanOrEqual(1800);
+    }
+  });
+
+  it('keeps the MCP server\'s SSE streams through a drain: its stop grace covers them, then its tool calls, then a margin', () => {
+    const mcp = stack().voiceAgent.mcpServer;
+    expect(mcp.env).toMatchObject({ SSE_DRAIN_TIMEOUT_SECONDS: '1800', SHUTDOWN_TIMEOUT_MS: '15000' });
+    expect(mcp.data.drain).toEqual({ seconds: 1815, marginSeconds: 10 });
+    expect(mcp.stopGracePeriodSeconds).toBe(1825);
+    const short = stack({}, { mcpServer: { sseDrainTimeoutSeconds: 30 } }).voiceAgent.mcpServer;
+    expect(short.env['SSE_DRAIN_TIMEOUT_SECONDS']).toBe('30');
+    expect(short.stopGracePeriodSeconds).toBe(55);
   });
 
   it('exposes the bridge on public UDP 10000 with the advertised addresses', () => {
@@ -132,7 +145,7 @@ describe('VoiceAgentStack', () => {
     const { voiceAgent } = stack();
     const agent = voiceAgent.tenAgent;
     expect(agent.data.image).toBeUndefined();
-    expect(agent.data.build).toMatchObject({ context: 'services/ten-agent', dockerfile: 'Dockerfile', paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/tenapp'] });
+    expect(agent.data.build).toMatchObject({ context: 'services/ten-agent', dockerfile: 'Dockerfile', paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/drain', 'services/ten-agent/tenapp'] });
     expect(agent.data.platform).toBe('linux/amd64');
     expect(agent.publicPorts).toEqual([]);
     // The stock image's playground (3000) is gone.
@@ -165,12 +178,27 @@ describe('VoiceAgentStack', () => {
     expect(() => stack({}, { tenAgent: { env: { OPENAI_API_KEY: 'changeme' } } })).toThrow(/env\.OPENAI_API_KEY.*declared secret/);
   });
 
-  it('refuses more than one TEN agent replica, because its sessions live in memory', () => {
-    expect(() => stack({ 'ten-agent': { replicas: 2 } })).toThrow(SpecError);
-    expect(() => stack({ 'ten-agent': { replicas: 2 } })).toThrow(/must run 1 replica, got 2/);
+  it('runs TEN agent replicas addressed one by one, each draining and marking itself in Redis, listed to the bridge in order', () => {
+    const { voiceAgent } = stack({}, { tenAgent: { replicas: 2 } });
+    const agent = voiceAgent.tenAgent;
+    expect(agent.data).toMatchObject({ replicas: 2, addressing: 'replica', rollout: 'rolling' });
+    expect(agent.data.drain).toEqual({ seconds: 1800, marginSeconds: 30, preStop: ['python3', '/app/drain/ten_drain.py', 'drain'] });
+    expect(agent.env['DRAIN_TIMEOUT_SECONDS']).toBe('1800');
+    expect(agent.env['REPLICA_NAME']).toBeInstanceOf(ReplicaNameRef);
+    expect(agent.env['REDIS_URL']).toMatchObject({ database: voiceAgent.redis, output: 'url' });
+    expect(agent.apiUrls.map((url) => [url.replica, url.port])).toEqual([[0, 8080], [1, 8080]]);
+    // Overrides scale it too, and the bridge lists what the environment runs.
+    expect(stack({ 'ten-agent': { replicas: 3 } }).voiceAgent.agentBridge.env['TEN_AGENT_URLS']).toMatchObject({ items: [{ replica: 0 }, { replica: 1 }, { replica: 2 }] });
+    expect(() => stack({}, { tenAgent: { replicas: 21 } })).toThrow(/service "ten-agent", field "replicas": too big/);
+    // Alone (as a test builds it), it needs Redis for more than one replica: the bridge reads the drain marks there.
+    const alone = new StackEnvironment(new RootConstruct(), 'alone', { targets: ['compose'], domain: 'localhost', doppler: { project: 'voice-agent', config: 'dev' } });
+    expect(specErrorOf(() => new TenAgent(alone, 'ten-agent', { replicas: 2 })).message).toBe(
+      'environment "alone", service "ten-agent", field "redis": 2 replicas need Redis: a draining replica marks itself there, or the bridge would keep placing rooms on it',
+    );
+    expect(new TenAgent(alone, 'one', { replicas: 1 }).env).not.toHaveProperty('REDIS_URL');
   });
 
-  it.each(['postgres', 'redis', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-agent-bridge'])('refuses a second replica of %s, which can only run as one', (name) => {
+  it.each(['postgres', 'redis', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb'])('refuses a second replica of %s, which can only run as one', (name) => {
     const error = specErrorOf(() => stack({ [name]: { replicas: 2 } }));
     expect(error.location).toEqual({ environment: 'test', service: name, field: 'replicas' });
     expect(error.message).toMatch(/, so it must run 1 replica, got 2$/);

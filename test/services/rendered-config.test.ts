@@ -98,7 +98,13 @@ function composeRenderings(files: Map<string, string>, service: string): Renderi
 }
 
 type KubeObject = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
-type KubeEnv = { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } };
+type KubeEnv = { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string }; fieldRef?: { fieldPath: string } } };
+
+/** What the downward API gives a pod of `service`: its name is its first replica's. */
+function fieldStandIn(service: string, fieldPath: string): string {
+  if (fieldPath === 'metadata.name') return `${service}-0`;
+  throw new Error(`no stand-in for the pod field ${fieldPath}`);
+}
 
 /**
  * A container's environment as the kubelet builds it: envFrom first, then env in order, each
@@ -123,7 +129,9 @@ function kubernetesRenderings(files: Map<string, string>, service: string): Rend
       }
       for (const variable of (container.env ?? []) as KubeEnv[]) {
         const secretKey = variable.valueFrom?.secretKeyRef?.key;
-        if (secretKey !== undefined) {
+        const fieldPath = variable.valueFrom?.fieldRef?.fieldPath;
+        if (fieldPath !== undefined) env[variable.name] = fieldStandIn(service, fieldPath);
+        else if (secretKey !== undefined) {
           env[variable.name] = secretStandIn(secretKey);
           if (variable.name === compositeSecretVariable(secretKey)) plumbing.add(variable.name);
         } else if (variable.value !== undefined) {
@@ -217,8 +225,8 @@ describe('the check fails on drift', () => {
   });
 
   it("a required variable of the bridge renamed, and a worker range it cannot read", () => {
-    expect(problemsOf('jitsi-agent-bridge', renamed(development('jitsi-agent-bridge'), 'TEN_WORKER_HOST', 'TEN_WORKERS_HOST'))).toEqual([
-      'invalid configuration: TEN_WORKER_HOST is not set',
+    expect(problemsOf('jitsi-agent-bridge', renamed(development('jitsi-agent-bridge'), 'TEN_AGENT_URLS', 'TEN_AGENT_URL'))).toEqual([
+      'invalid configuration: TEN_AGENT_URLS is not set',
     ]);
     expect(problemsOf('jitsi-agent-bridge', { ...development('jitsi-agent-bridge'), TEN_WORKER_PORTS: '8800..8801' })).toEqual([
       expect.stringContaining('TEN_WORKER_PORTS must be a port range'),

@@ -3,7 +3,7 @@
  * keep, each checked against the real file and, to prove the check can fail, against a copy of
  * the file with that rule broken.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
@@ -22,6 +22,9 @@ const EXAMPLE_TENAPP = 'ai_agents/agents/examples/websocket-example/tenapp/';
 /** The worker websocket ports: one per session, at most 100 sessions (constructs/ten-agent.ts). */
 const WORKER_PORTS = '8800-8899';
 const API_PORT = 8080;
+/** The drain step (services/ten-agent/drain/), which the ENTRYPOINT runs the server under. */
+const DRAIN_SCRIPT = '/app/drain/ten_drain.py';
+const DRAIN_RUN = ['python3', DRAIN_SCRIPT, 'run', '--'];
 
 /** A tag that names one release: `0.7.14`, `22.04`, `26.11.1-bookworm-slim`; never `latest`, `22` or a variable. */
 const EXACT_TAG = /^\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?$/;
@@ -212,13 +215,13 @@ const RULES: Rule[] = [
     ],
   },
   {
-    name: 'the runtime starts the agent server on the released tenapp, with tman to spawn workers',
+    name: 'the runtime starts the agent server on the released tenapp under the drain step, with tman to spawn workers',
     check(dockerfile) {
       const runtime = finalStage(dockerfile);
       const problems: string[] = [];
       const entrypoint = only(runtime, 'ENTRYPOINT').pop();
       const words = entrypoint === undefined ? undefined : execForm(entrypoint.args);
-      if (JSON.stringify(words) !== JSON.stringify(['/app/server/bin/api', '-tenapp_dir=/app/agents'])) problems.push(`ENTRYPOINT is ${entrypoint?.args ?? 'missing'}`);
+      if (JSON.stringify(words) !== JSON.stringify([...DRAIN_RUN, '/app/server/bin/api', '-tenapp_dir=/app/agents'])) problems.push(`ENTRYPOINT is ${entrypoint?.args ?? 'missing'}`);
       const copies = only(runtime, 'COPY').map((copy) => copy.args.split(/\s+/));
       if (!copies.some(([source = '', destination]) => source.endsWith(`/${EXAMPLE_TENAPP}.release/`) && destination === '/app/agents/')) problems.push("the release tenapp is not copied to /app/agents/");
       if (!copies.some(([, destination]) => destination === '/app/server/bin/api')) problems.push('the agent server is not copied to /app/server/bin/api');
@@ -228,6 +231,32 @@ const RULES: Rule[] = [
     breaks: [
       ['another tenapp directory', (source) => source.replace('-tenapp_dir=/app/agents', '-tenapp_dir=/app')],
       ['no tman', (source) => source.replace(/^COPY --from=builder \/usr\/local\/bin\/tman .*\n/m, '')],
+      ['the server started without the drain step', (source) => source.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["/app/server/bin/api", "-tenapp_dir=/app/agents"]')],
+      ['the drain step in shell form', (source) => source.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT python3 /app/drain/ten_drain.py run -- /app/server/bin/api -tenapp_dir=/app/agents')],
+    ],
+  },
+  {
+    // TEN cannot drain itself, and Compose and Railway have no preStop: the image carries the step.
+    name: `the runtime stage holds the drain step at ${DRAIN_SCRIPT}, from the build context, owned by root and read-only`,
+    check(dockerfile) {
+      const copies = only(finalStage(dockerfile), 'COPY').filter((copy) => copy.args.split(/\s+/).pop() === DRAIN_SCRIPT);
+      if (copies.length !== 1) return [`expected one COPY to ${DRAIN_SCRIPT}, found ${copies.length}`];
+      const copy = copies[0]!;
+      const problems: string[] = [];
+      if (copy.flags['from'] !== undefined || copy.args.split(/\s+/)[0] !== 'drain/ten_drain.py') problems.push(`${at(copy)}: copies ${copy.args}, not drain/ten_drain.py from the build context`);
+      else if (!existsSync(join(REPO_ROOT, 'services/ten-agent', 'drain/ten_drain.py'))) problems.push('services/ten-agent/drain/ten_drain.py is not in the build context');
+      const owner = copy.flags['chown'];
+      if (owner !== undefined && !/^(?:0|root)(?::(?:0|root))?$/.test(owner)) problems.push(`${at(copy)}: --chown=${owner}: the runtime user could rewrite the drain step`);
+      const mode = copy.flags['chmod'];
+      if (mode === undefined || !/^0?[0-7]{3}$/.test(mode) || (parseInt(mode, 8) & 0o222) !== 0) problems.push(`${at(copy)}: --chmod=${mode ?? '(none)'} is not a read-only octal mode`);
+      return problems;
+    },
+    breaks: [
+      ['no drain step', (source) => source.replace(/^COPY --chown=0:0 --chmod=0444 drain\/ten_drain\.py .*\n/m, '')],
+      ['owned by the runtime user', (source) => source.replace('COPY --chown=0:0 --chmod=0444 drain/', 'COPY --chown=1000:1000 --chmod=0444 drain/')],
+      ['writable', (source) => source.replace('--chmod=0444 drain/', '--chmod=0644 drain/')],
+      ['no mode (the build context\'s, which may be writable)', (source) => source.replace('--chmod=0444 drain/', 'drain/')],
+      ['another place', (source) => source.replace(`drain/ten_drain.py ${DRAIN_SCRIPT}`, 'drain/ten_drain.py /app/ten_drain.py')],
     ],
   },
 ];

@@ -29,7 +29,7 @@ let sseUrl: string;
  */
 function renderedSseUrl(server: RunningServer): string {
   const compose = parse(readFileSync(join(REPO_ROOT, 'dist/compose/development/compose.yaml'), 'utf8')) as { services: Record<string, { environment: Record<string, string> }> };
-  const rendered = compose.services['ten-agent']?.environment['MCP_SERVER_URL'] ?? '';
+  const rendered = compose.services['ten-agent-0']?.environment['MCP_SERVER_URL'] ?? '';
   const match = /^http:\/\/mcp-server:8080(\/sse\/)\$\{MCP_TEN_AGENT_TOKEN:\?[^}]*\}$/.exec(rendered);
   if (match === null) throw new Error(`the rendered MCP_SERVER_URL of ten-agent is not the legacy SSE URL with the token secret in its path: ${rendered}`);
   return `${server.url}${match[1]}${TOKENS.tenAgent}`;

@@ -27,18 +27,18 @@ function renderedVariables(environment: StackEnvironment): Map<string, Set<strin
   const byTarget = new Map<string, Set<string>>();
   if (environment.renders('compose')) {
     const compose = parse(output.files.get(`dist/compose/${environment.name}/compose.yaml`) ?? '') as any;
-    byTarget.set('compose', new Set(Object.keys(compose.services['ten-agent'].environment)));
+    byTarget.set('compose', new Set(Object.keys(compose.services['ten-agent-0'].environment)));
   }
   if (environment.renders('kubernetes')) {
     const objects = parseAllDocuments(output.files.get(`dist/kubernetes/${environment.name}/ten-agent.yaml`) ?? '').map((document) => document.toJS());
     const configMap = objects.find((object) => object.kind === 'ConfigMap');
-    const deployment = objects.find((object) => object.kind === 'Deployment');
+    const deployment = objects.find((object) => object.kind === 'StatefulSet');
     const names = new Set<string>([...Object.keys(configMap?.data ?? {}), ...deployment.spec.template.spec.containers[0].env.map((entry: any) => entry.name)]);
     byTarget.set('kubernetes', names);
   }
   if (environment.renders('railway')) {
     const railway = JSON.parse(output.files.get(`dist/railway/${environment.name}.json`) ?? '{}');
-    const service = railway.resources.find((resource: any) => resource.address === 'service.ten-agent');
+    const service = railway.resources.find((resource: any) => resource.address === 'service.ten-agent-0');
     byTarget.set('railway', new Set(Object.keys(service.variables)));
   }
   return byTarget;
@@ -75,7 +75,9 @@ describe('the tenapp synth writes', () => {
 
   it('needs only secrets that dist/secrets/<env>.json lists for ten-agent', () => {
     for (const environment of environments) {
-      const listed = JSON.parse(readFileSync(join(REPO_ROOT, `dist/secrets/${environment.name}.json`), 'utf8')).services['ten-agent'];
+      // Compose and Railway list the first replica under its own name, ten-agent-0; Kubernetes the service.
+      const services = JSON.parse(readFileSync(join(REPO_ROOT, `dist/secrets/${environment.name}.json`), 'utf8')).services;
+      const listed = { ...services['ten-agent'], ...services['ten-agent-0'] };
       const agent = agentOf(environment);
       // MCP_SERVER_URL carries the agent's token, which is the secret.
       const expected = agent.graph.secretVariables.map((variable) => (variable === 'MCP_SERVER_URL' ? 'MCP_TEN_AGENT_TOKEN' : variable));
@@ -88,8 +90,8 @@ describe('the tenapp synth writes', () => {
     for (const environment of environments) {
       if (environment.renders('compose')) {
         const compose = parse(output.files.get(`dist/compose/${environment.name}/compose.yaml`) ?? '') as any;
-        expect(compose.services['ten-agent'].build).toEqual({ context: '../../../services/ten-agent', dockerfile: 'Dockerfile' });
-        expect(compose.services['ten-agent'].ports).toBeUndefined();
+        expect(compose.services['ten-agent-0'].build).toEqual({ context: '../../../services/ten-agent', dockerfile: 'Dockerfile' });
+        expect(compose.services['ten-agent-0'].ports).toBeUndefined();
       }
       if (environment.renders('kubernetes')) {
         const text = output.files.get(`dist/kubernetes/${environment.name}/ten-agent.yaml`) ?? '';
@@ -99,9 +101,9 @@ describe('the tenapp synth writes', () => {
       }
       if (environment.renders('railway')) {
         const railway = JSON.parse(output.files.get(`dist/railway/${environment.name}.json`) ?? '{}');
-        const service = railway.resources.find((resource: any) => resource.address === 'service.ten-agent');
+        const service = railway.resources.find((resource: any) => resource.address === 'service.ten-agent-0');
         expect(service.source).toMatchObject({ type: 'github', rootDirectory: 'services/ten-agent' });
-        expect(service.build).toEqual({ builder: 'DOCKERFILE', dockerfilePath: 'Dockerfile', watchPatterns: ['/services/ten-agent/Dockerfile', '/services/ten-agent/tenapp/**'] });
+        expect(service.build).toEqual({ builder: 'DOCKERFILE', dockerfilePath: 'Dockerfile', watchPatterns: ['/services/ten-agent/Dockerfile', '/services/ten-agent/drain/**', '/services/ten-agent/tenapp/**'] });
         // No playground owns PORT any more: Railway gates the deploy on /health.
         expect(service.deploy.healthcheckPath).toBe('/health');
       }

@@ -12,6 +12,7 @@ const STATE_LABEL: Record<AgentRunState, string> = {
   stopping: 'leaving the room…',
   stopped: 'not in the room',
   failed: 'failed',
+  lost: 'lost (its bridge replica stopped); start it again',
 };
 
 /** The same answer with the agent's newer state from the event stream. */
@@ -84,7 +85,7 @@ export function AgentPanel({ room, onChange }: { room: string; onChange: () => v
     <div className="agent">
       <p data-testid="agent-state" role="status">
         Voice agent:{' '}
-        <strong className={agent?.state === 'active' && busy === undefined ? 'ok' : agent?.state === 'failed' ? 'error' : 'muted'}>
+        <strong className={agent?.state === 'active' && busy === undefined ? 'ok' : agent?.state === 'failed' || agent?.state === 'lost' ? 'error' : 'muted'}>
           {busy !== undefined && busy !== 'loading' && <span className="spinner" aria-hidden="true" />} {label}
         </strong>
       </p>

@@ -10,10 +10,11 @@ import { UpstreamError } from './upstream-error.ts';
  * act on; the bridge's own details (and never the token) go to the log through `cause`.
  */
 
-const agentStates = ['starting', 'active', 'stopping', 'stopped', 'failed'] as const;
+/** `lost`: the bridge replica that ran the session is gone, and nobody runs the room until it is started again. */
+const agentStates = ['starting', 'active', 'stopping', 'stopped', 'failed', 'lost'] as const;
 export type AgentRunState = (typeof agentStates)[number];
 /** After these the session is over: its stream ends, and history records the end. */
-export const FINAL_STATES: ReadonlySet<AgentRunState> = new Set(['stopped', 'failed']);
+export const FINAL_STATES: ReadonlySet<AgentRunState> = new Set(['stopped', 'failed', 'lost']);
 
 /** The part of the bridge's RoomState the console uses; anything else it sends is dropped. */
 const roomStateSchema = z.object({

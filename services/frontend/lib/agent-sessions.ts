@@ -189,6 +189,6 @@ export class AgentSessions {
 /** Why a session ended, in history's words. */
 function stopReason(record: AgentRecord, final: BridgeRoomState | undefined): string {
   if (record.stopRequested === true) return 'stopped';
-  if (final?.state === 'failed') return final.lastError !== null ? `failed: ${final.lastError}` : 'failed';
+  if (final?.state === 'failed' || final?.state === 'lost') return final.lastError !== null ? `${final.state}: ${final.lastError}` : final.state;
   return 'ended by the agent bridge';
 }

@@ -1,16 +1,24 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { asBridgeError, BridgeError } from './bridge-error.ts';
 import type { Config } from './config.ts';
-import { streamRoomEvents } from './events.ts';
+import { streamFinalState, streamRoomEvents } from './events.ts';
 import { bearerAuth, hostCheck, originCheck, refuse } from './http-guards.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { RoomJoiner } from './room-joiner.ts';
+import { advertiseUrl } from './placement/advertise-url.ts';
+import { LocalPlacement } from './placement/local-placement.ts';
+import { forwardToPeer, isForwarded } from './placement/peer-forward.ts';
+import type { Peer, Placement, RoomLocation, TenReplica } from './placement/placement.ts';
+import { recordState } from './placement/record-state.ts';
+import { RedisPlacement } from './placement/redis-placement.ts';
 import { roomNameProblem } from './room-name.ts';
-import { Rooms } from './rooms.ts';
+import type { RoomState } from './room-session.ts';
+import { ForwardToPeer, Rooms } from './rooms.ts';
 import { TenClient } from './ten-client.ts';
 
 /**
@@ -44,6 +52,7 @@ export interface Bridge {
   readonly port: number;
   readonly server: Server;
   readonly rooms: Rooms;
+  readonly placement: Placement;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /**
@@ -64,14 +73,59 @@ export function drainStopMarginMs(timeoutMs: number): number {
 export interface BridgeApp {
   readonly app: express.Express;
   readonly rooms: Rooms;
+  readonly placement: Placement;
   readonly metrics: Metrics;
+}
+
+/** Leases in Redis when REDIS_URL is set (any number of replicas), else this replica alone. */
+function placementFor(config: Config, tenReplicas: readonly TenReplica[], logger: Logger): Placement {
+  const replicaId = config.BRIDGE_REPLICA_ID ?? hostname();
+  if (config.REDIS_URL === undefined) return new LocalPlacement(replicaId, tenReplicas, config.TEN_WORKER_PORTS);
+  return new RedisPlacement({ redisUrl: config.REDIS_URL, keyPrefix: config.VOICE_TIER_KEY_PREFIX, replicaId, replicas: tenReplicas, ports: config.TEN_WORKER_PORTS, logger });
 }
 
 /** The Express application alone, for a caller that runs its own server (`startBridge` is the usual way in). */
 export function createBridgeApp(options: BridgeOptions & { readonly logger: Logger }): BridgeApp {
   const { config, joiner, logger } = options;
   const metrics = createMetrics();
-  const rooms = new Rooms({ config, ten: new TenClient(config.TEN_AGENT_URL), joiner, metrics, logger });
+  const tenReplicas = config.TEN_AGENT_URLS.map((address) => ({ ...address, client: new TenClient(address.apiUrl) }));
+  const placement = placementFor(config, tenReplicas, logger);
+  const rooms = new Rooms({ config, placement, tenReplicas, joiner, metrics, logger });
+
+  /** Passes a room request to the replica that holds the room (or can take it). */
+  const forward = (req: Request, res: Response, peer: Peer, reason: 'holder' | 'capacity') => {
+    metrics.forwards.inc({ reason });
+    return forwardToPeer(req, res, peer, placement.replicaId, (cause) => `could not reach bridge replica ${peer.id} at ${peer.url}, which ${reason === 'holder' ? 'runs' : 'could take'} this room (${cause})`);
+  };
+
+  /**
+   * For a room this replica does not run: where it is. Live rooms elsewhere are forwarded
+   * (unless this request was forwarded here, which answers from what the tier remembers).
+   */
+  const elsewhere = async (req: Request, res: Response, room: string): Promise<{ readonly state: RoomState } | 'answered' | undefined> => {
+    if (!placement.shared) return undefined;
+    let location: RoomLocation;
+    try {
+      location = await placement.locate(room);
+    } catch (error) {
+      const failure = asBridgeError(error);
+      if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
+      refuse(res, failure.status, failure.message);
+      return 'answered';
+    }
+    switch (location.kind) {
+      case 'nowhere':
+        return undefined;
+      case 'peer':
+        if (isForwarded(req)) return location.record === undefined ? undefined : { state: recordState(location.record) };
+        await forward(req, res, location.peer, 'holder');
+        return 'answered';
+      case 'lost':
+        return { state: recordState(location.record, location.reason) };
+      case 'ended':
+        return { state: recordState(location.record) };
+    }
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -85,8 +139,8 @@ export function createBridgeApp(options: BridgeOptions & { readonly logger: Logg
   });
   app.get('/ready', (_req, res) => {
     const capacity = rooms.capacity();
-    if (capacity.draining) res.status(503).json({ status: 'not ready', reason: 'draining for shutdown', capacity });
-    else res.json({ status: 'ready', capacity });
+    if (capacity.draining) res.status(503).json({ status: 'not ready', reason: 'draining for shutdown', replica: placement.replicaId, capacity });
+    else res.json({ status: 'ready', replica: placement.replicaId, capacity });
   });
   app.get('/metrics', async (_req, res) => {
     const counts = rooms.countByState();
@@ -98,17 +152,20 @@ export function createBridgeApp(options: BridgeOptions & { readonly logger: Logg
   app.use(originCheck(config.BRIDGE_ALLOWED_ORIGINS));
   app.use('/rooms', bearerAuth(config.BRIDGE_API_TOKEN));
 
-  app.get('/rooms', (_req, res) => {
-    res.json({ rooms: rooms.list(), capacity: rooms.capacity() });
+  // This replica's rooms, and how full every other replica said it was.
+  app.get('/rooms', async (_req, res) => {
+    const peers = await placement.peers().catch(() => []);
+    res.json({ replica: placement.replicaId, rooms: rooms.list(), capacity: rooms.capacity(), peers });
   });
 
   app.post('/rooms/:room/agent', async (req, res) => {
     const room = validRoom(req, res);
     if (room === undefined) return;
     try {
-      const { created, state } = await rooms.start(room);
+      const { created, state } = await rooms.start(room, { forwarded: isForwarded(req) });
       res.status(created ? 201 : 200).json(state);
     } catch (error) {
+      if (error instanceof ForwardToPeer) return forward(req, res, error.peer, error.reason);
       const failure = asBridgeError(error);
       if (failure.retryAfterSeconds !== undefined) res.set('Retry-After', String(failure.retryAfterSeconds));
       refuse(res, failure.status, failure.message);
@@ -118,22 +175,37 @@ export function createBridgeApp(options: BridgeOptions & { readonly logger: Logg
   app.delete('/rooms/:room/agent', async (req, res) => {
     const room = validRoom(req, res);
     if (room === undefined) return;
+    if (!rooms.isLive(room)) {
+      const found = await elsewhere(req, res, room);
+      if (found === 'answered') return;
+      if (found?.state.state === 'lost') return refuse(res, 404, `no agent is in room ${room}: ${found.state.lastError}`);
+    }
     const state = await rooms.stop(room, 'stopped by DELETE /rooms/:room/agent');
     if (state === undefined) return refuse(res, 404, `no agent is in room ${room}`);
     res.json(state);
   });
 
-  app.get('/rooms/:room/agent', (req, res) => {
+  app.get('/rooms/:room/agent', async (req, res) => {
     const room = validRoom(req, res);
     if (room === undefined) return;
+    if (!rooms.isLive(room)) {
+      const found = await elsewhere(req, res, room);
+      if (found === 'answered') return;
+      if (found !== undefined) return res.json(found.state);
+    }
     const session = rooms.get(room);
     if (session === undefined) return refuse(res, 404, `no agent is in room ${room}`);
     res.json(session.snapshot());
   });
 
-  app.get('/rooms/:room/agent/events', (req, res) => {
+  app.get('/rooms/:room/agent/events', async (req, res) => {
     const room = validRoom(req, res);
     if (room === undefined) return;
+    if (!rooms.isLive(room)) {
+      const found = await elsewhere(req, res, room);
+      if (found === 'answered') return;
+      if (found !== undefined) return streamFinalState(res, found.state);
+    }
     const session = rooms.get(room);
     if (session === undefined) return refuse(res, 404, `no agent is in room ${room}`);
     streamRoomEvents(res, session, options.heartbeatMs);
@@ -146,14 +218,14 @@ export function createBridgeApp(options: BridgeOptions & { readonly logger: Logg
     if (!res.headersSent) refuse(res, failure.status, failure.message);
   });
 
-  return { app, rooms, metrics };
+  return { app, rooms, placement, metrics };
 }
 
 /** Builds the bridge and listens on config.HOST:config.PORT (PORT 0 picks a free port). */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const { config, joiner } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const { app, rooms, metrics } = createBridgeApp({ config, joiner, logger, heartbeatMs: options.heartbeatMs });
+  const { app, rooms, placement, metrics } = createBridgeApp({ config, joiner, logger, heartbeatMs: options.heartbeatMs });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -161,7 +233,24 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(config.HOST)}:${port}`;
-  logger.info({ host: config.HOST, port, roomsMax: config.ROOMS_MAX, graph: config.TEN_AGENT_GRAPH }, 'bridge listening');
+  const advertised = advertiseUrl(config.BRIDGE_ADVERTISE_URL, config.HOST, port);
+  await placement.open(advertised, () => {
+    const { rooms: held, roomsMax, accepting, draining } = rooms.capacity();
+    return { rooms: held, roomsMax, accepting, draining };
+  });
+  logger.info(
+    {
+      host: config.HOST,
+      port,
+      roomsMax: config.ROOMS_MAX,
+      graph: config.TEN_AGENT_GRAPH,
+      replica: placement.replicaId,
+      advertised,
+      placement: placement.shared ? 'redis' : 'local',
+      tenReplicas: config.TEN_AGENT_URLS.map((replica) => replica.name),
+    },
+    'bridge listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -169,6 +258,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     port,
     server,
     rooms,
+    placement,
     metrics,
     logger,
     async drain(timeoutMs = config.DRAIN_TIMEOUT_SECONDS * 1000) {
@@ -183,7 +273,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await joiner.close();
+        await Promise.all([joiner.close(), placement.close()]);
         logger.info('bridge closed');
       })();
       return closing;

@@ -1,18 +1,19 @@
 import { z } from 'zod';
 import type { PortRange } from './port-pool.ts';
 
-/** Comma-separated list, blanks and repeats dropped (the first of each kept, in order). */
-const list = z
-  .string()
-  .default('')
-  .transform((text) => [
+/** The items of a comma-separated list, blanks and repeats dropped (the first of each kept, in order). */
+function listItems(text: string): string[] {
+  return [
     ...new Set(
       text
         .split(',')
         .map((item) => item.trim())
         .filter((item) => item !== ''),
     ),
-  ]);
+  ];
+}
+
+const list = z.string().default('').transform(listItems);
 
 const nonEmptyList = (what: string) => list.pipe(z.array(z.string()).min(1, `give at least one ${what}`));
 
@@ -44,6 +45,57 @@ const portRange = z.string({ error: PORT_RANGE_RULE }).transform((text, context)
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((url) => url.replace(/\/+$/, ''));
 
+/** One TEN replica as TEN_AGENT_URLS names it. */
+export interface TenReplicaAddress {
+  readonly name: string;
+  /** The agent server's API, no trailing slash. */
+  readonly apiUrl: string;
+  /** Where this replica's session websockets listen: the API URL's host. */
+  readonly workerHost: string;
+}
+
+const TEN_REPLICAS_RULE = 'must be a comma-separated list of http:// URLs of TEN agent servers, each optionally as name=url';
+const REPLICA_NAME = /^[A-Za-z0-9[][A-Za-z0-9._:[\]-]{0,99}$/;
+
+const tenReplicas = z.string({ error: 'is not set' }).transform((text, context): TenReplicaAddress[] => {
+  const items = listItems(text);
+  const replicas: TenReplicaAddress[] = [];
+  for (const item of items) {
+    const named = /^([^=/]+)=(.+)$/.exec(item);
+    let url: URL;
+    try {
+      url = new URL(named?.[2] ?? item);
+    } catch {
+      context.addIssue({ code: 'custom', message: TEN_REPLICAS_RULE });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      context.addIssue({ code: 'custom', message: TEN_REPLICAS_RULE });
+      return z.NEVER;
+    }
+    const workerHost = url.hostname.replace(/^\[|\]$/g, '');
+    // An address (tests, a port-forward) has no name of its own: host:port is one.
+    const isAddress = /^[\d.]+$/.test(workerHost) || workerHost.includes(':') || workerHost === 'localhost';
+    const name = named?.[1] ?? (isAddress ? url.host : (workerHost.split('.')[0] as string));
+    if (!REPLICA_NAME.test(name)) {
+      context.addIssue({ code: 'custom', message: `names a replica ${JSON.stringify(name.slice(0, 40))}: a name is letters, digits and . _ : - [ ] (at most 100)` });
+      return z.NEVER;
+    }
+    replicas.push({ name, apiUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, workerHost });
+  }
+  if (replicas.length === 0) {
+    context.addIssue({ code: 'custom', message: 'give at least one TEN agent server URL' });
+    return z.NEVER;
+  }
+  const names = replicas.map((replica) => replica.name);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated !== undefined) {
+    context.addIssue({ code: 'custom', message: `names the replica ${repeated} twice: each TEN replica needs its own name` });
+    return z.NEVER;
+  }
+  return replicas;
+});
+
 const configSchema = z.object({
   /** 0 picks a free port (tests). */
   PORT: wholeNumber('a TCP port', 8090, 0, 65_535),
@@ -55,13 +107,18 @@ const configSchema = z.object({
   BRIDGE_ALLOWED_HOSTS: nonEmptyList('host name').transform((hosts) => hosts.map((host) => host.toLowerCase())),
   /** Origins accepted when a request carries one (server-to-server callers send none). */
   BRIDGE_ALLOWED_ORIGINS: nonEmptyList('origin').transform((origins) => origins.map((origin) => origin.replace(/\/+$/, ''))),
-  /** TEN's agent server: /start, /ping, /stop. */
-  TEN_AGENT_URL: httpUrl,
+  /**
+   * TEN's agent servers, one entry per replica: `http://ten-agent-0:8080` or `name=url`. Each
+   * replica is addressed on its own (its sessions live in its memory): /start, /ping and /stop of
+   * a session go to the replica that runs it, and its websocket listens on that replica's host.
+   * A replica's name (for its Redis keys and its drain mark) is the first DNS label of the
+   * host, unless given.
+   */
+  TEN_AGENT_URLS: tenReplicas,
   TEN_AGENT_GRAPH: z.string().min(1).default('voice_agent'),
-  /** The host name the bridge dials for a session's websocket (the ten-agent service). */
-  TEN_WORKER_HOST: z.string().min(1),
   /** What /start sets as websocket_server's host: where the worker listens inside its container. */
   TEN_WORKER_BIND_HOST: z.string().min(1).default('::'),
+  /** The worker ports every TEN replica opens, one per session (its WORKERS_MAX). */
   TEN_WORKER_PORTS: portRange,
   /** /start's timeout: TEN stops a session whose last /ping is older than this. */
   TEN_SESSION_TIMEOUT_SECONDS: wholeNumber('seconds', 60, 1, 86_400),
@@ -93,6 +150,17 @@ const configSchema = z.object({
   EMPTY_ROOM_GRACE_SECONDS: seconds(30, 0),
   /** SIGTERM: running rooms end within this. */
   DRAIN_TIMEOUT_SECONDS: seconds(30, 0),
+  /**
+   * Where rooms are placed when several bridge replicas (or several TEN replicas) share the work:
+   * leases in Redis. Unset, this replica places rooms on its own (one bridge replica only).
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** Prefix of every Redis key of the voice tier (the TEN drain step writes under it too). */
+  VOICE_TIER_KEY_PREFIX: z.string().min(1).default('voice-tier:'),
+  /** This replica's name among the bridge replicas. @default - the host name (the pod's name) */
+  BRIDGE_REPLICA_ID: z.string().min(1).max(200).optional(),
+  /** Where the other replicas reach this one. @default - http://<this host's address>:<PORT> */
+  BRIDGE_ADVERTISE_URL: httpUrl.optional(),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { RoomEvent, RoomSession } from './room-session.ts';
+import type { RoomEvent, RoomSession, RoomState } from './room-session.ts';
 
 /**
  * GET /rooms/:room/agent/events: the room's state on connect and on every change, the
@@ -40,4 +40,10 @@ export function streamRoomEvents(res: Response, session: RoomSession, heartbeatM
   unsubscribe = session.subscribe(write);
   write({ type: 'state', state: session.snapshot() });
   for (const transcript of session.transcript()) write({ type: 'transcript', transcript });
+}
+
+/** The stream of a room whose session runs nowhere (ended, or lost with its replica): its last state, then the end. */
+export function streamFinalState(res: Response, state: RoomState): void {
+  res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+  res.end(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
 }

@@ -12,6 +12,8 @@ export interface Metrics {
   readonly flushes: Counter;
   readonly tenSocketConnectAttempts: Counter<'result'>;
   readonly pingFailures: Counter<'reason'>;
+  readonly forwards: Counter<'reason'>;
+  readonly roomsTakenOver: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -46,6 +48,17 @@ export function createMetrics(): Metrics {
       name: 'agent_bridge_ten_ping_failures_total',
       help: 'TEN /ping calls that failed, by reason (unreachable, session_gone, other).',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    forwards: new Counter({
+      name: 'agent_bridge_forwarded_requests_total',
+      help: 'Room requests passed to another bridge replica, by reason (holder: it runs the room; capacity: this replica could not take a new room).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    roomsTakenOver: new Counter({
+      name: 'agent_bridge_rooms_taken_over_total',
+      help: 'Rooms started here whose previous session was lost with its bridge replica.',
       registers: [registry],
     }),
   };

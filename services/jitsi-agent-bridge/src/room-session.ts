@@ -4,19 +4,25 @@ import { pingIntervalMs, type Config } from './config.ts';
 import { mintAgentJwt } from './jitsi-jwt.ts';
 import type { Metrics } from './metrics.ts';
 import { isSpeech } from './pcm-level.ts';
+import type { RoomClaim, TenReplica, TenSeat } from './placement/placement.ts';
 import type { JoinedRoom, RoomAudioStats, RoomJoiner } from './room-joiner.ts';
-import { TEN_CODE, TenError, type TenClient } from './ten-client.ts';
+import { TEN_CODE, TenError } from './ten-client.ts';
 import type { TenMessage } from './ten-messages.ts';
 import { connectTenSocket, type TenSocket } from './ten-socket.ts';
 
 /**
- * One room's agent, from POST to the end: a TEN session on its own worker port, the agent in the
- * room through the RoomJoiner, and the worker's websocket between them. Whatever ends it (DELETE,
- * an empty room, a fatal error, shutdown) goes through `end`, which runs once and releases
- * everything that was taken: the websocket, the room, the TEN session and the port.
+ * One room's agent, from POST to the end: a TEN session on a worker port of one TEN replica (its
+ * seat), the agent in the room through the RoomJoiner, and the worker's websocket between them.
+ * Whatever ends it (DELETE, an empty room, a fatal error, a lost lease, shutdown) goes through
+ * `end`, which runs once and releases everything that was taken: the websocket, the room, the TEN
+ * session, the seat and the room's claim.
  */
 
-export type SessionState = 'starting' | 'active' | 'stopping' | 'stopped' | 'failed';
+/**
+ * `lost` is never a live session's state: it is what any replica answers for a room whose
+ * session was running on a bridge replica that is gone.
+ */
+export type SessionState = 'starting' | 'active' | 'stopping' | 'stopped' | 'failed' | 'lost';
 
 export interface Participant {
   readonly id: string;
@@ -57,7 +63,6 @@ export type RoomEvent = { readonly type: 'state'; readonly state: RoomState } | 
 export type SessionConfig = Pick<
   Config,
   | 'TEN_AGENT_GRAPH'
-  | 'TEN_WORKER_HOST'
   | 'TEN_WORKER_BIND_HOST'
   | 'TEN_SESSION_TIMEOUT_SECONDS'
   | 'TEN_CONNECT_TIMEOUT_SECONDS'
@@ -72,11 +77,11 @@ export type SessionConfig = Pick<
 export interface RoomSessionOptions {
   readonly room: string;
   readonly sessionId: string;
-  /** The worker port taken for this session; `releasePort` gives it back once TEN has stopped. */
-  readonly port: number;
-  readonly releasePort: () => void;
+  /** This replica's hold on the room: it seats the session on a TEN replica and is released at the end. */
+  readonly claim: RoomClaim;
+  /** Every TEN replica, to stop the TEN session of a session this one replaces. */
+  readonly tenReplicas: readonly TenReplica[];
   readonly config: SessionConfig;
-  readonly ten: TenClient;
   readonly joiner: RoomJoiner;
   readonly metrics: Metrics;
   /** A logger for this session (room and sessionId already bound). */
@@ -116,6 +121,7 @@ export class RoomSession {
   /** Why `end` was called, for the answer of a POST whose start it cut short. */
   private lastStopReason = '';
   private tenStarted = false;
+  private seat: TenSeat | undefined;
   private joined: JoinedRoom | undefined;
   private socket: TenSocket | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -181,6 +187,11 @@ export class RoomSession {
     return this.end('stopped', reason);
   }
 
+  /** The room's lease is gone (another replica may run it now): end without delay. */
+  lose(reason: string): void {
+    void this.end('failed', reason, new BridgeError(502, reason, 'lease_lost'));
+  }
+
   private async startOnce(): Promise<void> {
     const clock = performance.now();
     const running = this.run();
@@ -196,6 +207,7 @@ export class RoomSession {
       );
       if (error === undefined && this.ending === undefined) {
         this.setState('active');
+        this.options.claim.update({ state: 'active' });
         this.log().info({ startMs: Math.round(performance.now() - clock) }, 'agent active');
         // Nobody may be in the room yet (or ever): the grace period then runs from now.
         if (this.participants.length === 0) this.armGrace();
@@ -218,26 +230,18 @@ export class RoomSession {
 
   /** The steps of a start; each resource taken is recorded, so `end` can release it whatever step failed. */
   private async run(): Promise<void> {
-    const { config, ten, joiner, port, metrics } = this.options;
+    const { config, joiner, metrics } = this.options;
     const log = this.log();
-    log.info({ port }, 'starting agent');
+    log.info('starting agent');
     const jwt = await mintAgentJwt(config, this.room);
     this.throwIfEnding();
+    await this.stopReplacedSession();
+    this.throwIfEnding();
 
-    // Not abortable: once /start is sent TEN may run a worker, so its answer is awaited and the
-    // session stopped on TEN if it started.
-    await ten.start({
-      requestId: this.sessionId,
-      channel: this.room,
-      graph: config.TEN_AGENT_GRAPH,
-      timeoutSeconds: config.TEN_SESSION_TIMEOUT_SECONDS,
-      websocketHost: config.TEN_WORKER_BIND_HOST,
-      websocketPort: port,
-    });
-    this.tenStarted = true;
+    const seat = await this.startOnTen();
     // The deadline counts from /start, since that is when the worker began to boot.
     const connectDeadline = Date.now() + config.TEN_CONNECT_TIMEOUT_SECONDS * 1000;
-    log.info({ port, graph: config.TEN_AGENT_GRAPH }, 'TEN session started');
+    log.info({ ten: seat.replica.name, port: seat.port, graph: config.TEN_AGENT_GRAPH }, 'TEN session started');
     this.schedulePing();
     this.throwIfEnding();
 
@@ -256,7 +260,7 @@ export class RoomSession {
     log.info({ participants: this.participants.length }, 'joined room');
     this.throwIfEnding();
 
-    const url = `ws://${hostForUrl(config.TEN_WORKER_HOST)}:${port}`;
+    const url = `ws://${hostForUrl(seat.replica.workerHost)}:${seat.port}`;
     let attempts = 0;
     this.socket = await connectTenSocket(url, {
       deadlineAt: connectDeadline,
@@ -274,6 +278,70 @@ export class RoomSession {
     });
     log.info({ url, attempts }, 'TEN websocket connected');
     this.throwIfEnding();
+  }
+
+  /**
+   * Seats the session on a TEN replica and starts it there. A replica at its worker limit, or
+   * one that does not answer, is skipped for the next; none left is a 503 naming each one's state.
+   */
+  private async startOnTen(): Promise<TenSeat> {
+    const { config, claim } = this.options;
+    const excluded = new Map<string, string>();
+    let lastError: TenError | undefined;
+    for (;;) {
+      const seat = await claim.seat(excluded).catch((error: unknown) => {
+        // With one replica its own error says it best; with several, the seat's sentence names each.
+        throw lastError !== undefined && this.options.tenReplicas.length === 1 ? lastError : error;
+      });
+      this.seat = seat;
+      const request = {
+        requestId: this.sessionId,
+        channel: this.room,
+        graph: config.TEN_AGENT_GRAPH,
+        timeoutSeconds: config.TEN_SESSION_TIMEOUT_SECONDS,
+        websocketHost: config.TEN_WORKER_BIND_HOST,
+        websocketPort: seat.port,
+      };
+      try {
+        // Not abortable: once /start is sent TEN may run a worker, so its answer is awaited and
+        // the session stopped on TEN if it started.
+        await seat.replica.client.start(request);
+        this.tenStarted = true;
+        claim.update({ ten: { name: seat.replica.name, port: seat.port } });
+        return seat;
+      } catch (error) {
+        this.seat = undefined;
+        const skip = error instanceof TenError && (error.code === TEN_CODE.workersLimit || error.code === undefined);
+        if (skip && error.code === undefined) {
+          // Its answer may have been lost after it started a worker: stop that, at no cost if not.
+          await seat.replica.client.stop(this.room, this.sessionId).catch(() => undefined);
+        }
+        await claim.unseat(seat);
+        if (!skip || this.ending !== undefined) throw error;
+        lastError = error;
+        const reason = error.code === TEN_CODE.workersLimit ? 'at its workers limit' : 'not answering';
+        excluded.set(seat.replica.name, reason);
+        this.log().warn({ ten: seat.replica.name, err: (error as Error).message }, `TEN replica ${reason}; trying another`);
+      }
+    }
+  }
+
+  /** A session lost with its bridge replica may still run on TEN (until its timeout): stop it first. */
+  private async stopReplacedSession(): Promise<void> {
+    const replaced = this.options.claim.replaced;
+    if (replaced === undefined) return;
+    this.options.metrics.roomsTakenOver.inc();
+    const replica = this.options.tenReplicas.find((candidate) => candidate.name === replaced.ten?.name);
+    this.log().warn({ replacedSession: replaced.sessionId, replacedReplica: replaced.replicaId, ten: replica?.name }, 'taking over a room lost with its bridge replica');
+    if (replica === undefined) return;
+    try {
+      await replica.client.stop(this.room, replaced.sessionId);
+    } catch (error) {
+      // Already gone is the usual case (TEN reaped it, or the whole replica went with it).
+      if (!(error instanceof TenError && error.code === TEN_CODE.channelNotExisted)) {
+        this.log().warn({ err: (error as Error).message }, 'could not stop the replaced TEN session');
+      }
+    }
   }
 
   private throwIfEnding(): void {
@@ -329,9 +397,9 @@ export class RoomSession {
       }
     })();
     const stoppingTen = (async () => {
-      if (!this.tenStarted) return;
+      if (!this.tenStarted || this.seat === undefined) return;
       try {
-        await this.options.ten.stop(this.room, this.sessionId);
+        await this.seat.replica.client.stop(this.room, this.sessionId);
         log.info('TEN session stopped');
       } catch (error) {
         // Already gone (reaped, or its worker exited) is what stopping wanted.
@@ -342,7 +410,8 @@ export class RoomSession {
       }
     })();
     await Promise.all([leaving, stoppingTen]);
-    this.options.releasePort();
+    // The seat is given back only now: the worker held its port until /stop returned.
+    await this.options.claim.release({ state: this.failure === undefined ? 'stopped' : 'failed', lastError: this.lastError });
   }
 
   /** /ping after /ping, one at a time, on the cadence that keeps TEN's reaper away. */
@@ -351,7 +420,7 @@ export class RoomSession {
     const ping = async () => {
       if (this.ending !== undefined) return;
       try {
-        await this.options.ten.ping(this.room, this.sessionId);
+        await (this.seat as TenSeat).replica.client.ping(this.room, this.sessionId);
       } catch (error) {
         const gone = error instanceof TenError && error.code === TEN_CODE.channelNotExisted;
         const unreachable = error instanceof TenError && error.code === undefined;

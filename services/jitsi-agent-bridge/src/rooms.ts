@@ -3,16 +3,29 @@ import type { Logger } from 'pino';
 import { BridgeError, RETRY_AFTER_SECONDS } from './bridge-error.ts';
 import type { Config } from './config.ts';
 import type { Metrics } from './metrics.ts';
-import { PortPool } from './port-pool.ts';
+import type { Peer, Placement, TenReplica } from './placement/placement.ts';
 import type { RoomJoiner } from './room-joiner.ts';
 import { RoomSession, type RoomState, type SessionConfig, type SessionState } from './room-session.ts';
-import type { TenClient } from './ten-client.ts';
 
 /**
  * The rooms this replica holds: at most one live session per room (a second start for the same
- * room is the same session), admission (ROOMS_MAX, free worker ports, the joiner's own capacity,
- * draining), and the last ended session of each room, so GET can still say why an agent left.
+ * room is the same session), admission (ROOMS_MAX, the joiner's own capacity, draining), the
+ * room's claim in the placement (which also seats it on a TEN replica), and the last ended
+ * session of each room, so GET can still say why an agent left.
  */
+
+/** A start this replica does not take: another replica holds the room, or can take it. */
+export class ForwardToPeer extends Error {
+  readonly peer: Peer;
+  readonly reason: 'holder' | 'capacity';
+
+  constructor(peer: Peer, reason: 'holder' | 'capacity') {
+    super(`room goes to bridge replica ${peer.id}`);
+    this.name = 'ForwardToPeer';
+    this.peer = peer;
+    this.reason = reason;
+  }
+}
 
 /** Ended sessions remembered for GET, most recent first out. */
 const ENDED_KEPT = 100;
@@ -30,8 +43,9 @@ export interface StartResult {
 }
 
 export interface RoomsOptions {
-  readonly config: SessionConfig & Pick<Config, 'ROOMS_MAX' | 'TEN_WORKER_PORTS'>;
-  readonly ten: TenClient;
+  readonly config: SessionConfig & Pick<Config, 'ROOMS_MAX'>;
+  readonly placement: Placement;
+  readonly tenReplicas: readonly TenReplica[];
   readonly joiner: RoomJoiner;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -40,7 +54,8 @@ export interface RoomsOptions {
 export class Rooms {
   private readonly live = new Map<string, RoomSession>();
   private readonly ended = new Map<string, RoomSession>();
-  private readonly ports: PortPool;
+  /** Rooms between a POST and their session: a second POST waits for the first. */
+  private readonly admitting = new Map<string, Promise<RoomSession>>();
   private draining = false;
   private readonly endedWaiters = new Set<() => void>();
 
@@ -48,7 +63,6 @@ export class Rooms {
 
   constructor(options: RoomsOptions) {
     this.options = options;
-    this.ports = new PortPool(options.config.TEN_WORKER_PORTS);
   }
 
   get isDraining(): boolean {
@@ -64,20 +78,43 @@ export class Rooms {
     return { roomsMax: this.options.config.ROOMS_MAX, rooms, accepting: this.refusal() === undefined, draining: this.draining };
   }
 
-  /** Starts the agent in `room`, or joins the start already under way; resolves once it is active. */
-  async start(room: string): Promise<StartResult> {
-    for (let existing = this.live.get(room); existing !== undefined; existing = this.live.get(room)) {
-      if (existing.current !== 'stopping') {
-        await existing.start();
-        return { created: false, state: existing.snapshot() };
+  /**
+   * Starts the agent in `room`, or joins the start already under way; resolves once it is active.
+   * Throws ForwardToPeer when another replica holds the room, or when this one cannot take it and
+   * another can (never for a request another replica `forwarded` here: one hop at most).
+   */
+  async start(room: string, options: { readonly forwarded?: boolean } = {}): Promise<StartResult> {
+    for (;;) {
+      const existing = this.live.get(room);
+      if (existing !== undefined) {
+        if (existing.current !== 'stopping') {
+          await existing.start();
+          return { created: false, state: existing.snapshot() };
+        }
+        // A session on its way out finishes first; then look again, since another POST may have
+        // started the new one meanwhile.
+        await existing.stop('replaced by a new start');
+        continue;
       }
-      // A session on its way out finishes first; then look again, since another POST may have
-      // started the new one meanwhile.
-      await existing.stop('replaced by a new start');
+      const pending = this.admitting.get(room);
+      if (pending === undefined) break;
+      await pending.catch(() => undefined);
     }
-    const session = this.admit(room);
+    const admission = this.admit(room, options.forwarded === true);
+    this.admitting.set(room, admission);
+    let session: RoomSession;
+    try {
+      session = await admission;
+    } finally {
+      this.admitting.delete(room);
+    }
     await session.start();
     return { created: true, state: session.snapshot() };
+  }
+
+  /** Whether a session of `room` runs (or is being admitted) here. */
+  isLive(room: string): boolean {
+    return this.live.has(room) || this.admitting.has(room);
   }
 
   /** The live session, or the room's last ended one. */
@@ -93,9 +130,9 @@ export class Rooms {
     return [...this.live.values()].map((session) => session.snapshot());
   }
 
-  countByState(): Record<SessionState, number> {
-    const counts: Record<SessionState, number> = { starting: 0, active: 0, stopping: 0, stopped: 0, failed: 0 };
-    for (const session of this.live.values()) counts[session.current] += 1;
+  countByState(): Record<Exclude<SessionState, 'lost'>, number> {
+    const counts: Record<Exclude<SessionState, 'lost'>, number> = { starting: 0, active: 0, stopping: 0, stopped: 0, failed: 0 };
+    for (const session of this.live.values()) counts[session.current as Exclude<SessionState, 'lost'>] += 1;
     return counts;
   }
 
@@ -125,12 +162,9 @@ export class Rooms {
   private refusal(): BridgeError | undefined {
     const { config, joiner } = this.options;
     if (this.draining) return new BridgeError(503, 'the bridge is draining for shutdown and takes no new rooms; try another replica', 'draining', RETRY_AFTER_SECONDS);
-    if (this.live.size >= config.ROOMS_MAX) {
-      return new BridgeError(503, `at capacity: this bridge holds ${this.live.size} of ROOMS_MAX=${config.ROOMS_MAX} rooms`, 'at_capacity', RETRY_AFTER_SECONDS);
-    }
-    if (this.ports.available === 0) {
-      const { first, last } = config.TEN_WORKER_PORTS;
-      return new BridgeError(503, `at capacity: every TEN worker port in ${first}-${last} (TEN_WORKER_PORTS) is taken`, 'at_capacity', RETRY_AFTER_SECONDS);
+    const rooms = this.live.size + this.admitting.size;
+    if (rooms >= config.ROOMS_MAX) {
+      return new BridgeError(503, `at capacity: this bridge holds ${rooms} of ROOMS_MAX=${config.ROOMS_MAX} rooms`, 'at_capacity', RETRY_AFTER_SECONDS);
     }
     if (!joiner.hasCapacity()) {
       return new BridgeError(503, 'at capacity: the browser cannot take another room without degrading the rooms it holds', 'at_capacity', RETRY_AFTER_SECONDS);
@@ -138,23 +172,34 @@ export class Rooms {
     return undefined;
   }
 
-  private admit(room: string): RoomSession {
-    const { config, ten, joiner, metrics, logger } = this.options;
+  private async admit(room: string, forwarded: boolean): Promise<RoomSession> {
+    const { config, placement, tenReplicas, joiner, metrics, logger } = this.options;
     const refusal = this.refusal();
     if (refusal !== undefined) {
-      metrics.starts.inc({ outcome: refusal.outcome });
-      logger.warn({ room, reason: refusal.message }, 'start refused');
-      throw refusal;
+      if (!forwarded && placement.shared) {
+        const location = await placement.locate(room);
+        if (location.kind === 'peer') throw new ForwardToPeer(location.peer, 'holder');
+        const peer = await placement.acceptingPeer();
+        if (peer !== undefined) throw new ForwardToPeer(peer, 'capacity');
+      }
+      const failure = placement.shared && !forwarded ? new BridgeError(refusal.status, `${refusal.message}; no other bridge replica can take the room either`, refusal.outcome, refusal.retryAfterSeconds) : refusal;
+      metrics.starts.inc({ outcome: failure.outcome });
+      logger.warn({ room, reason: failure.message }, 'start refused');
+      throw failure;
     }
-    const port = this.ports.take() as number;
     const sessionId = randomUUID();
-    const session = new RoomSession({
+    let session: RoomSession | undefined;
+    const claimed = await placement.claim(room, sessionId, config.TEN_AGENT_GRAPH, (reason) => session?.lose(reason));
+    if ('heldBy' in claimed) {
+      if (forwarded) throw new BridgeError(409, `room ${room} is held by bridge replica ${claimed.heldBy.id}; ask again`, 'placement', 1);
+      throw new ForwardToPeer(claimed.heldBy, 'holder');
+    }
+    session = new RoomSession({
       room,
       sessionId,
-      port,
-      releasePort: () => this.ports.release(port),
+      claim: claimed.claim,
+      tenReplicas,
       config,
-      ten,
       joiner,
       metrics,
       logger: logger.child({ room, sessionId }),

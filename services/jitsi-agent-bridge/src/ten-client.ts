@@ -17,7 +17,7 @@ const CODE_WORDS: Readonly<Record<string, string>> = {
   '10102': 'TEN could not stop the worker process (10102 stop worker failed)',
 };
 
-export const TEN_CODE = { ok: '0', workersLimit: '10001', channelNotExisted: '10002' } as const;
+export const TEN_CODE = { ok: '0', workersLimit: '10001', channelNotExisted: '10002', channelExisted: '10003' } as const;
 
 /** A failed call of TEN's API; `code` is TEN's own code, or undefined when no envelope came back. */
 export class TenError extends BridgeError {

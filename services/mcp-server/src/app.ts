@@ -22,6 +22,9 @@ import type { PipedreamConnect } from './pipedream-connect.ts';
 import { jsonBody, requestErrors } from './request-body.ts';
 import { ToolService } from './tool-service.ts';
 
+/** How soon a client refused a new SSE stream while this replica drains should try again. */
+const DRAINING_RETRY_AFTER_SECONDS = 1;
+
 export interface AppDependencies {
   readonly config: Config;
   readonly tools: readonly CatalogTool[];
@@ -42,11 +45,17 @@ export interface McpApp {
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly legacySse: LegacySse;
-  /** Marks the app as stopping: /ready answers 503 so load balancers move away. */
+  /**
+   * Marks the app as draining: /ready answers 503 so load balancers move away, new legacy SSE
+   * streams get 503 with Retry-After, and responses ask for their connection to be closed, so
+   * clients come back on a new one (through a load balancer, to a replica that is ready).
+   * Everything else goes on working: the streams already open, their messages, tool calls.
+   */
   startShutdown(): void;
   /**
-   * Waits for running tool calls (up to `timeoutMs`), closes SSE streams, flushes the audit log;
-   * `auditLeft` records could not be written and went to the log instead.
+   * Closes the SSE streams still open, waits for running tool calls (up to `timeoutMs`), flushes
+   * the audit log; `auditLeft` records could not be written and went to the log instead.
+   * (`src/shutdown.ts` first gives the streams time to end on their own.)
    */
   drain(timeoutMs: number): Promise<{ drained: boolean; auditLeft: number }>;
 }
@@ -87,6 +96,12 @@ export function createApp(deps: AppDependencies): McpApp {
 
   const app = express();
   app.disable('x-powered-by');
+  // While draining, a kept-alive connection would bring this replica the client's next requests
+  // too; closing it after each answer sends them through the load balancer to a ready replica.
+  app.use((_req, res, next) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(
     pinoHttp({
       logger,
@@ -118,6 +133,8 @@ export function createApp(deps: AppDependencies): McpApp {
       status: ready ? 'ready' : stopping ? 'stopping' : 'not ready',
       checks,
       audit: { pending: audit.pending, oldestPendingSeconds: oldestPendingMs / 1000 },
+      // The streams this replica holds: what a drain waits for.
+      sse: { sessions: legacySse.size },
     });
   });
   app.get('/metrics', async (_req, res) => {
@@ -180,7 +197,11 @@ export function createApp(deps: AppDependencies): McpApp {
   });
   app.get('/sse/:token', privateNetworkOnly(), pathToken, async (req, res) => {
     if (stopping) {
-      res.status(503).json({ error: 'shutting down' });
+      // The client opens its stream again; by then the load balancer sends it to a ready replica.
+      res
+        .status(503)
+        .set('Retry-After', String(DRAINING_RETRY_AFTER_SECONDS))
+        .json({ error: 'this replica is draining (shutting down) and opens no new SSE streams; connect again to reach another replica' });
       return;
     }
     await legacySse.open(res, `/messages/${encodeURIComponent(String(req.params['token']))}`, req.auth!);
@@ -207,8 +228,9 @@ export function createApp(deps: AppDependencies): McpApp {
     },
     drain: async (timeoutMs) => {
       const deadline = Date.now() + timeoutMs;
-      const drained = await tools.drain(timeoutMs);
+      // Closing a stream aborts the calls it is waiting for, so the tool drain can end.
       await legacySse.closeAll();
+      const drained = await tools.drain(timeoutMs);
       const auditLeft = await audit.close(Math.max(1_000, deadline - Date.now()));
       return { drained, auditLeft };
     },

@@ -20,6 +20,24 @@ function wholeNumber(unit: string, defaultValue: number, min: number, max?: numb
   return (max === undefined ? bounded : bounded.max(max, { error })).default(defaultValue);
 }
 
+/**
+ * A number of seconds from 0 to `max`, fractions allowed; blank is refused rather than read as 0
+ * (which would quietly mean "do not wait").
+ */
+function seconds(defaultValue: number, max: number) {
+  const error = `must be a number of seconds from 0 to ${max}`;
+  return z
+    .string({ error })
+    .trim()
+    .regex(/^(\d+(\.\d*)?|\.\d+)$/, { error })
+    .transform(Number)
+    .pipe(z.number().max(max, { error }))
+    .default(defaultValue);
+}
+
+/** The owner of an SSE session is remembered this long in Redis (`src/legacy-sse.ts`); a drain cannot usefully outlast it. */
+const SSE_DRAIN_MAX_SECONDS = 24 * 60 * 60;
+
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   /** `::` accepts IPv4 and IPv6 (Railway's private network is IPv6 in older environments). */
@@ -57,6 +75,11 @@ const configSchema = z.object({
   /** /ready turns 503 when the oldest audit record not yet written is older than this. */
   AUDIT_MAX_LAG_MS: wholeNumber('milliseconds', 30_000, 100),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /**
+   * How long SIGTERM keeps serving the legacy SSE streams this replica holds (the TEN agent keeps
+   * one per voice session for the whole call) before closing the ones still open; 0 closes them at once.
+   */
+  SSE_DRAIN_TIMEOUT_SECONDS: seconds(1800, SSE_DRAIN_MAX_SECONDS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

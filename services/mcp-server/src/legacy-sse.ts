@@ -46,6 +46,8 @@ const KEEP_ALIVE_MS = 15_000;
 export class LegacySse {
   private readonly sessions = new Map<string, Session>();
   private readonly options: LegacySseOptions;
+  /** Called once no session is left (a drain waits on it). */
+  private readonly emptyWaiters = new Set<() => void>();
 
   constructor(options: LegacySseOptions) {
     this.options = options;
@@ -111,6 +113,24 @@ export class LegacySse {
     return this.sessions.size;
   }
 
+  /**
+   * Resolves true as soon as no session is open here (at once if none is), false after
+   * `timeoutMs`. Sessions end when their client closes the stream, or by `closeAll`.
+   */
+  public waitUntilEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.sessions.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const settle = (empty: boolean) => {
+        clearTimeout(timer);
+        this.emptyWaiters.delete(onEmpty);
+        resolve(empty);
+      };
+      const onEmpty = () => settle(true);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.emptyWaiters.add(onEmpty);
+    });
+  }
+
   /** Ends every stream (clients reconnect elsewhere) and stops listening for routed messages. */
   public async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((session) => session.transport.close()));
@@ -140,6 +160,7 @@ export class LegacySse {
     clearInterval(session.keepAlive);
     this.sessions.delete(id);
     this.options.metrics.sseSessions.set(this.sessions.size);
+    if (this.sessions.size === 0) for (const onEmpty of [...this.emptyWaiters]) onEmpty();
     await session.server.close().catch(() => undefined);
     await this.options.subscriber.unsubscribe(this.channel(id)).catch(() => undefined);
     await this.options.publisher.del(this.ownerKey(id)).catch(() => undefined);

@@ -12,6 +12,7 @@ import { createHttpServer } from './http-server.ts';
 import { createLogger } from './logger.ts';
 import { PipedreamConnect } from './pipedream-connect.ts';
 import { connectRedis, redisReady } from './redis-connection.ts';
+import { shutDown } from './shutdown.ts';
 
 const MIGRATION_ATTEMPTS = 30;
 /** How long start waits for Redis before listening anyway (/ready says not ready until it is there). */
@@ -58,15 +59,17 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal, inFlight: mcp.tools.inFlight }, 'shutting down: draining tool calls');
-    mcp.startShutdown();
-    server.close();
-    server.closeIdleConnections();
-    const { drained, auditLeft } = await mcp.drain(config.SHUTDOWN_TIMEOUT_MS);
-    server.closeAllConnections();
+    logger.info({ signal, sseSessions: mcp.legacySse.size, inFlight: mcp.tools.inFlight }, 'shutting down');
+    // The listener stays open until the SSE streams are done: see shutDown.
+    const { drained, auditLeft, sseClosed, exitCode } = await shutDown(
+      mcp,
+      server,
+      { sseDrainMs: config.SSE_DRAIN_TIMEOUT_SECONDS * 1000, toolDrainMs: config.SHUTDOWN_TIMEOUT_MS },
+      logger,
+    );
     await Promise.allSettled([redis.quit(), redisSubscriber.quit(), pool.end()]);
-    logger.info({ drained, auditLeft }, 'stopped');
-    process.exitCode = drained && auditLeft === 0 ? 0 : 1;
+    logger.info({ drained, auditLeft, sseClosed }, 'stopped');
+    process.exitCode = exitCode;
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

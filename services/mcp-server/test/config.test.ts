@@ -67,6 +67,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps SSE streams through a drain for 30 minutes by default; takes fractions, and 0 for no wait', () => {
+    expect(loadConfig(valid).SSE_DRAIN_TIMEOUT_SECONDS).toBe(1800);
+    expect(loadConfig({ ...valid, SSE_DRAIN_TIMEOUT_SECONDS: '0' }).SSE_DRAIN_TIMEOUT_SECONDS).toBe(0);
+    expect(loadConfig({ ...valid, SSE_DRAIN_TIMEOUT_SECONDS: '0.25' }).SSE_DRAIN_TIMEOUT_SECONDS).toBe(0.25);
+    expect(loadConfig({ ...valid, SSE_DRAIN_TIMEOUT_SECONDS: '86400' }).SSE_DRAIN_TIMEOUT_SECONDS).toBe(86_400);
+  });
+
   it.each<[string, string, string]>([
     ['ARGUMENT_MAX_DEPTH', '0', 'ARGUMENT_MAX_DEPTH must be a whole number from 1 to 1000 (levels of nesting)'],
     ['ARGUMENT_MAX_DEPTH', 'deep', 'ARGUMENT_MAX_DEPTH must be a whole number from 1 to 1000 (levels of nesting)'],
@@ -76,6 +83,11 @@ describe('loadConfig', () => {
     ['KEEP_ALIVE_TIMEOUT_MS', 'soon', 'KEEP_ALIVE_TIMEOUT_MS must be a whole number of milliseconds, at least 100'],
     ['AUDIT_MAX_LAG_MS', '0', 'AUDIT_MAX_LAG_MS must be a whole number of milliseconds, at least 100'],
     ['RATE_LIMIT_PER_MINUTE', '0', 'RATE_LIMIT_PER_MINUTE must be a whole number of messages, at least 1'],
+    // Blank would otherwise read as 0, which quietly means "do not wait".
+    ['SSE_DRAIN_TIMEOUT_SECONDS', '', 'SSE_DRAIN_TIMEOUT_SECONDS must be a number of seconds from 0 to 86400'],
+    ['SSE_DRAIN_TIMEOUT_SECONDS', '-1', 'SSE_DRAIN_TIMEOUT_SECONDS must be a number of seconds from 0 to 86400'],
+    ['SSE_DRAIN_TIMEOUT_SECONDS', '86401', 'SSE_DRAIN_TIMEOUT_SECONDS must be a number of seconds from 0 to 86400'],
+    ['SSE_DRAIN_TIMEOUT_SECONDS', '30m', 'SSE_DRAIN_TIMEOUT_SECONDS must be a number of seconds from 0 to 86400'],
   ])('explains an invalid %s', (name, value, message) => {
     expect(() => loadConfig({ ...valid, [name]: value })).toThrow(`invalid configuration: ${message}`);
   });

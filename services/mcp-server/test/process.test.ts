@@ -1,56 +1,21 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePipedream, type FakePipedream } from './fakes/fake-pipedream.ts';
-import { createTestDatabase, REDIS_URL, testCatalog, TOKENS, WORKFLOW_TOKEN } from './helpers/mcp.ts';
+import { createTestDatabase, testCatalog, TOKENS } from './helpers/mcp.ts';
+import { MAIN, SERVICE_ROOT, serverEnvironment, startServerProcess } from './helpers/server-process.ts';
 import { freePort } from '../../../test/helpers/free-port.ts';
-
-const SERVICE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(SERVICE_ROOT, 'src/main.ts');
 
 let fake: FakePipedream;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let catalogPath: string;
 
 function environment(port: number): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'],
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    MCP_AUTH_TOKENS: `console:${TOKENS.console},ten-agent:${TOKENS.tenAgent}`,
-    MCP_ALLOWED_HOSTS: '127.0.0.1',
-    TOOL_CATALOG: catalogPath,
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    PIPEDREAM_CLIENT_ID: fake.clientId,
-    PIPEDREAM_CLIENT_SECRET: fake.clientSecret,
-    PIPEDREAM_PROJECT_ID: fake.projectId,
-    PIPEDREAM_BASE_URL: fake.url,
-    LOOKUP_ORDER_TOKEN: WORKFLOW_TOKEN,
-    SHUTDOWN_TIMEOUT_MS: '10000',
-  };
-}
-
-function start(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: SERVICE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function waitUntilHealthy(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('server did not become healthy');
+  return serverEnvironment({ port, fake, databaseUrl: database.url, catalogPath });
 }
 
 beforeAll(async () => {
@@ -72,13 +37,7 @@ afterAll(async () => {
 describe('the server process', () => {
   it('drains in-flight calls on SIGTERM, writes their audit records, and exits 0', async () => {
     fake.setWorkflow('slow-report', { delayMs: 1_500, body: { total: 42 } });
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = start(environment(port));
-    let stdout = '';
-    child.stdout?.on('data', (chunk) => (stdout += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await waitUntilHealthy(url);
+    const { url, child, exited, stdout } = await startServerProcess(environment(await freePort()));
 
     const call = fetch(`${url}/execute-tool`, {
       method: 'POST',
@@ -91,8 +50,8 @@ describe('the server process', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ content: [{ type: 'text', text: '{"total":42}' }], structuredContent: { total: 42 } });
     expect(await exited).toBe(0);
-    expect(stdout).toContain('shutting down: draining tool calls');
-    expect(stdout).toContain('"drained":true,"auditLeft":0');
+    expect(stdout()).toContain('shutting down: draining tool calls');
+    expect(stdout()).toContain('"drained":true,"auditLeft":0');
     await expect(fetch(`${url}/health`)).rejects.toThrow();
 
     const client = new pg.Client({ connectionString: database.url });

@@ -7,7 +7,7 @@ import { TEN_CODES, type TenCode } from './codes.ts';
 import { bindJson, CHANNEL_FIELDS, START_FIELDS, type TenChannelRequest, type TenStartRequest } from './gin-bind.ts';
 import { processProperty } from './process-property.ts';
 import { unixSeconds, WorkerProcess, type FakeTenWorker } from './worker-process.ts';
-import type { FakeTenScript } from './worker/protocol.ts';
+import { CONTAINER_ADDRESS_VARIABLE, type FakeTenScript } from './worker/protocol.ts';
 
 /**
  * A local TEN agent server (`ai_agents/server`, Go + gin) for tests: its HTTP API, its
@@ -49,6 +49,17 @@ export interface FakeTenAgentOptions {
   readonly logPath?: string;
   /** LOG_STDOUT: worker output to this process's stdout instead of its log file. @default false */
   readonly logStdout?: boolean;
+  /**
+   * The address the server listens on, standing for its container's own address: a worker told
+   * to listen on every interface (`::`, `0.0.0.0`) listens on this one, so several fake servers
+   * on one machine (one per TEN replica, each a container of its own in a deployment) can use
+   * the same worker ports. @default '127.0.0.1'
+   */
+  readonly address?: string;
+  /** The API's port. @default - a free one */
+  readonly port?: number;
+  /** Where the API listens, when not only on `address` (`0.0.0.0`: also on 127.0.0.1, as a container's loopback). @default - `address` */
+  readonly listenAddress?: string;
 }
 
 export interface FakeTenAgent {
@@ -94,6 +105,7 @@ export async function startFakeTenAgent(options: FakeTenAgentOptions = {}): Prom
   // main.go creates LOG_PATH when it is missing.
   mkdirSync(logPath, { recursive: true });
   const env = options.env ?? {};
+  const address = options.address ?? '127.0.0.1';
   const script = options.script ?? {};
 
   const requests: RecordedTenRequest[] = [];
@@ -167,7 +179,7 @@ export async function startFakeTenAgent(options: FakeTenAgentOptions = {}): Prom
         propertyFile: outcome.propertyFile,
         logFile: outcome.logFile,
         logStdout: options.logStdout ?? false,
-        env,
+        env: { ...env, [CONTAINER_ADDRESS_VARIABLE]: address },
         script,
         // The real Wait goroutine removes by channel name, whichever worker holds it by then.
         onExit: (exited) => {
@@ -251,7 +263,7 @@ export async function startFakeTenAgent(options: FakeTenAgentOptions = {}): Prom
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.listenAddress ?? address, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   void reap();
@@ -262,7 +274,7 @@ export async function startFakeTenAgent(options: FakeTenAgentOptions = {}): Prom
   };
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${address}:${port}`,
     tenappDir,
     logPath,
     requests,

@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config.ts';
-import { BridgeApi, bridgeEnv, startTestBridge, type TestBridge } from '../helpers/bridge-harness.ts';
+import { bridgeEnv, startTestBridge, type TestBridge } from '../helpers/bridge-harness.ts';
 import { GENERATED_TENAPP, startFakeTenAgent, VOICE_AGENT_ENV, type FakeTenAgent } from '../helpers/fake-ten.ts';
 import { useControllerFixture } from '../helpers/controller-fixture.ts';
+import { startBridgeProcess } from '../helpers/bridge-process.ts';
 import { ScriptedJoiner } from '../helpers/scripted-joiner.ts';
-import { SLOW_TEST_MS, waitUntil } from '../helpers/wait.ts';
+import { SLOW_TEST_MS } from '../helpers/wait.ts';
 
 /**
  * Shutdown: the drain in-process (no new rooms, /ready 503, running rooms end by themselves or
@@ -35,7 +36,7 @@ describe('the drain', { timeout: SLOW_TEST_MS }, () => {
 
     const ready = await fetch(`${test.bridge.url}/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'not ready', reason: 'draining for shutdown', capacity: { roomsMax: 12, rooms: 1, accepting: false, draining: true } });
+    expect(await ready.json()).toEqual({ status: 'not ready', reason: 'draining for shutdown', replica: hostname(), capacity: { roomsMax: 12, rooms: 1, accepting: false, draining: true } });
     const refused = await test.api.start('new-meeting');
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('15');
@@ -81,17 +82,8 @@ describe('the drain', { timeout: SLOW_TEST_MS }, () => {
 describe('SIGTERM', { timeout: SLOW_TEST_MS }, () => {
   it('drains a real bridge process: the running room is stopped on TEN and the process exits 0', async () => {
     const env = await bridgeEnv(fixture.ten.url, { DRAIN_TIMEOUT_SECONDS: '6', LOG_LEVEL: 'info' });
-    const entry = fileURLToPath(new URL('../helpers/bridge-entry.ts', import.meta.url));
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const child = spawn(process.execPath, ['--import', tsx, entry], { env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: Array<Record<string, unknown>> = [];
-    const stderr: string[] = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
-    createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const { child, api, lines, stderr, exited, kill } = await startBridgeProcess(env);
     try {
-      const listening = await waitUntil('the bridge to listen', () => lines.find((line) => line['msg'] === 'bridge listening'), 30_000, () => stderr.join('\n'));
-      const api = new BridgeApi(`http://127.0.0.1:${String(listening['port'])}`, env.BRIDGE_API_TOKEN!);
       expect((await api.start('signal-room')).status).toBe(201);
       const worker = fixture.ten.workers.get('signal-room')!;
 
@@ -105,7 +97,7 @@ describe('SIGTERM', { timeout: SLOW_TEST_MS }, () => {
       expect(lines.find((line) => line['msg'] === 'exiting')).toMatchObject({ exitCode: 0 });
       expect(stderr).toEqual([]);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      kill();
     }
   });
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config.ts';
@@ -107,7 +108,7 @@ describe('requests', { timeout: SLOW_TEST_MS }, () => {
     expect(await (await fetch(`${test.bridge.url}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${test.bridge.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', capacity: { roomsMax: 12, rooms: 0, accepting: true, draining: false } });
+    expect(await ready.json()).toEqual({ status: 'ready', replica: hostname(), capacity: { roomsMax: 12, rooms: 0, accepting: true, draining: false } });
     const metrics = await fetch(`${test.bridge.url}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await metrics.text();
@@ -139,8 +140,8 @@ describe('capacity', { timeout: SLOW_TEST_MS }, () => {
   it('503 when every TEN worker port is taken', async () => {
     const test = await bridge({}, new ScriptedJoiner(), 1);
     expect((await test.api.start('first-room')).status).toBe(201);
-    const { first } = test.config.TEN_WORKER_PORTS;
-    expect(await test.api.start('second-room')).toMatchObject({ status: 503, body: { error: `at capacity: every TEN worker port in ${first}-${first} (TEN_WORKER_PORTS) is taken` } });
+    const [ten] = test.config.TEN_AGENT_URLS;
+    expect(await test.api.start('second-room')).toMatchObject({ status: 503, body: { error: `at capacity: no TEN replica can take another session (${ten!.name}: 1 of 1 worker ports taken)` } });
   });
 
   it('503 when the joiner says it cannot take another room without degrading the others', async () => {

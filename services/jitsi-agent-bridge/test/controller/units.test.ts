@@ -9,8 +9,7 @@ const VALID_ENV = {
   BRIDGE_API_TOKEN: 'x'.repeat(32),
   BRIDGE_ALLOWED_HOSTS: 'jitsi-agent-bridge, localhost',
   BRIDGE_ALLOWED_ORIGINS: 'https://console.example/',
-  TEN_AGENT_URL: 'http://ten-agent:8080/',
-  TEN_WORKER_HOST: 'ten-agent',
+  TEN_AGENT_URLS: 'http://ten-agent-0.ten-agent.voice.svc.cluster.local:8080/, http://ten-agent-1.ten-agent.voice.svc.cluster.local:8080',
   TEN_WORKER_PORTS: '8800-8809',
   JITSI_URL: 'https://meet.example',
   JITSI_JWT_APP_ID: 'voice-agent',
@@ -61,7 +60,10 @@ describe('configuration', () => {
       HOST: '::',
       BRIDGE_ALLOWED_HOSTS: ['jitsi-agent-bridge', 'localhost'],
       BRIDGE_ALLOWED_ORIGINS: ['https://console.example'],
-      TEN_AGENT_URL: 'http://ten-agent:8080',
+      TEN_AGENT_URLS: [
+        { name: 'ten-agent-0', apiUrl: 'http://ten-agent-0.ten-agent.voice.svc.cluster.local:8080', workerHost: 'ten-agent-0.ten-agent.voice.svc.cluster.local' },
+        { name: 'ten-agent-1', apiUrl: 'http://ten-agent-1.ten-agent.voice.svc.cluster.local:8080', workerHost: 'ten-agent-1.ten-agent.voice.svc.cluster.local' },
+      ],
       TEN_AGENT_GRAPH: 'voice_agent',
       TEN_WORKER_BIND_HOST: '::',
       TEN_WORKER_PORTS: { first: 8800, last: 8809 },
@@ -75,10 +77,21 @@ describe('configuration', () => {
       ADMISSION_MIN_FREE_CPU: 0.25,
       EMPTY_ROOM_GRACE_SECONDS: 30,
       DRAIN_TIMEOUT_SECONDS: 30,
+      VOICE_TIER_KEY_PREFIX: 'voice-tier:',
       CHROMIUM_PATH: '/usr/bin/chromium',
       LOG_LEVEL: 'info',
     });
     expect(loadConfig({ ...VALID_ENV, TEN_WORKER_PORTS: '8800' }).TEN_WORKER_PORTS).toEqual({ first: 8800, last: 8800 });
+    // Without Redis the replica places rooms alone; no replica id or address is required.
+    expect(loadConfig(VALID_ENV)).not.toHaveProperty('REDIS_URL');
+    expect(loadConfig(VALID_ENV)).not.toHaveProperty('BRIDGE_REPLICA_ID');
+  });
+
+  it('names TEN replicas by their host, by an address and port, or as given', () => {
+    const replicas = (text: string) => loadConfig({ ...VALID_ENV, TEN_AGENT_URLS: text }).TEN_AGENT_URLS.map(({ name, workerHost }) => `${name}@${workerHost}`);
+    expect(replicas('http://ten-agent-0:8080,http://ten-agent-1.railway.internal:8080')).toEqual(['ten-agent-0@ten-agent-0', 'ten-agent-1@ten-agent-1.railway.internal']);
+    expect(replicas('http://127.0.0.1:7001, http://[::1]:7002')).toEqual(['127.0.0.1:7001@127.0.0.1', '[::1]:7002@::1']);
+    expect(replicas('ten-a=http://127.0.0.1:7001,ten-b=http://127.0.0.1:7002')).toEqual(['ten-a@127.0.0.1', 'ten-b@127.0.0.1']);
   });
 
   it('pings every quarter of the timeout, at least every 10 s', () => {
@@ -90,7 +103,7 @@ describe('configuration', () => {
   it('names every missing variable in one error', () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
     expect(() => loadConfig({})).toThrow(
-      'invalid configuration: BRIDGE_API_TOKEN is not set; BRIDGE_ALLOWED_HOSTS give at least one host name; BRIDGE_ALLOWED_ORIGINS give at least one origin; TEN_AGENT_URL is not set; TEN_WORKER_HOST is not set; TEN_WORKER_PORTS is not set; JITSI_URL is not set; JITSI_JWT_APP_ID is not set; JITSI_JWT_AUDIENCE is not set; JITSI_JWT_SUBJECT is not set; JWT_APP_SECRET is not set',
+      'invalid configuration: BRIDGE_API_TOKEN is not set; BRIDGE_ALLOWED_HOSTS give at least one host name; BRIDGE_ALLOWED_ORIGINS give at least one origin; TEN_AGENT_URLS is not set; TEN_WORKER_PORTS is not set; JITSI_URL is not set; JITSI_JWT_APP_ID is not set; JITSI_JWT_AUDIENCE is not set; JITSI_JWT_SUBJECT is not set; JWT_APP_SECRET is not set',
     );
   });
 
@@ -100,7 +113,10 @@ describe('configuration', () => {
       [{ JWT_APP_SECRET: 'short-jwt' }, 'JWT_APP_SECRET must be at least 16 characters'],
       [{ TEN_WORKER_PORTS: '8809-8800' }, 'TEN_WORKER_PORTS must be a port range first-last (e.g. 8800-8809) with 1 <= first <= last <= 65535'],
       [{ TEN_WORKER_PORTS: '88000' }, 'TEN_WORKER_PORTS must be a port range first-last (e.g. 8800-8809) with 1 <= first <= last <= 65535'],
-      [{ TEN_AGENT_URL: 'ten-agent:8080' }, 'TEN_AGENT_URL must be an http:// or https:// URL'],
+      [{ TEN_AGENT_URLS: 'ten-agent:8080' }, 'TEN_AGENT_URLS must be a comma-separated list of http:// URLs of TEN agent servers, each optionally as name=url'],
+      [{ TEN_AGENT_URLS: ' , ' }, 'TEN_AGENT_URLS give at least one TEN agent server URL'],
+      [{ TEN_AGENT_URLS: 'http://ten-agent-0:8080,http://ten-agent-0.other:8080' }, 'TEN_AGENT_URLS names the replica ten-agent-0 twice: each TEN replica needs its own name'],
+      [{ REDIS_URL: 'http://redis:6379' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
       [{ TEN_SESSION_TIMEOUT_SECONDS: '1.5' }, 'TEN_SESSION_TIMEOUT_SECONDS must be a whole number from 1 to 86400 (seconds)'],
       [{ EMPTY_ROOM_GRACE_SECONDS: 'soon' }, 'EMPTY_ROOM_GRACE_SECONDS must be a number of seconds, at least 0'],
       [{ ROOMS_MAX: '0' }, 'ROOMS_MAX must be a whole number from 1 to 1000 (rooms)'],

@@ -10,6 +10,8 @@ export interface HeldSession {
   readonly sessionId: string;
   /** Every JSON-RPC message the stream carried. */
   readonly received: Array<Record<string, unknown>>;
+  /** Resolves once the stream has ended, whichever side ended it. */
+  readonly ended: Promise<void>;
   close(): void;
 }
 
@@ -18,8 +20,11 @@ export function holdSseSession(url: string): Promise<HeldSession> {
     const received: Array<Record<string, unknown>> = [];
     let buffered = '';
     let sessionId: string | undefined;
+    let markEnded = () => {};
+    const ended = new Promise<void>((resolve) => (markEnded = resolve));
     const req = request(new URL(`/sse/${TOKENS.tenAgent}`, url), (res: IncomingMessage) => {
       if (res.statusCode !== 200) return reject(new Error(`GET /sse answered ${res.statusCode}`));
+      res.on('close', () => markEnded());
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buffered += chunk;
@@ -33,7 +38,7 @@ export function holdSseSession(url: string): Promise<HeldSession> {
             .join('\n');
           if (event.startsWith('event: endpoint')) {
             sessionId = new URL(data, url).searchParams.get('sessionId') ?? undefined;
-            if (sessionId !== undefined) resolve({ sessionId, received, close: () => req.destroy() });
+            if (sessionId !== undefined) resolve({ sessionId, received, ended, close: () => req.destroy() });
           } else if (data !== '') {
             received.push(JSON.parse(data) as Record<string, unknown>);
           }
@@ -41,6 +46,7 @@ export function holdSseSession(url: string): Promise<HeldSession> {
       });
     });
     req.on('error', (error) => (sessionId === undefined ? reject(error) : undefined));
+    req.on('close', () => markEnded());
     req.end();
   });
 }

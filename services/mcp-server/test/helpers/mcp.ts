@@ -13,6 +13,7 @@ import { createHttpServer } from '../../src/http-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { PipedreamConnect } from '../../src/pipedream-connect.ts';
 import { connectRedis, redisReady } from '../../src/redis-connection.ts';
+import { shutDown, type ShutdownLimits, type ShutdownOutcome } from '../../src/shutdown.ts';
 import type { FakePipedream } from '../fakes/fake-pipedream.ts';
 
 /** The shared PostgreSQL and Redis of this machine (and of CI). */
@@ -109,8 +110,11 @@ export interface RunningServer {
   readonly logs: string[];
   /** The HTTP server, made by the same function as in production. */
   readonly httpServer: Server;
-  /** Shuts down as SIGTERM does; `timeoutMs` bounds the drain. @default 5000 */
-  close(timeoutMs?: number): Promise<void>;
+  /**
+   * Shuts down as SIGTERM does; `timeoutMs` bounds the tool drain (@default 5000), the SSE
+   * streams get SSE_DRAIN_TIMEOUT_SECONDS (0 unless a test sets it in `env`; `options` overrides).
+   */
+  close(timeoutMs?: number, options?: Partial<Pick<ShutdownLimits, 'sseDrainMs' | 'progressIntervalMs'>>): Promise<ShutdownOutcome>;
 }
 
 export interface StartOptions {
@@ -141,6 +145,8 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
     PIPEDREAM_BASE_URL: options.fake.url,
     LOG_LEVEL: 'info',
     LOOKUP_ORDER_TOKEN: WORKFLOW_TOKEN,
+    // Suites leave streams open at the end; only the drain tests wait for them.
+    SSE_DRAIN_TIMEOUT_SECONDS: '0',
     ...options.env,
   };
   const config = loadConfig(env);
@@ -178,12 +184,11 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
     pool,
     logs,
     httpServer: server,
-    close: async (timeoutMs = 5_000) => {
-      mcp.startShutdown();
-      server.close();
-      await mcp.drain(timeoutMs);
-      server.closeAllConnections();
+    close: async (timeoutMs = 5_000, closeOptions = {}) => {
+      const limits = { sseDrainMs: config.SSE_DRAIN_TIMEOUT_SECONDS * 1000, toolDrainMs: timeoutMs, ...closeOptions };
+      const outcome = await shutDown(mcp, server, limits, logger);
       await Promise.allSettled([redis.quit(), redisSubscriber.quit(), pool.end()]);
+      return outcome;
     },
   };
 }

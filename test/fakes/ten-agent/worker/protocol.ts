@@ -6,6 +6,8 @@
 
 /** The environment variable that carries the script to the worker. */
 export const SCRIPT_VARIABLE = 'FAKE_TEN_AGENT_SCRIPT';
+/** The fake server's address, which a worker told to listen on every interface listens on instead. */
+export const CONTAINER_ADDRESS_VARIABLE = 'FAKE_TEN_CONTAINER_ADDRESS';
 
 /** The marker that starts an event line on the worker's stdout. */
 export const EVENT_MARKER = '@@fake-ten-event ';
@@ -20,8 +22,8 @@ export interface FakeTenScript {
   readonly toolCall?: {
     readonly name: string;
     readonly arguments: Record<string, unknown>;
-    /** Which utterance, 1-based. @default 1 */
-    readonly utterance?: number;
+    /** Which utterance, 1-based, or every one (a long conversation that keeps using tools). @default 1 */
+    readonly utterance?: number | 'every';
   };
   /** How the TTS speaks: espeak-ng at 16 kHz (through sox), or a chirp of the text's length. @default 'espeak-ng' */
   readonly voice?: 'espeak-ng' | 'chirp';

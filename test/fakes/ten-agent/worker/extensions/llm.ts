@@ -27,7 +27,7 @@ export function languageModel(context: ExtensionContext): Extension {
       const utterance = messages.filter((message) => message.role === 'user').length;
       const last = messages.at(-1);
       context.emit({ type: 'llm_request', utterance, tools: tools.map((tool) => tool.name) });
-      if (toolCall !== undefined && (toolCall.utterance ?? 1) === utterance && last?.role === 'user' && tools.some((tool) => tool.name === toolCall.name)) {
+      if (toolCall !== undefined && (toolCall.utterance === 'every' || (toolCall.utterance ?? 1) === utterance) && last?.role === 'user' && tools.some((tool) => tool.name === toolCall.name)) {
         partial(respond, { type: 'tool_call', name: toolCall.name, arguments: toolCall.arguments, tool_call_id: `call_${randomUUID()}` });
         return respond({ ok: true, properties: {}, final: true });
       }

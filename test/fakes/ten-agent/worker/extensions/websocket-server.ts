@@ -1,6 +1,7 @@
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AudioFrame, Cmd, Data, Extension, ExtensionContext, Respond } from '../runtime.ts';
 import { pythonB64decode, pythonJsonDumps, pythonTypeName } from './python-semantics.ts';
+import { CONTAINER_ADDRESS_VARIABLE } from '../protocol.ts';
 
 /**
  * TEN's `websocket_server` extension (`ai_agents/agents/ten_packages/extension/websocket_server`:
@@ -150,8 +151,10 @@ function loadConfig(property: Readonly<Record<string, unknown>>): Config | { err
     const number = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
     return typeof number === 'number' && Number.isInteger(number) ? number : { error: `${key}: Input should be a valid integer` };
   };
-  const host = property['host'] ?? '0.0.0.0';
-  if (typeof host !== 'string') return { error: 'host: Input should be a valid string' };
+  const asked = property['host'] ?? '0.0.0.0';
+  if (typeof asked !== 'string') return { error: 'host: Input should be a valid string' };
+  // Every interface of the fake server's "container" is its one address (see the server's `address`).
+  const host = (asked === '::' || asked === '0.0.0.0') && process.env[CONTAINER_ADDRESS_VARIABLE] ? (process.env[CONTAINER_ADDRESS_VARIABLE] as string) : asked;
   const values = [integer('port', 8765), integer('sample_rate', 16000), integer('channels', 1), integer('bytes_per_sample', 2)] as const;
   for (const value of values) if (typeof value !== 'number') return value;
   const [port, sampleRate, channels, bytesPerSample] = values as unknown as [number, number, number, number];
