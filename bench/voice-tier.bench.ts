@@ -133,7 +133,8 @@ class Run {
     await new Promise((resolve) => setTimeout(resolve, CALL_TAIL_MS));
     await this.checkLive();
     for (const room of held) if (this.live.has(room)) await this.end(room);
-    const exit = await old.exited;
+    progress(`${this.label}: ${old.name} draining (${held.length} calls on it ended)`);
+    const exit = await Promise.race([old.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${old.name} did not exit within its drain limit: ${old.messages().slice(-10).join(' | ')}`)), 150_000))]);
     if (exit.code !== 0) throw new Error(`${old.name} exited ${JSON.stringify(exit)}: ${old.messages().slice(-10).join(' | ')}`);
     await step.after?.();
     for (let restarted = 0; restarted < held.length; restarted += 1) await this.startRoom();
@@ -148,7 +149,9 @@ async function ramped(label: string, options: ConstructorParameters<typeof Voice
   await Promise.all([tier.startMcp('mcp-1'), tier.startMcp('mcp-2')]);
   await Promise.all(tens.map((name) => tier.startTen(name, SCRIPT)));
   for (const id of bridges) await tier.startBridge(id);
+  progress(`${label}: tier up, ramping ${ROOMS} rooms`);
   await run.ramp(ROOMS);
+  progress(`${label}: ${run.live.size} rooms placed`);
   return { tier, run };
 }
 
@@ -183,7 +186,10 @@ async function tiered(index: number): Promise<RunResult> {
     for (const room of [...run.live]) await run.end(room);
     const events = tier.sessionEvents();
     const calls = events.filter((event) => event['event'] === 'tool_called').length;
-    const failed = events.filter((event) => event['event'] === 'tool_call_failed' || event['event'] === 'mcp_failed').length;
+    // A tool call cut because its session was being stopped is the call ending, not the update.
+    const failures = events.filter((event) => (event['event'] === 'tool_call_failed' || event['event'] === 'mcp_failed') && event['afterStop'] !== true);
+    for (const failure of failures) progress(`${run.label}: ${String(failure['event'])} in ${String(failure['channel'])}: ${String(failure['detail'])}`);
+    const failed = failures.length;
     await until('the audit rows', async () => Object.values(await tier.auditOutcomes()).reduce((sum, count) => sum + count, 0) >= calls, 20_000).catch(() => undefined);
     return { placed: run.startMs.length, startMs: run.startMs, dropped: run.dropped, toolCalls: calls, toolCallsFailed: failed, drainMs, peakRssMiB: run.peakRssMiB };
   } finally {
@@ -193,6 +199,10 @@ async function tiered(index: number): Promise<RunResult> {
 }
 
 const round = (value: number) => Math.round(value);
+
+function progress(line: string): void {
+  process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
 
 async function main(): Promise<void> {
   process.stdout.write(`bench:voice-tier on ${machine()}: ${RUNS} runs, ${ROOMS} rooms each (no Chromium: control plane and audio frames only)\n`);

@@ -21,19 +21,24 @@ const ten = await startFakeTenAgent({
 });
 process.stdout.write(`${JSON.stringify({ msg: 'fake ten listening', url: ten.url })}\n`);
 // The sessions' tool calls and MCP connections, as lines the test reads (the workers' events
-// live in this process).
+// live in this process). `afterStop`: the session had been told to stop (its call ended), so a
+// tool call cut then is the call ending, not a failure of the tier.
 const reported = new Map<object, number>();
 setInterval(() => {
   for (const worker of ten.sessions) {
     const seen = reported.get(worker) ?? 0;
     for (const event of worker.events.slice(seen)) {
       if (['tool_called', 'tool_call_failed', 'mcp_connected', 'mcp_failed'].includes(event.type)) {
-        process.stdout.write(`${JSON.stringify({ msg: 'session event', channel: worker.channelName, session: worker.requestId, event: event.type, detail: event.type === 'tool_call_failed' || event.type === 'mcp_failed' ? event.error : undefined })}\n`);
+        process.stdout.write(`${JSON.stringify({ msg: 'session event', channel: worker.channelName, session: worker.requestId, event: event.type, detail: event.type === 'tool_call_failed' || event.type === 'mcp_failed' ? event.error : undefined, afterStop: worker.signalsSent.length > 0 })}\n`);
       }
     }
     reported.set(worker, worker.events.length);
   }
 }, 100).unref();
-process.on('SIGTERM', () => {
-  void ten.close().then(() => process.exit(0));
-});
+// SIGTERM as the real server exits on it; SIGINT (which the drain wrapper passes on at once) too.
+// Closing kills the sessions' workers, which run in process groups of their own.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    void ten.close().then(() => process.exit(0));
+  });
+}

@@ -140,7 +140,8 @@ describe('a rolling update of the voice tier', { timeout: TEST_MS }, () => {
       for (const replica of tier.bridges.values()) expect(replica.messages().filter((message) => message === 'agent failed' || message === 'room lease lost'), replica.name).toEqual([]);
       // No tool call failed, and every one has its audit row.
       const events = tier.sessionEvents();
-      expect(events.filter((event) => event['event'] === 'tool_call_failed' || event['event'] === 'mcp_failed')).toEqual([]);
+      // (A tool call cut because its session was being stopped is the call ending, not the update.)
+      expect(events.filter((event) => (event['event'] === 'tool_call_failed' || event['event'] === 'mcp_failed') && event['afterStop'] !== true)).toEqual([]);
       const calls = toolCalls().length;
       expect(calls).toBeGreaterThanOrEqual(started.size * 2);
       const outcomes = await until('every tool call to have its audit row', async () => {

@@ -42,6 +42,7 @@ export class TierProcess {
   constructor(
     readonly name: string,
     readonly child: ChildProcess,
+    private readonly ownGroup = false,
   ) {
     const keep = (line: string) => {
       try {
@@ -74,8 +75,18 @@ export class TierProcess {
     this.child.kill('SIGTERM');
   }
 
+  /** SIGKILL, to its whole process group when it has one of its own (a TEN replica and its server). */
   kill(): void {
-    if (this.running) this.child.kill('SIGKILL');
+    if (!this.running) return;
+    if (this.ownGroup && this.child.pid !== undefined) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+        return;
+      } catch {
+        // The group is gone already.
+      }
+    }
+    this.child.kill('SIGKILL');
   }
 
   messages(): string[] {
@@ -83,9 +94,9 @@ export class TierProcess {
   }
 }
 
-function spawnReplica(name: string, command: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT): TierProcess {
-  const child = spawn(command, args, { cwd, env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new TierProcess(name, child);
+function spawnReplica(name: string, command: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT, ownGroup = false): TierProcess {
+  const child = spawn(command, args, { cwd, env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
+  return new TierProcess(name, child, ownGroup);
 }
 
 /** Polls until `check` holds; fails with `what` after `timeoutMs`. */
@@ -219,7 +230,7 @@ export class VoiceTier {
       FAKE_TEN_ADDRESS: slot.address,
       FAKE_TEN_SCRIPT: JSON.stringify(script),
       MCP_SERVER_URL: `${this.mcpService.url}/sse/${TOKENS.tenAgent}`,
-    });
+    }, ROOT, true);
     slot.process = replica;
     this.all.push(replica);
     this.tenProcesses.add(replica);
@@ -287,6 +298,10 @@ export class VoiceTier {
   }
 
   async close(): Promise<void> {
+    // A TEN replica is asked to stop at once (SIGINT: the drain wrapper passes it on without a
+    // drain), so the fake server stops its workers; SIGKILL would orphan them.
+    for (const replica of this.tenProcesses) if (replica.running) replica.child.kill('SIGINT');
+    await Promise.all([...this.tenProcesses].map((replica) => Promise.race([replica.exited, new Promise((resolve) => setTimeout(resolve, 10_000))])));
     for (const replica of this.all) replica.kill();
     await Promise.all(this.all.map((replica) => replica.exited));
     await Promise.all([this.mcpService.close(), this.bridgeService.close(), this.pipedream?.close()]);
