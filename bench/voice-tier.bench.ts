@@ -17,7 +17,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FakeTenScript } from '../test/fakes/ten-agent/worker/protocol.ts';
-import { until, VoiceTier, type TierProcess } from '../test/voice-tier/voice-tier.ts';
+import { waitUntil } from '../services/jitsi-agent-bridge/test/helpers/wait.ts';
+import { VoiceTier, type TierProcess } from '../test/voice-tier/voice-tier.ts';
 import { table } from '../services/jitsi-agent-bridge/bench/table.ts';
 import { machine, median, percentile } from './measure.ts';
 
@@ -190,7 +191,7 @@ async function tiered(index: number): Promise<RunResult> {
     const failures = events.filter((event) => (event['event'] === 'tool_call_failed' || event['event'] === 'mcp_failed') && event['afterStop'] !== true);
     for (const failure of failures) progress(`${run.label}: ${String(failure['event'])} in ${String(failure['channel'])}: ${String(failure['detail'])}`);
     const failed = failures.length;
-    await until('the audit rows', async () => Object.values(await tier.auditOutcomes()).reduce((sum, count) => sum + count, 0) >= calls, 20_000).catch(() => undefined);
+    await waitUntil('the audit rows', async () => Object.values(await tier.auditOutcomes()).reduce((sum, count) => sum + count, 0) >= calls, 20_000).catch(() => undefined);
     return { placed: run.startMs.length, startMs: run.startMs, dropped: run.dropped, toolCalls: calls, toolCallsFailed: failed, drainMs, peakRssMiB: run.peakRssMiB };
   } finally {
     run.stopWatching();

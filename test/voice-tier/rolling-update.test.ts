@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeTenScript } from '../fakes/ten-agent/worker/protocol.ts';
-import { until, VoiceTier, type TierProcess } from './voice-tier.ts';
+import { waitUntil } from '../../services/jitsi-agent-bridge/test/helpers/wait.ts';
+import { VoiceTier, type TierProcess } from './voice-tier.ts';
 
 /**
  * A rolling update of each voice component in turn (bridge, TEN, MCP server) while rooms are
@@ -53,7 +54,7 @@ const toolCalls = (room?: string) => tier.sessionEvents().filter((event) => even
 /** Waits until `room` has made another tool call than the `before` it had. */
 async function anotherToolCall(room: string): Promise<void> {
   const before = toolCalls(room).length;
-  await until(`a tool call in ${room}`, () => toolCalls(room).length > before, 30_000);
+  await waitUntil(`a tool call in ${room}`, () => toolCalls(room).length > before, 30_000);
 }
 
 async function live(): Promise<string[]> {
@@ -82,7 +83,7 @@ describe('a rolling update of the voice tier', { timeout: TEST_MS }, () => {
       await tier.startBridge('bridge-3');
       const oldBridge = tier.bridges.get('bridge-1') as TierProcess;
       oldBridge.sigterm();
-      await until('the bridge service to stop routing to bridge-1', () => !tier.bridgeService.ready().includes('bridge-1'));
+      await waitUntil('the bridge service to stop routing to bridge-1', () => !tier.bridgeService.ready().includes('bridge-1'));
       await start('call-5');
       expect((await tier.placements(['call-5'])).get('call-5')?.bridge).not.toBe('bridge-1');
       // Its rooms go on, reached through the other replicas, and keep using tools.
@@ -104,7 +105,7 @@ describe('a rolling update of the voice tier', { timeout: TEST_MS }, () => {
       }
       const oldTen = tier.ten.get('ten-a')?.process as TierProcess;
       oldTen.sigterm();
-      await until('ten-a to mark itself draining', async () => (await tier.redis.exists(`${tier.prefix}ten:ten-a:draining`)) === 1);
+      await waitUntil('ten-a to mark itself draining', async () => (await tier.redis.exists(`${tier.prefix}ten:ten-a:draining`)) === 1);
       await start('call-7');
       expect((await tier.placements(['call-7'])).get('call-7')?.ten).toBe('ten-b');
       await anotherToolCall(onTenA[0] as string);
@@ -114,7 +115,7 @@ describe('a rolling update of the voice tier', { timeout: TEST_MS }, () => {
       await exitedCleanly(oldTen);
       // The replacement takes sessions once it answers (its mark is cleared).
       await tier.startTen('ten-a', SCRIPT);
-      await until('the drain mark of ten-a to be cleared', async () => (await tier.redis.exists(`${tier.prefix}ten:ten-a:draining`)) === 0);
+      await waitUntil('the drain mark of ten-a to be cleared', async () => (await tier.redis.exists(`${tier.prefix}ten:ten-a:draining`)) === 0);
       await start('call-8');
       expect((await tier.placements(['call-8'])).get('call-8')?.ten).toBe('ten-a');
 
@@ -124,7 +125,7 @@ describe('a rolling update of the voice tier', { timeout: TEST_MS }, () => {
       expect(streamsOn(oldMcp)).toBeGreaterThan(0);
       await tier.startMcp('mcp-3');
       oldMcp.sigterm();
-      await until(`the MCP service to stop routing to ${oldMcp.name}`, () => !tier.mcpService.ready().includes(oldMcp.name));
+      await waitUntil(`the MCP service to stop routing to ${oldMcp.name}`, () => !tier.mcpService.ready().includes(oldMcp.name));
       const streamsBefore = streamsOn(oldMcp);
       for (const room of await live()) await anotherToolCall(room);
       await start('call-9');
@@ -144,7 +145,7 @@ describe('a rolling update of the voice tier', { timeout: TEST_MS }, () => {
       expect(events.filter((event) => (event['event'] === 'tool_call_failed' || event['event'] === 'mcp_failed') && event['afterStop'] !== true)).toEqual([]);
       const calls = toolCalls().length;
       expect(calls).toBeGreaterThanOrEqual(started.size * 2);
-      const outcomes = await until('every tool call to have its audit row', async () => {
+      const outcomes = await waitUntil('every tool call to have its audit row', async () => {
         const found = await tier.auditOutcomes();
         return Object.values(found).reduce((sum, count) => sum + count, 0) >= calls ? found : undefined;
       });

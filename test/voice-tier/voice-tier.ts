@@ -14,6 +14,7 @@ import { BridgeApi, bridgeEnv } from '../../services/jitsi-agent-bridge/test/hel
 import type { ConfigInput } from '../../services/jitsi-agent-bridge/src/config.ts';
 import type { FakeTenScript } from '../fakes/ten-agent/worker/protocol.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { waitUntil } from '../../services/jitsi-agent-bridge/test/helpers/wait.ts';
 import { ServiceProxy } from './service-proxy.ts';
 
 /**
@@ -97,17 +98,6 @@ export class TierProcess {
 function spawnReplica(name: string, command: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT, ownGroup = false): TierProcess {
   const child = spawn(command, args, { cwd, env: { PATH: process.env['PATH'], ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
   return new TierProcess(name, child, ownGroup);
-}
-
-/** Polls until `check` holds; fails with `what` after `timeoutMs`. */
-export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -211,9 +201,9 @@ export class VoiceTier {
       LOG_LEVEL: 'info',
     }, join(ROOT, 'services/mcp-server'));
     this.track(this.mcp, replica);
-    await until(`${name} to be ready`, () => answers(`http://127.0.0.1:${port}/ready`) || (!replica.running && Promise.reject(new Error(`${name} exited: ${replica.messages().join(' | ')}`))));
+    await waitUntil(`${name} to be ready`, () => answers(`http://127.0.0.1:${port}/ready`) || (!replica.running && Promise.reject(new Error(`${name} exited: ${replica.messages().join(' | ')}`))));
     this.mcpService.add(name, `http://127.0.0.1:${port}`);
-    await until(`the MCP service to route to ${name}`, () => this.mcpService.ready().includes(name));
+    await waitUntil(`the MCP service to route to ${name}`, () => this.mcpService.ready().includes(name));
     return replica;
   }
 
@@ -234,7 +224,7 @@ export class VoiceTier {
     slot.process = replica;
     this.all.push(replica);
     this.tenProcesses.add(replica);
-    await until(`${name} to answer`, () => answers(`http://${slot.address}:${slot.port}/health`) || (!replica.running && Promise.reject(new Error(`${name} exited: ${replica.messages().join(' | ')}`))));
+    await waitUntil(`${name} to answer`, () => answers(`http://${slot.address}:${slot.port}/health`) || (!replica.running && Promise.reject(new Error(`${name} exited: ${replica.messages().join(' | ')}`))));
     return replica;
   }
 
@@ -245,12 +235,12 @@ export class VoiceTier {
       TEST_SPEAK_EVERY_MS: String(this.options.speakEveryMs),
     });
     this.track(this.bridges, replica);
-    const listening = await until(`${id} to listen`, () => replica.lines.find((line) => line['msg'] === 'bridge listening') ?? (!replica.running && Promise.reject(new Error(`${id} exited: ${replica.messages().join(' | ')}`))));
+    const listening = await waitUntil(`${id} to listen`, () => replica.lines.find((line) => line['msg'] === 'bridge listening') ?? (!replica.running && Promise.reject(new Error(`${id} exited: ${replica.messages().join(' | ')}`))));
     const url = `http://127.0.0.1:${String(listening['port'])}`;
     this.bridgeUrls.set(id, url);
     this.bridgeService.add(id, url);
-    await until(`the bridge service to route to ${id}`, () => this.bridgeService.ready().includes(id));
-    if (this.options.sharedPlacement) await until(`${id} to publish itself`, async () => (await this.redis.get(`${this.prefix}bridge:replica:${id}`)) !== null);
+    await waitUntil(`the bridge service to route to ${id}`, () => this.bridgeService.ready().includes(id));
+    if (this.options.sharedPlacement) await waitUntil(`${id} to publish itself`, async () => (await this.redis.get(`${this.prefix}bridge:replica:${id}`)) !== null);
     return replica;
   }
 

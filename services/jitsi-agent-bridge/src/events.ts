@@ -9,16 +9,17 @@ import type { RoomEvent, RoomSession, RoomState } from './room-session.ts';
 
 export const HEARTBEAT_MS = 15_000;
 
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  // nginx (jitsi-web, ingresses) would otherwise buffer the stream.
+  'x-accel-buffering': 'no',
+} as const;
+
 const isFinal = (event: RoomEvent) => event.type === 'state' && (event.state.state === 'stopped' || event.state.state === 'failed');
 
 export function streamRoomEvents(res: Response, session: RoomSession, heartbeatMs = HEARTBEAT_MS): void {
-  res.status(200).set({
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    // nginx (jitsi-web, ingresses) would otherwise buffer the stream.
-    'x-accel-buffering': 'no',
-  });
+  res.status(200).set({ ...STREAM_HEADERS, connection: 'keep-alive' });
   res.flushHeaders();
   const write = (event: RoomEvent) => {
     // A session that already ended: its final state closed the stream.
@@ -44,6 +45,6 @@ export function streamRoomEvents(res: Response, session: RoomSession, heartbeatM
 
 /** The stream of a room whose session runs nowhere (ended, or lost with its replica): its last state, then the end. */
 export function streamFinalState(res: Response, state: RoomState): void {
-  res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+  res.status(200).set(STREAM_HEADERS);
   res.end(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
 }

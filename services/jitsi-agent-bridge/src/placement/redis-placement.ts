@@ -76,6 +76,7 @@ interface LeaseHolder {
 /** A room this replica holds, with what renewing it needs. */
 interface Held {
   readonly room: string;
+  readonly sessionId: string;
   readonly leaseValue: string;
   seat: TenSeat | undefined;
   renewedAt: number;
@@ -205,9 +206,9 @@ export class RedisPlacement implements Placement {
       await this.redis.eval(DELETE_IF_SCRIPT, 1, this.keys.seat(name, port), seatValue(room, replaced.sessionId)).catch(() => undefined);
     }
     const record: RoomRecord = { room, sessionId, replicaId: this.replicaId, graph, state: 'starting', startedAt: new Date().toISOString(), ten: null, lastError: null };
-    const held: Held = { room, leaseValue, seat: undefined, renewedAt: Date.now(), onLost, record };
+    const held: Held = { room, sessionId, leaseValue, seat: undefined, renewedAt: Date.now(), onLost, record };
     this.held.set(room, held);
-    this.writeRecord(held, LIVE_RECORD_TTL_SECONDS);
+    this.writeRecord(held);
     return { claim: this.claimOf(held, sessionId, replaced) };
   }
 
@@ -245,7 +246,7 @@ export class RedisPlacement implements Placement {
       },
       update: (changes) => {
         held.record = { ...held.record, ...changes };
-        this.writeRecord(held, LIVE_RECORD_TTL_SECONDS);
+        this.writeRecord(held);
       },
       release: async (final) => {
         this.held.delete(room);
@@ -301,9 +302,8 @@ export class RedisPlacement implements Placement {
     const now = Date.now();
     for (const held of [...this.held.values()]) {
       const keys = [this.keys.lease(held.room), ...(held.seat === undefined ? [] : [this.keys.seat(held.seat.replica.name, held.seat.port)])];
-      const sessionId = (JSON.parse(held.leaseValue) as LeaseHolder).sessionId;
       try {
-        const result = Number(await this.redis.eval(RENEW_SCRIPT, keys.length, ...keys, held.leaseValue, LEASE_TTL_MS, seatValue(held.room, sessionId)));
+        const result = Number(await this.redis.eval(RENEW_SCRIPT, keys.length, ...keys, held.leaseValue, LEASE_TTL_MS, seatValue(held.room, held.sessionId)));
         if (result === 1) {
           held.renewedAt = now;
           continue;
@@ -339,8 +339,9 @@ export class RedisPlacement implements Placement {
     return parse<Peer>(await this.call('find a bridge replica', () => this.redis.get(this.keys.replica(id))));
   }
 
-  private writeRecord(held: Held, ttlSeconds: number): void {
-    this.redis.set(this.keys.record(held.room), JSON.stringify(held.record), 'EX', ttlSeconds).catch((error: Error) => {
+  /** A running session's record (the final one is written by `release`). */
+  private writeRecord(held: Held): void {
+    this.redis.set(this.keys.record(held.room), JSON.stringify(held.record), 'EX', LIVE_RECORD_TTL_SECONDS).catch((error: Error) => {
       this.options.logger.warn({ room: held.room, err: error.message }, 'could not write the room record to redis');
     });
   }
