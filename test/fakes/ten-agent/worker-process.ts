@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TenStartRequest } from './gin-bind.ts';
+import { workerBundle } from './worker-bundle.ts';
 import { EVENT_MARKER, SCRIPT_VARIABLE, type FakeTenEvent, type FakeTenEventType, type FakeTenScript } from './worker/protocol.ts';
 
 /**
@@ -11,9 +10,6 @@ import { EVENT_MARKER, SCRIPT_VARIABLE, type FakeTenEvent, type FakeTenEventType
  * started in the tenapp directory in a process group of its own, stopped by SIGTERM to the group
  * and SIGKILL two seconds later if the group is still there.
  */
-
-const WORKER_MAIN = fileURLToPath(new URL('./worker/main.ts', import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface WorkerExit {
   readonly code: number | null;
@@ -97,7 +93,7 @@ export class WorkerProcess implements FakeTenWorker {
     // The worker inherits the server's environment and nothing else of this process's.
     // (Cast: Next.js's types, seen when the console's tests compile this, require NODE_ENV.)
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...options.env, [SCRIPT_VARIABLE]: JSON.stringify(options.script) } as Record<string, string> as unknown as NodeJS.ProcessEnv;
-    this.child = spawn(process.execPath, ['--import', TSX_LOADER, WORKER_MAIN, '--property', options.propertyFile], {
+    this.child = spawn(process.execPath, [workerBundle(), '--property', options.propertyFile], {
       cwd: options.tenappDir,
       detached: true,
       env,
