@@ -1,5 +1,5 @@
-import { planRailwayEnvironment } from '../charts/railway/railway-plan.ts';
-import { offRailwayHost } from '../charts/railway/placement.ts';
+import { offRailwayComposePath, offRailwayHost } from '../charts/off-railway/index.ts';
+import { planRailwayEnvironment } from '../charts/railway/index.ts';
 import { CliError } from './cli-error.ts';
 import { checkRailwayService, plannedServices, splitServices } from './deploy/choose-services.ts';
 import { deployOne, healthNote, type ServiceRun } from './deploy/deploy-service.ts';
@@ -111,7 +111,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   const skipped: DeployServiceReport[] = requested
     .filter((name) => offRailway.has(name))
     .map((name) => {
-      const detail = `runs off Railway, on ${offRailwayHost(environment)}: deploy it there from dist/railway/${environment.name}-${offRailwayHost(environment)}/compose.yaml`;
+      const detail = `runs off Railway, on ${offRailwayHost(environment)}: deploy it there from ${offRailwayComposePath(environment)}`;
       progress(`${environment.name}: skipping ${name}: ${detail}`);
       return { service: name, result: 'skipped' as const, deploymentId: null, durationSeconds: null, detail };
     });

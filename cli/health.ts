@@ -1,7 +1,6 @@
-import { findInstance, servicesOf, type StackEnvironment, type StackService, type Target } from '../constructs/index.ts';
+import { targetsOf } from '../charts/targets/index.ts';
+import type { StackEnvironment, StackService, Target } from '../constructs/index.ts';
 import { describeNetworkError } from './network-error.ts';
-import { isOffRailway } from '../charts/railway/placement.ts';
-import { planRailwayEnvironment } from '../charts/railway/railway-plan.ts';
 import { CliError } from './cli-error.ts';
 import { environmentByName } from './environment-by-name.ts';
 import { formatTable } from './report-table.ts';
@@ -41,45 +40,20 @@ function publicHealthPath(service: StackService, publicPort: number): { path: st
 
 /**
  * Every health endpoint of an environment that can be checked from outside, per target it
- * renders: Kubernetes by the Ingress hostname (`publicHostnames` or `<service>.<domain>`, HTTPS
- * through cert-manager), Railway by the custom domain of its plan, Compose by the published port
- * on the environment's domain.
+ * renders, on the public origin each target gives a service (Kubernetes' Ingress hostname,
+ * Railway's custom domain, Compose's published port on the environment's domain).
  */
 export function healthEndpoints(environment: StackEnvironment): { endpoints: HealthEndpoint[]; skipped: SkippedEndpoint[] } {
   const endpoints: HealthEndpoint[] = [];
   const skipped: SkippedEndpoint[] = [];
-  const add = (service: StackService, target: Target, publicPort: number, origin: string) => {
-    const health = publicHealthPath(service, publicPort);
-    if ('path' in health) endpoints.push({ service: service.name, target, url: `${origin}${health.path}` });
-    else skipped.push({ service: service.name, target, reason: health.reason });
-  };
-  const publicServices = servicesOf(environment)
-    .filter((service) => service.publicHttpPort !== undefined)
-    .sort((a, b) => a.name.localeCompare(b.name));
-  for (const target of environment.settings.targets) {
-    if (target === 'kubernetes') {
-      for (const service of publicServices) {
-        add(service, target, service.publicHttpPort!.port, `https://${environment.publicHostname(service.name)}`);
-      }
-    } else if (target === 'compose') {
-      for (const service of publicServices) {
-        const port = service.publicHttpPort!;
-        add(service, target, port.port, `http://${environment.settings.domain}:${port.hostPort ?? port.port}`);
-      }
-    } else {
-      const plan = planRailwayEnvironment(environment);
-      for (const resource of plan.resources) {
-        if (resource.kind !== 'service') continue;
-        // A Railway service is a service, or one replica of a service addressed per replica.
-        const service = findInstance(environment, resource.name)?.service;
-        for (const domain of resource.domains) {
-          if (service !== undefined) add(service, target, domain.port, `https://${domain.domain}`);
-        }
-      }
-      for (const service of publicServices.filter((candidate) => isOffRailway(environment, candidate.name))) {
-        skipped.push({ service: service.name, target, reason: 'runs off Railway, on the separate host' });
-      }
+  for (const target of targetsOf(environment)) {
+    const reachable = target.publicEndpoints(environment);
+    for (const { service, origin, port } of reachable.endpoints) {
+      const health = publicHealthPath(service, port);
+      if ('path' in health) endpoints.push({ service: service.name, target: target.setting, url: `${origin}${health.path}` });
+      else skipped.push({ service: service.name, target: target.setting, reason: health.reason });
     }
+    for (const { service, reason } of reachable.unchecked) skipped.push({ service: service.name, target: target.setting, reason });
   }
   const targetOrder = (target: Target) => environment.settings.targets.indexOf(target);
   const byTargetThenService = (a: { target: Target; service: string }, b: { target: Target; service: string }) =>

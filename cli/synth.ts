@@ -1,7 +1,8 @@
 import { join, relative } from 'node:path';
-import { dependenciesOf, isManagedDatabase, servicesOf, type StackEnvironment } from '../constructs/index.ts';
 import { renderEnvironments } from '../charts/render.ts';
 import type { RenderedOutput } from '../charts/rendered-output.ts';
+import { targetsOf } from '../charts/targets/index.ts';
+import { dependenciesOf, servicesOf, type StackEnvironment } from '../constructs/index.ts';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { ENVIRONMENT_FILES } from '../environments/index.ts';
 import { loadEnvironments } from './load-environments.ts';
@@ -45,12 +46,9 @@ export function summary(environments: StackEnvironment[], output: RenderedOutput
   const width = Math.max(...environments.map((environment) => environment.name.length));
   const lines = environments.map((environment) => {
     const services = servicesOf(environment);
-    const notes: string[] = [];
-    const offRailway = environment.renders('railway') ? environment.settings.railway?.offRailway ?? [] : [];
-    if (offRailway.length > 0) notes.push(`${offRailway.join(', ')} off Railway`);
-    if (environment.renders('kubernetes') && environment.settings.kubernetes.databases === 'external') {
-      notes.push(`${services.filter(isManagedDatabase).map((service) => service.name).join(', ')} external on kubernetes`);
-    }
+    const notes = targetsOf(environment)
+      .map((target) => target.summary(environment))
+      .filter((note) => note !== undefined);
     const edges = services.reduce((count, service) => count + dependenciesOf(service).length, 0);
     return `  ${environment.name.padEnd(width)}  ${services.length} services × ${environment.settings.targets.join(', ')}  (${edges} connections${notes.length > 0 ? `; ${notes.join('; ')}` : ''})`;
   });

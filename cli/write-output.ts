@@ -1,18 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { FILES_OUTSIDE_DIST } from '../charts/render.ts';
 import type { RenderedOutput } from '../charts/rendered-output.ts';
-import { DOPPLER_REPO_CONFIG_PATH } from '../charts/doppler/index.ts';
-import { RAILWAY_SOURCE_PATH } from '../charts/railway/index.ts';
-import { TENAPP_MANIFEST_PATH, TENAPP_PROPERTY_PATH } from '../constructs/ten/tenapp.ts';
-
-/** Files outside `dist/` that synth owns, because the tool reading each looks for it there. */
-export const OWNED_FILES_OUTSIDE_DIST = [RAILWAY_SOURCE_PATH, DOPPLER_REPO_CONFIG_PATH, TENAPP_PROPERTY_PATH, TENAPP_MANIFEST_PATH];
 
 /**
- * Writes rendered output under `root`, replacing what synth owns: the whole `dist/` folder,
- * `.railway/railway.ts`, `doppler.yaml` and the tenapp's property.json and manifest.json. Files are written to a staging folder first and moved
- * into place with renames, so a failed write never leaves a half-rendered `dist/`.
+ * Writes rendered output under `root`, replacing what synth owns: the whole `dist/` folder and
+ * the files outside it (`.railway/railway.ts`, `doppler.yaml`, the tenapp's property.json and
+ * manifest.json). Files are written to a staging folder first and moved into place with renames,
+ * so a failed write never leaves a half-rendered `dist/`.
  */
 export async function writeOutput(output: RenderedOutput, root: string): Promise<void> {
   await mkdir(root, { recursive: true });
@@ -22,7 +18,7 @@ export async function writeOutput(output: RenderedOutput, root: string): Promise
     await Promise.all([...directories].map((directory) => mkdir(directory, { recursive: true })));
     await Promise.all([...output.files].map(([path, content]) => writeFile(join(staging, path), content)));
     await replaceDirectory(join(staging, 'dist'), join(root, 'dist'), join(staging, 'dist.previous'));
-    for (const path of OWNED_FILES_OUTSIDE_DIST) {
+    for (const path of FILES_OUTSIDE_DIST) {
       const target = join(root, path);
       if (output.files.has(path)) {
         await mkdir(dirname(target), { recursive: true });

@@ -2,12 +2,8 @@ import { servicesOf, type StackEnvironment } from '../../constructs/index.ts';
 import { emptyOutput, type RenderedOutput } from '../rendered-output.ts';
 import { provenance } from '../provenance.ts';
 import { toYaml } from '../serialize.ts';
-import { composeDocument } from './compose-file.ts';
-import type { ComposePlacement } from './compose-values.ts';
-
-export { composeDocument } from './compose-file.ts';
-export { COMPOSE_FIELDS } from './compose-fields.ts';
-export * from './compose-values.ts';
+import { composeDocument } from '../compose-file/compose-file.ts';
+import type { ComposePlacement } from '../compose-file/compose-values.ts';
 
 /** Path of an environment's Compose file, relative to the output root. */
 export function composeFilePath(environmentName: string): string {

@@ -9,9 +9,10 @@ import {
   type StackEnvironment,
   type StackService,
 } from '../../constructs/index.ts';
+import { environmentSecrets } from '../doppler/secret-names.ts';
 import { imageOf } from '../images.ts';
-import { isOffRailway, offRailwayHost } from '../railway/placement.ts';
 import type { RenderedOutput } from '../rendered-output.ts';
+import { targetsOf } from '../targets/index.ts';
 
 /** Path of an environment's review page. */
 export function diagramPath(environmentName: string): string {
@@ -44,7 +45,7 @@ export function renderDiagram(environment: StackEnvironment, warnings: string[],
     '',
     '| service | Doppler secrets |',
     '| --- | --- |',
-    ...services.filter((service) => service.secretNames.length > 0).map((service) => `| ${service.name} | ${service.secretNames.join(', ')} |`),
+    ...secretRows(environment, services),
     '',
   ];
   if (warnings.length > 0) lines.push('## What the targets cannot express', '', ...warnings.map((warning) => `- ${warning}`), '');
@@ -105,18 +106,23 @@ function portsText(service: StackService): string {
   return [...ports, ...ranges].join(', ') || '—';
 }
 
+/** Where each target runs a service, as the targets say. */
 function placement(service: StackService): string {
-  const environment = service.environment;
-  const notes: string[] = [];
-  // Compose and Railway run each replica addressed on its own as a service of its own.
-  const instances = service.data.addressing === 'replica' ? ` as ${instancesOf(service).map((instance) => instance.name).join(', ')}` : '';
-  if (environment.renders('kubernetes')) {
-    notes.push(isManagedDatabase(service) && environment.settings.kubernetes.databases === 'external' ? 'kubernetes: external (Doppler)' : 'kubernetes');
-  }
-  if (environment.renders('railway')) {
-    if (isOffRailway(environment, service.name)) notes.push(`railway: off Railway on ${offRailwayHost(environment)}${instances}`);
-    else notes.push(isManagedDatabase(service) ? `railway: ${service.engine}()` : `railway${instances}`);
-  }
-  if (environment.renders('compose')) notes.push(`compose${instances}`);
-  return notes.join('; ');
+  return targetsOf(service.environment)
+    .map((target) => target.placement(service))
+    .filter((note) => note !== undefined)
+    .join('; ');
+}
+
+/**
+ * The secrets each service reads on any target, from the same list as dist/secrets/<env>.json
+ * (a database's connection secrets included where a target reads them); a service addressed per
+ * replica lists what its replicas read.
+ */
+function secretRows(environment: StackEnvironment, services: StackService[]): string[] {
+  const secrets = environmentSecrets(environment).services;
+  return services.flatMap((service) => {
+    const names = new Set([service.name, ...instancesOf(service).map((instance) => instance.name)].flatMap((name) => Object.keys(secrets[name] ?? {})));
+    return names.size > 0 ? [`| ${service.name} | ${[...names].sort().join(', ')} |`] : [];
+  });
 }

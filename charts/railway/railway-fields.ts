@@ -1,6 +1,6 @@
 import { servicesOf, type StackService } from '../../constructs/index.ts';
 import type { TargetFields } from '../target-fields.ts';
-import { isOffRailway, offRailwayHost } from './placement.ts';
+import { isOffRailway, offRailwayHost } from '../railway-placement.ts';
 
 /**
  * What the Railway rendering (`railway/iac`) makes of each field of the service model, for the

@@ -21,7 +21,7 @@ import {
 import { isRepositoryFile } from '../build-context.ts';
 import { databaseVariable } from '../database-variables.ts';
 import { fieldWarnings } from '../target-fields.ts';
-import { isOffRailway, railwayHostname } from './placement.ts';
+import { isOffRailway, railwayHostname } from '../railway-placement.ts';
 import { RAILWAY_FIELDS, railwayLimits, railwayProbePort, railwayStartCommand } from './railway-fields.ts';
 import { checkRailwayRules } from './railway-rules.ts';
 

@@ -8,7 +8,7 @@ import {
   ServiceEndpointRef,
   type StackEnvironment,
 } from '../../constructs/index.ts';
-import { isOffRailway, railwayHostname } from './placement.ts';
+import { isOffRailway, railwayHostname } from '../railway-placement.ts';
 
 /** Service names Railway's variable syntax reserves: `${{shared.X}}` names a shared variable. */
 const RESERVED_NAMES = new Set(['shared']);

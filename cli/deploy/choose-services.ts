@@ -1,5 +1,5 @@
-import type { RailwayEnvironmentPlan } from '../../charts/railway/railway-plan.ts';
-import { offRailwayHost } from '../../charts/railway/placement.ts';
+import { offRailwayHost } from '../../charts/off-railway/index.ts';
+import type { RailwayEnvironmentPlan } from '../../charts/railway/index.ts';
 import type { StackEnvironment } from '../../constructs/index.ts';
 import { CliError } from '../cli-error.ts';
 import type { DeployOptions, PlanDeployFunction } from './deploy-types.ts';

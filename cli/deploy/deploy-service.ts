@@ -1,4 +1,4 @@
-import type { RailwayEnvironmentPlan } from '../../charts/railway/railway-plan.ts';
+import type { RailwayEnvironmentPlan } from '../../charts/railway/index.ts';
 import { CliError } from '../cli-error.ts';
 import { checkUrl, describeCheck, mappedUrl, type CheckResult } from '../health.ts';
 import { sleep, type Deployment } from '../railway/railway-api.ts';

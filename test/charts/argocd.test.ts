@@ -1,10 +1,10 @@
 import { RootConstruct } from 'constructs';
 import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { argocdApplication, IN_CLUSTER_SERVER, renderArgocd } from '../../charts/argocd/index.ts';
+import { argocdApplication, IN_CLUSTER_SERVER, renderArgocd } from '../../charts/kubernetes/argocd-application.ts';
 import type { RenderedOutput } from '../../charts/rendered-output.ts';
 import { validate } from '../../cli/validate.ts';
-import { validateKubernetesObjects } from '../../cli/validate/kubernetes-schemas.ts';
+import { validateKubernetesObjects } from '../../charts/kubernetes/kubernetes-schemas.ts';
 import { StackEnvironment, type StackEnvironmentProps } from '../../constructs/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { specErrorOf } from '../helpers/model.ts';

@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { posix } from 'node:path';
 import { composeFilePath } from '../../charts/compose/index.ts';
-import { validateComposeDocument } from '../../cli/validate/compose-schema.ts';
+import { validateComposeDocument } from '../../charts/compose-file/compose-schema.ts';
 import { instancesOf, SecretRef, servicesOf, type StackEnvironment } from '../../constructs/index.ts';
 import { fixture, render } from '../helpers/synth.ts';
 

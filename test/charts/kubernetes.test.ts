@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateKubernetesObjects } from '../../cli/validate/kubernetes-schemas.ts';
+import { validateKubernetesObjects } from '../../charts/kubernetes/kubernetes-schemas.ts';
 import { fixture, render } from '../helpers/synth.ts';
 
 type K8sObject = {

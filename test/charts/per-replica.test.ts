@@ -4,9 +4,9 @@ import type { RailwayGraph } from 'railway/iac';
 import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RAILWAY_SOURCE_PATH, railwayGraphPath } from '../../charts/railway/index.ts';
-import { validateComposeDocument } from '../../cli/validate/compose-schema.ts';
-import { validateKubernetesObjects } from '../../cli/validate/kubernetes-schemas.ts';
-import { evaluateRailwayEnvironment, loadRailwayProgram } from '../../cli/validate/railway-evaluation.ts';
+import { validateComposeDocument } from '../../charts/compose-file/compose-schema.ts';
+import { validateKubernetesObjects } from '../../charts/kubernetes/kubernetes-schemas.ts';
+import { evaluateRailwayEnvironment, loadRailwayProgram } from '../../charts/railway/railway-evaluation.ts';
 import { fixture, render, temporaryDirectory } from '../helpers/synth.ts';
 
 /**

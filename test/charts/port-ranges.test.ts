@@ -1,7 +1,7 @@
 import { parseAllDocuments, parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RootConstruct } from 'constructs';
-import { validateKubernetesObjects } from '../../cli/validate/kubernetes-schemas.ts';
+import { validateKubernetesObjects } from '../../charts/kubernetes/kubernetes-schemas.ts';
 import { secret, StackEnvironment, StackService, TenAgent, validateEnvironment } from '../../constructs/index.ts';
 import { fixture, render } from '../helpers/synth.ts';
 

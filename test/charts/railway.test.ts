@@ -7,7 +7,7 @@ import { toJson } from '../../charts/serialize.ts';
 import { instancesOf, isManagedDatabase, SecretRef, servicesOf, StackService } from '../../constructs/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { synth } from '../../cli/synth.ts';
-import { checkRailwayGraph, evaluateRailwayEnvironment, loadRailwayProgram } from '../../cli/validate/railway-evaluation.ts';
+import { checkRailwayGraph, evaluateRailwayEnvironment, loadRailwayProgram } from '../../charts/railway/railway-evaluation.ts';
 import { testEnvironment } from '../helpers/model.ts';
 import { fixture, render, temporaryDirectory } from '../helpers/synth.ts';
 

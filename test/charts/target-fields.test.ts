@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { renderEnvironments } from '../../charts/render.ts';
 import { RAILWAY_SOURCE_PATH, railwayGraphPath } from '../../charts/railway/index.ts';
 import { synth } from '../../cli/synth.ts';
-import { evaluateRailwayEnvironment, loadRailwayProgram } from '../../cli/validate/railway-evaluation.ts';
+import { evaluateRailwayEnvironment, loadRailwayProgram } from '../../charts/railway/railway-evaluation.ts';
 import { instancesOf, Postgres, servicesOf, StackService, type StackEnvironment, type StackEnvironmentProps, type Target } from '../../constructs/index.ts';
 import { specErrorOf, testEnvironment } from '../helpers/model.ts';
 import { render, temporaryDirectory } from '../helpers/synth.ts';

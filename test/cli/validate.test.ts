@@ -29,7 +29,8 @@ describe('npm run validate', () => {
     const result = runCli(['validate']);
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^kubernetes {2}\d+ objects in 20 files: ok$/m);
-    expect(result.stdout).toContain('compose     3 files: ok');
+    expect(result.stdout).toContain('compose     1 file: ok');
+    expect(result.stdout).toContain('off-railway 2 files: ok');
     expect(result.stdout).toContain('railway     2 environments (production, staging): ok');
   });
 

@@ -2,7 +2,7 @@ import { RootConstruct } from 'constructs';
 import type { RailwayGraph } from 'railway/iac';
 import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateKubernetesObjects } from '../../cli/validate/kubernetes-schemas.ts';
+import { validateKubernetesObjects } from '../../charts/kubernetes/kubernetes-schemas.ts';
 import {
   dependenciesOf,
   dependentsOf,
@@ -373,8 +373,9 @@ describe('JitsiAgentBridge, as every target renders it', () => {
     expect(page).toContain('jitsi_agent_bridge -- "8080, 8800-8804" --> ten_agent');
     expect(page).toContain('jitsi_agent_bridge -- "8000" --> jitsi_web');
     expect(page).toContain('jitsi_agent_bridge -. "media, UDP 10000 (public address)" .-> jitsi_jvb');
-    expect(page).toContain('| jitsi-agent-bridge | AGENT_BRIDGE_TOKEN, JWT_APP_SECRET |');
-    expect(page).toContain('| frontend | AGENT_BRIDGE_TOKEN, CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET |');
+    // Staging's cluster runs Redis itself, so the bridge reads its password there.
+    expect(page).toContain('| jitsi-agent-bridge | AGENT_BRIDGE_TOKEN, JWT_APP_SECRET, REDIS_PASSWORD |');
+    expect(page).toContain('| frontend | AGENT_BRIDGE_TOKEN, CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET, POSTGRES_PASSWORD, REDIS_PASSWORD |');
   });
 
   it('lists its secrets, and the console\'s new one, for every target in dist/secrets', () => {

@@ -1,4 +1,4 @@
-import type { StackEnvironment } from '../../constructs/index.ts';
+import type { StackEnvironment } from '../constructs/index.ts';
 
 /** True when an environment runs this service off Railway, on the separate (UDP-capable) host. */
 export function isOffRailway(environment: StackEnvironment, serviceName: string): boolean {

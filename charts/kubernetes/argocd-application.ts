@@ -1,5 +1,5 @@
 import type { StackEnvironment } from '../../constructs/index.ts';
-import { kubernetesDirectory } from '../kubernetes/index.ts';
+import { kubernetesDirectory } from './index.ts';
 import { emptyOutput, type RenderedOutput } from '../rendered-output.ts';
 import { toYaml } from '../serialize.ts';
 

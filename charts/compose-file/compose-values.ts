@@ -77,3 +77,21 @@ function resolveEndpoint(ref: ServiceEndpointRef, placement: ComposePlacement): 
       return `${ref.scheme}://${host}:${ref.port}${ref.path}`;
   }
 }
+
+/**
+ * The secrets Compose interpolates into a service's environment, as resolveComposeValue resolves
+ * them; `replaced` names variables a literal override replaces, whose secrets are not read.
+ */
+export function composeSecretNames(service: StackService, replaced: readonly string[] = []): Set<string> {
+  const names = new Set<string>();
+  const walk = (value: EnvValue | undefined): void => {
+    if (value === undefined || typeof value === 'string') return;
+    if (value instanceof SecretRef) names.add(value.name);
+    else if (value instanceof Interpolation) value.parts.forEach(walk);
+    else if (value instanceof UniqueList) value.items.forEach(walk);
+    // A database Compose runs itself: its outputs are built from its host, port and secrets.
+    else if (value instanceof DatabaseOutputRef) walk(value.database.selfHostedOutput(value.output));
+  };
+  for (const [name, value] of Object.entries(service.env)) if (!replaced.includes(name)) walk(value);
+  return names;
+}

@@ -10,7 +10,7 @@ import {
   type RailwayProgram,
   type ResourceNode,
 } from 'railway/iac';
-import { EMBEDDED_REFERENCE, railwayGraph, SELF_REFERENCE } from '../../charts/railway/index.ts';
+import { EMBEDDED_REFERENCE, railwayGraph, SELF_REFERENCE } from './railway-sdk.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 
 /**

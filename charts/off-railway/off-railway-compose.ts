@@ -1,10 +1,10 @@
-import { endpointInstanceName, type StackEnvironment } from '../../constructs/index.ts';
-import { composeDocument, requiredVariable, type ComposePlacement } from '../compose/index.ts';
+import { endpointInstanceName, servicesOf, startOrder, type StackEnvironment, type StackService } from '../../constructs/index.ts';
+import { composeDocument } from '../compose-file/compose-file.ts';
+import { requiredVariable, type ComposePlacement } from '../compose-file/compose-values.ts';
 import { provenance } from '../provenance.ts';
-import type { RenderedOutput } from '../rendered-output.ts';
+import { isOffRailway, offRailwayHost, railwayHostname } from '../railway-placement.ts';
+import { emptyOutput, type RenderedOutput } from '../rendered-output.ts';
 import { toYaml } from '../serialize.ts';
-import { offRailwayHost, railwayHostname } from './placement.ts';
-import type { RailwayEnvironmentPlan } from './railway-plan.ts';
 
 /** Path of the Compose file for the services an environment runs off Railway. */
 export function offRailwayComposePath(environment: StackEnvironment): string {
@@ -16,11 +16,13 @@ export function offRailwayComposePath(environment: StackEnvironment): string {
  * for a separate host. They reach Railway services through Railway TCP proxies, whose domain and
  * port Railway assigns; the file reads them from the host's environment.
  */
-export function renderOffRailway(environment: StackEnvironment, plan: RailwayEnvironmentPlan, output: RenderedOutput): void {
-  if (plan.offRailway.length === 0) return;
+export function renderOffRailway(environment: StackEnvironment): RenderedOutput {
+  const output = emptyOutput();
+  const services = offRailwayServices(environment);
+  if (services.length === 0) return output;
   const filePath = offRailwayComposePath(environment);
   const placement: ComposePlacement = {
-    local: new Set(plan.offRailway.map((service) => service.name)),
+    local: new Set(services.map((service) => service.name)),
     remote: (ref) => {
       // A replica addressed on its own is a Railway service of its own, with its own TCP proxy.
       const target = endpointInstanceName(ref);
@@ -38,7 +40,7 @@ export function renderOffRailway(environment: StackEnvironment, plan: RailwayEnv
     target: `compose on ${offRailwayHost(environment)}`,
     projectName: `voice-agent-${environment.name}-${offRailwayHost(environment)}`,
     envOverrides: (service) => environment.settings.railway?.offRailwayEnv[service.name] ?? {},
-    services: plan.offRailway,
+    services,
     placement,
     filePath,
     provenance: {
@@ -49,4 +51,11 @@ export function renderOffRailway(environment: StackEnvironment, plan: RailwayEnv
   });
   output.files.set(filePath, toYaml(document));
   output.warnings.push(...warnings.map((message) => ({ environment: environment.name, message })));
+  return output;
+}
+
+/** The services an environment that renders Railway runs off it, in start order. */
+export function offRailwayServices(environment: StackEnvironment): StackService[] {
+  if (!environment.renders('railway')) return [];
+  return startOrder(servicesOf(environment)).filter((service) => isOffRailway(environment, service.name));
 }
