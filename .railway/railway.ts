@@ -94,7 +94,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
   const redisDatabase = redis("redis");
   const mcpServerService = service("mcp-server", {
     source: github("acme/voice-agent", { branch: "main" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "services/mcp-server/Dockerfile", watchPatterns: ["/package-lock.json","/services/mcp-server/Dockerfile","/services/mcp-server/package.json","/services/mcp-server/src/**","/services/mcp-server/catalog/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/mcp-server/Dockerfile", watchPatterns: ["/package.json","/package-lock.json","/services/mcp-server/Dockerfile","/services/mcp-server/package.json","/services/mcp-server/src/**","/services/mcp-server/catalog/**"] },
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 1,
@@ -185,7 +185,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
   });
   const frontendService = service("frontend", {
     source: github("acme/voice-agent", { branch: "main" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package.json","/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
     healthcheck: "/api/health",
     healthcheckTimeout: 90,
     replicas: 1,
@@ -306,7 +306,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
   const redisDatabase = redis("redis");
   const mcpServerService = service("mcp-server", {
     source: github("acme/voice-agent", { branch: "main" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "services/mcp-server/Dockerfile", watchPatterns: ["/package-lock.json","/services/mcp-server/Dockerfile","/services/mcp-server/package.json","/services/mcp-server/src/**","/services/mcp-server/catalog/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/mcp-server/Dockerfile", watchPatterns: ["/package.json","/package-lock.json","/services/mcp-server/Dockerfile","/services/mcp-server/package.json","/services/mcp-server/src/**","/services/mcp-server/catalog/**"] },
     healthcheck: "/health",
     healthcheckTimeout: 90,
     replicas: 2,
@@ -427,7 +427,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
   });
   const frontendService = service("frontend", {
     source: github("acme/voice-agent", { branch: "main" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "services/frontend/Dockerfile", watchPatterns: ["/package.json","/package-lock.json","/services/frontend/Dockerfile","/services/frontend/package.json","/services/frontend/next.config.ts","/services/frontend/tsconfig.json","/services/frontend/instrumentation.ts","/services/frontend/app/**","/services/frontend/components/**","/services/frontend/lib/**","/services/frontend/public/**"] },
     healthcheck: "/api/health",
     healthcheckTimeout: 90,
     replicas: 2,

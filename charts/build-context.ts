@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import type { ServiceBuild } from '../constructs/index.ts';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { lockfileSlice } from './lockfile-slice.ts';
+import { rootPackageSlice } from './root-package-slice.ts';
 
 /** Where a build context's files are read from: the working tree, or a git commit. */
 export interface RepositoryFiles {
@@ -16,6 +17,7 @@ export interface RepositoryFiles {
 /** Directories that never belong to a build context's identity when git cannot tell. */
 const IGNORED_DIRECTORIES = new Set(['node_modules', '.git', '.next', 'dist', 'coverage', '.turbo']);
 const LOCK_FILE = 'package-lock.json';
+const ROOT_PACKAGE = 'package.json';
 
 function isFile(path: string): boolean {
   try {
@@ -74,9 +76,9 @@ export function gitCommit(ref: string, cwd: string = REPO_ROOT): RepositoryFiles
 }
 
 /**
- * What each input of an image is, by path: a digest of the file, or for the lock file of a
- * workspace build, of that workspace's slice of it. Two builds with equal inputs make the same
- * image; `inputsChanged` tells which differ.
+ * What each input of an image is, by path: a digest of the file, or for the lock file and the
+ * root package.json of a workspace build, of the part of them its install reads. Two builds with
+ * equal inputs make the same image; `inputsChanged` tells which differ.
  */
 export function buildInputs(build: ServiceBuild, files: RepositoryFiles): Map<string, string> {
   const inputs = new Map<string, string>();
@@ -85,6 +87,7 @@ export function buildInputs(build: ServiceBuild, files: RepositoryFiles): Map<st
     if (file === LOCK_FILE && build.npmWorkspace !== undefined) {
       content = lockfileSlice(content.toString('utf8'), build.npmWorkspace.path, { includeDev: build.npmWorkspace.devDependencies });
     }
+    if (file === ROOT_PACKAGE && build.npmWorkspace !== undefined) content = rootPackageSlice(content.toString('utf8'));
     inputs.set(file, createHash('sha256').update(content).digest('hex'));
   }
   return inputs;

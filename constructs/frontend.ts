@@ -74,6 +74,7 @@ export class Frontend extends StackService {
         dockerfile: 'services/frontend/Dockerfile',
         // Exactly what the image is made of: its tests or README changing redeploys nothing.
         paths: [
+          'package.json',
           'package-lock.json',
           'services/frontend/Dockerfile',
           'services/frontend/package.json',

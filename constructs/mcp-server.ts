@@ -64,6 +64,7 @@ export class McpServer extends StackService {
         dockerfile: 'services/mcp-server/Dockerfile',
         // Exactly what the image is made of: its tests or README changing redeploys nothing.
         paths: [
+          'package.json',
           'package-lock.json',
           'services/mcp-server/Dockerfile',
           'services/mcp-server/package.json',

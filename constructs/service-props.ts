@@ -126,8 +126,9 @@ export const buildSchema = z
     /**
      * The npm workspace the image installs, e.g. `services/mcp-server`, and whether its build
      * installs the workspace's devDependencies. With it, `package-lock.json` in `paths` counts only
-     * for that workspace's dependency closure: another workspace's or a root tool's upgrade does
-     * not rebuild this image. @default - the whole lock file counts
+     * for that workspace's dependency closure, and the root `package.json` only for the fields
+     * npm reads installing it (charts/root-package-slice.ts): another workspace's or a root tool's
+     * upgrade does not rebuild this image. @default - both files count whole
      */
     npmWorkspace: z.strictObject({ path: repositoryPath, devDependencies: z.boolean().default(false) }).optional(),
   })

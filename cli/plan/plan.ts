@@ -4,6 +4,7 @@ import { buildInputs, gitCommit, inputsChanged, workingTree, type RepositoryFile
 import { imageOf } from '../../charts/images.ts';
 import { lockfileSlice } from '../../charts/lockfile-slice.ts';
 import { renderEnvironments } from '../../charts/render.ts';
+import { rootPackageSlice } from '../../charts/root-package-slice.ts';
 import { findInstance, findService, instancesOf, servicesOf, startOrder, type StackEnvironment, type StackService, type Target } from '../../constructs/index.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { ENVIRONMENT_FILES } from '../../environments/index.ts';
@@ -85,7 +86,18 @@ function dependencyChanges(before: string, after: string): string[] {
   return changes;
 }
 
-/** Why a built service's image changes: its files, or its dependencies in the lock file. */
+/** Which fields of the root package.json's slice differ: `overrides, workspaces`. */
+function rootPackageChanges(before: RepositoryFiles, after: RepositoryFiles): string {
+  const fields = (files: RepositoryFiles) => JSON.parse(rootPackageSlice(files.read('package.json').toString('utf8'))) as Record<string, unknown>;
+  const was = fields(before);
+  const now = fields(after);
+  return [...new Set([...Object.keys(was), ...Object.keys(now)])]
+    .filter((field) => JSON.stringify(was[field]) !== JSON.stringify(now[field]))
+    .sort()
+    .join(', ');
+}
+
+/** Why a built service's image changes: its files, its dependencies in the lock file, or what npm reads of the root package.json. */
 function codeReasons(service: StackService, baseFiles: RepositoryFiles | undefined): string[] {
   const build = service.data.build;
   if (build === undefined) return [];
@@ -93,7 +105,9 @@ function codeReasons(service: StackService, baseFiles: RepositoryFiles | undefin
   const changed = inputsChanged(buildInputs(build, baseFiles), buildInputs(build, workingTree));
   if (changed.length === 0) return [];
   const reasons: string[] = [];
-  const files = changed.filter((file) => file !== 'package-lock.json');
+  // A workspace build counts the root package.json by its fields, named below; otherwise it is a file like any other.
+  const rootPackageSliced = build.npmWorkspace !== undefined && changed.includes('package.json');
+  const files = changed.filter((file) => file !== 'package-lock.json' && !(rootPackageSliced && file === 'package.json'));
   if (files.length > 0) reasons.push(`code: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more files` : ''}`);
   if (changed.includes('package-lock.json')) {
     const lock = (files: RepositoryFiles) => {
@@ -107,11 +121,12 @@ function codeReasons(service: StackService, baseFiles: RepositoryFiles | undefin
     const moved = build.npmWorkspace === undefined ? [] : dependencyChanges(lock(baseFiles), lock(workingTree));
     reasons.push(moved.length === 0 ? 'dependencies changed' : `dependencies: ${moved.slice(0, 4).join(', ')}${moved.length > 4 ? ` and ${moved.length - 4} more` : ''}`);
   }
+  if (rootPackageSliced) reasons.push(`root package.json: ${rootPackageChanges(baseFiles, workingTree)} changed`);
   return reasons;
 }
 
 function isCodeReason(reason: string): boolean {
-  return reason.startsWith('code:') || reason.startsWith('dependencies') || reason === 'new image';
+  return reason.startsWith('code:') || reason.startsWith('dependencies') || reason.startsWith('root package.json:') || reason === 'new image';
 }
 
 /** A rendered image tag that only moved because the code did: the code reasons say it better. */

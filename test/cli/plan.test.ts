@@ -197,6 +197,21 @@ describe('plan', () => {
     expect(driver.environments[0]!.changes[0]!.reasons).toContain('dependencies: playwright-core 1.65.1 → 1.66.0');
   });
 
+  it("plans the MCP server and the console for what npm reads of the root package.json, and nothing for a root tool's bump", () => {
+    // Renovate's bump of a root devDependency: the root package.json and the lock file's root.
+    edit('package.json', (text) => text.replace(/"vitest": "[^"]+"/, '"vitest": "4.9.0"'));
+    bumpLockedPackage('node_modules/vitest', '4.9.0', ['']);
+    const tool = plan();
+    expect(services(tool)).toEqual(everywhere([]));
+    expect(tool.images).toEqual([]);
+    git('checkout', '-q', '--', '.');
+    edit('package.json', (text) => text.replace('"workspaces": [', '"overrides": { "zod": "4.6.7" },\n  "workspaces": ['));
+    const overrides = plan();
+    expect(services(overrides)).toEqual(everywhere(['mcp-server', 'frontend']));
+    for (const change of overrides.environments[1]!.changes) expect(change.reasons).toEqual(['root package.json: overrides changed']);
+    expect(overrides.images.map((image) => image.service)).toEqual(['frontend', 'mcp-server']);
+  });
+
   it('sees the off-Railway video bridge change on a media host of another name', () => {
     try {
       edit('environments/staging.ts', (text) => text.replace("offRailway: ['jitsi-jvb'],", "offRailway: ['jitsi-jvb'],\n      offRailwayHost: 'edge-host',"));

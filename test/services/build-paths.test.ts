@@ -14,17 +14,6 @@ import { buildEnvironments } from '../helpers/synth.ts';
  * without redeploying it; a path nothing copies redeploys it for nothing.
  */
 
-/**
- * Drift this test found that needs a model change, reported with issue 12: the root package.json
- * goes into both workspace images (`npm ci` reads it) but neither build lists it. Remove an entry
- * when constructs/<service>.ts lists `package.json`; the test fails until then if anything else
- * drifts, and fails once it is fixed so the entry goes.
- */
-const PENDING_MODEL_CHANGE: Record<string, string[]> = {
-  'mcp-server': ['line 9: COPY package.json package-lock.json ./: takes package.json, which no build path covers, so a change to it would not rebuild the image'],
-  frontend: ['line 9: COPY package.json package-lock.json ./: takes package.json, which no build path covers, so a change to it would not rebuild the image'],
-};
-
 let builds: Map<string, ServiceBuild>;
 
 /** Files of the build context the build sees: what git does not ignore (what the image hash reads), less .dockerignore. */
@@ -60,7 +49,7 @@ describe("each built service's Dockerfile against its build paths", () => {
   });
 
   it.each(['mcp-server', 'frontend', 'ten-agent', 'jitsi-agent-bridge'])('%s: every file a COPY takes is under a build path, and every build path is copied', (name) => {
-    expect(problemsOf(name)).toEqual(PENDING_MODEL_CHANGE[name] ?? []);
+    expect(problemsOf(name)).toEqual([]);
   });
 
   it("takes the TEN agent's tenapp, the folder synth renders property.json and manifest.json into", () => {
@@ -111,8 +100,7 @@ describe('the check fails on drift', () => {
       /takes services\/ten-agent\/README\.md, which no build path covers/,
     ],
   ])('%s', (_, name, edit, expected) => {
-    const problems = problemsOf(name, edit).filter((problem) => !(PENDING_MODEL_CHANGE[name] ?? []).includes(problem));
-    expect(problems).toContainEqual(expect.stringMatching(expected));
+    expect(problemsOf(name, edit)).toContainEqual(expect.stringMatching(expected));
   });
 
   it('a build path added that the Dockerfile never copies', () => {
