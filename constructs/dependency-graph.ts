@@ -1,5 +1,5 @@
 import { ManagedDatabase } from './managed-database.ts';
-import { DatabaseOutputRef, referencesIn, ServiceEndpointRef } from './references.ts';
+import { dependencyOf, referencesIn, type ReferencedService } from './references.ts';
 import type { StackEnvironment } from './stack-environment.ts';
 import { StackService } from './stack-service.ts';
 
@@ -26,8 +26,9 @@ export function dependenciesOf(service: StackService): StackService[] {
   }
   for (const value of Object.values(service.env)) {
     for (const ref of referencesIn(value)) {
-      if (ref instanceof ServiceEndpointRef) found.set(ref.service.name, ref.service);
-      if (ref instanceof DatabaseOutputRef) found.set(ref.database.name, ref.database);
+      const dependency = dependencyOf(ref);
+      // A reference to something that is not a service is skipped too; validation reports it.
+      if (dependency instanceof StackService) found.set(dependency.name, dependency);
     }
   }
   found.delete(service.name);
@@ -83,6 +84,6 @@ export function startOrder(services: StackService[]): StackService[] {
 }
 
 /** True for databases the platform may provide itself. */
-export function isManagedDatabase(service: StackService): service is ManagedDatabase {
+export function isManagedDatabase(service: ReferencedService): service is ManagedDatabase {
   return ManagedDatabase.isManagedDatabase(service);
 }

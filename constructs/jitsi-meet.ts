@@ -1,9 +1,8 @@
 import { isIP } from 'node:net';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { JITSI_VERSION } from '../environments/versions.ts';
 import { parseImage } from './image.ts';
-import { checkProps, envValueSchema, failForNewConstruct } from './props-check.ts';
+import { checkProps, envValueSchema, failForNewConstruct, imageTagSchema } from './props-check.ts';
 import { interpolate, secret, type EnvValue, type ServiceEndpointRef } from './references.ts';
 import { resourcesSchema, type ResourcesProps, type VolumeProps } from './service-props.ts';
 import { quoted } from './spec-error.ts';
@@ -12,6 +11,11 @@ import { describeValue } from './zod-issues.ts';
 
 /** Properties of `JitsiMeet`. */
 export interface JitsiMeetProps {
+  /**
+   * The Jitsi release all four components run, the tag of their images: `stable-11146-2`. The
+   * environment files pass the pin that Renovate keeps current in `environments/versions.ts`.
+   */
+  readonly version: string;
   /**
    * Public IP addresses clients use to reach the video bridge's UDP port (the LoadBalancer IP in
    * Kubernetes, the host's public IP for Compose). Without them, calls of three or more fail.
@@ -46,6 +50,7 @@ export interface JitsiMeetProps {
 const jwtClaim = z.string().regex(/^[^\s,\x00-\x1f\x7f]+$/, 'must be a non-empty value without spaces or commas (prosody reads a comma-separated list)');
 
 const jitsiMeetPropsSchema = z.strictObject({
+  version: imageTagSchema,
   advertiseIps: z
     .array(z.string().refine((address) => isIP(address) !== 0, 'must be an IP address: the video bridge hands it to browsers as a media candidate, and names are not resolved there'))
     .min(1, 'give the public IP address(es) browsers reach the video bridge at'),
@@ -152,7 +157,7 @@ export class JitsiMeet extends Construct {
       // like that unless told it is expected.
       S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES: '1',
     };
-    const image = (component: string) => `ghcr.io/jitsi/${component}:${JITSI_VERSION}`;
+    const image = (component: string) => `ghcr.io/jitsi/${component}:${props.version}`;
     const resources = props.resources ?? {};
 
     this.prosody = new StackService(this, 'jitsi-prosody', {

@@ -1,17 +1,13 @@
 import type { Construct } from 'constructs';
-import { DatabaseOutputRef, type DatabaseOutputName, type EnvValue } from './references.ts';
-import type { StackServiceProps } from './service-props.ts';
-import { StackService } from './stack-service.ts';
-
-/** Engines that a platform may offer as a managed database. */
-export type DatabaseEngine = 'postgres' | 'redis';
+import { DatabaseOutputRef, type DatabaseEngine, type DatabaseOutputName, type EnvValue, type ReferencedDatabase } from './references.ts';
+import { StackService, type StackServiceProps } from './stack-service.ts';
 
 /**
  * A database that each target realises its own way: a container with a volume (Compose, and
  * Kubernetes in-cluster), connection secrets from Doppler (Kubernetes `external`), or Railway's
  * managed `postgres()` / `redis()`. Consumers use its typed outputs, never hostnames.
  */
-export abstract class ManagedDatabase extends StackService {
+export abstract class ManagedDatabase extends StackService implements ReferencedDatabase {
   public static isManagedDatabase(value: unknown): value is ManagedDatabase {
     return value instanceof ManagedDatabase;
   }

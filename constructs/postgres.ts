@@ -1,13 +1,18 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
-import { POSTGRES_VERSION } from '../environments/versions.ts';
 import { ManagedDatabase } from './managed-database.ts';
-import { checkProps, failForNewService } from './props-check.ts';
+import { checkProps, failForNewService, imageTagSchema } from './props-check.ts';
 import { interpolate, secret, type DatabaseOutputName, type EnvValue } from './references.ts';
 import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 
 /** Properties of `Postgres`. */
 export interface PostgresProps {
+  /**
+   * Tag of the official `postgres` image, e.g. `18.4-alpine`. Its major must be the one Railway's
+   * managed Postgres runs, so every target keeps one on-disk format; the environment files pass
+   * the pin that Renovate keeps current in `environments/versions.ts`.
+   */
+  readonly version: string;
   /** Database created at first start. @default 'voice_agent' */
   readonly database?: string;
   /** Owner of that database. @default 'voice_agent' */
@@ -22,6 +27,7 @@ export interface PostgresProps {
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase PostgreSQL identifier (a-z, 0-9, _; at most 63 characters)');
 
 const postgresPropsSchema = z.strictObject({
+  version: imageTagSchema,
   database: identifier.optional(),
   user: identifier.optional(),
   storageGiB: z.number().int().min(1).max(16384).optional(),
@@ -39,13 +45,13 @@ export class Postgres extends ManagedDatabase {
   public readonly databaseName: string;
   public readonly userName: string;
 
-  constructor(scope: Construct, id: string, props: PostgresProps = {}) {
+  constructor(scope: Construct, id: string, props: PostgresProps) {
     checkProps(postgresPropsSchema, props, failForNewService(scope, id));
     const database = props.database ?? 'voice_agent';
     const user = props.user ?? 'voice_agent';
     super(scope, id, {
       description: 'PostgreSQL: history and audit log',
-      image: `postgres:${POSTGRES_VERSION}`,
+      image: `postgres:${props.version}`,
       ports: [{ name: 'postgres', port: PORT }],
       healthCheck: { exec: ['pg_isready', '--host=127.0.0.1', `--username=${user}`, `--dbname=${database}`] },
       env: {

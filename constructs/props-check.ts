@@ -12,7 +12,7 @@ import { formatZodIssue, zodIssuePath } from './zod-issues.ts';
 /** Throws a located SpecError. */
 export type Fail = (field: string | undefined, problem: string) => never;
 
-/** Checks `props` against `schema`; the first issue fails, at its field. */
+/** Checks `props` (or any value, such as a file synth writes) against `schema`; the first issue fails, at its field. */
 export function checkProps(schema: z.ZodType, props: unknown, fail: Fail): void {
   const parsed = schema.safeParse(props, { reportInput: true });
   if (!parsed.success) {
@@ -54,6 +54,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 export const plainObjectSchema = z.custom<Record<string, unknown>>(isPlainObject, { message: 'must be an object' });
+
+/**
+ * The tag of a third-party image an L3 runs, such as `18.4-alpine`: Docker's tag syntax. Whether
+ * it pins a release is checked once the image is a service's, with every other image.
+ */
+export const imageTagSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as 18.4-alpine (letters, digits, _, . and -)');
 
 /** A short piece of text the construct puts in a variable: not empty, no NUL byte. */
 export const textSchema = z.string().min(1, 'must not be empty').regex(/^[^\0]*$/, 'must not contain a NUL byte');

@@ -1,13 +1,18 @@
 import type { Construct } from 'constructs';
 import { z } from 'zod';
-import { REDIS_VERSION } from '../environments/versions.ts';
 import { ManagedDatabase } from './managed-database.ts';
-import { checkProps, failForNewService } from './props-check.ts';
+import { checkProps, failForNewService, imageTagSchema } from './props-check.ts';
 import { interpolate, secret, type DatabaseOutputName, type EnvValue } from './references.ts';
 import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 
 /** Properties of `Redis`. */
 export interface RedisProps {
+  /**
+   * Tag of the official `redis` image, e.g. `8.10.2-alpine`. Its major must be the one Railway's
+   * managed Redis runs; the environment files pass the pin that Renovate keeps current in
+   * `environments/versions.ts`.
+   */
+  readonly version: string;
   /** Size of the data volume in GiB. @default 2 */
   readonly storageGiB?: number;
   /** @default - 100 millicores, 256 MiB */
@@ -15,6 +20,7 @@ export interface RedisProps {
 }
 
 const redisPropsSchema = z.strictObject({
+  version: imageTagSchema,
   storageGiB: z.number().int().min(1).max(16384).optional(),
   resources: resourcesSchema.optional(),
 });
@@ -29,11 +35,11 @@ export class Redis extends ManagedDatabase {
   public readonly engine = 'redis';
   public readonly clientPort = PORT;
 
-  constructor(scope: Construct, id: string, props: RedisProps = {}) {
+  constructor(scope: Construct, id: string, props: RedisProps) {
     checkProps(redisPropsSchema, props, failForNewService(scope, id));
     super(scope, id, {
       description: 'Redis: sessions',
-      image: `redis:${REDIS_VERSION}`,
+      image: `redis:${props.version}`,
       ports: [{ name: 'redis', port: PORT }],
       // The password comes from the environment at run time, so it never appears in a rendered
       // command line; redis-cli reads REDISCLI_AUTH for the health check.

@@ -1,7 +1,7 @@
-import type { ManagedDatabase } from './managed-database.ts';
+import type { IConstruct } from 'constructs';
+import type { ServicePort, ServicePortRange } from './service-props.ts';
 import { quoted, SpecError } from './spec-error.ts';
 import { describeValue } from './zod-issues.ts';
-import type { StackService } from './stack-service.ts';
 
 /**
  * A value that differs per target and is resolved by each renderer, never a hand-written string.
@@ -14,6 +14,31 @@ export type SingleReference = Exclude<Reference, Interpolation | UniqueList>;
 
 /** What an environment variable can hold: a literal or a reference. */
 export type EnvValue = string | Reference;
+
+// References point at services through the two interfaces below, which `StackService` and
+// `ManagedDatabase` implement, rather than at the classes: a service is built from references
+// (its variables), so naming the classes here would make the model's modules import each other.
+// Validation checks that each reference points at a service of its environment.
+
+/** The service a reference points at: what the targets need to resolve it. */
+export interface ReferencedService extends IConstruct {
+  /** The service name, identical in every target. */
+  readonly name: string;
+  /** The public HTTP port, which a public URL leads to. */
+  readonly publicHttpPort: ServicePort | undefined;
+  /** The port range that holds a port: some targets reach such a port under the range's own name. */
+  findPortRange(port: number): ServicePortRange | undefined;
+}
+
+/** Engines that a platform may offer as a managed database. */
+export type DatabaseEngine = 'postgres' | 'redis';
+
+/** The database a database output points at. */
+export interface ReferencedDatabase extends ReferencedService {
+  readonly engine: DatabaseEngine;
+  /** How an output is built when this stack runs the database itself; undefined when the engine has no such output. */
+  selfHostedOutput(name: DatabaseOutputName): EnvValue | undefined;
+}
 
 /**
  * A secret held by Doppler, named but never valued. Kubernetes reads it from a Secret managed by
@@ -36,7 +61,7 @@ export type EndpointForm = 'url' | 'host' | 'port';
 export class ServiceEndpointRef {
   public readonly kind = 'endpoint';
   constructor(
-    public readonly service: StackService,
+    public readonly service: ReferencedService,
     public readonly port: number,
     public readonly form: EndpointForm,
     public readonly scheme: string = 'http',
@@ -61,7 +86,7 @@ export class ReplicaNameRef {
  */
 export class PublicUrlRef {
   public readonly kind = 'public-url';
-  constructor(public readonly service: StackService) {}
+  constructor(public readonly service: ReferencedService) {}
 }
 
 /** The fixed outputs every managed database offers, as Score's resource outputs do. */
@@ -71,7 +96,7 @@ export type DatabaseOutputName = 'url' | 'host' | 'port' | 'user' | 'password' |
 export class DatabaseOutputRef {
   public readonly kind = 'database-output';
   constructor(
-    public readonly database: ManagedDatabase,
+    public readonly database: ReferencedDatabase,
     public readonly output: DatabaseOutputName,
   ) {}
 }
@@ -233,6 +258,16 @@ export function literalsIn(value: EnvValue): string[] {
   if (value instanceof Interpolation) return value.parts.filter((part) => typeof part === 'string');
   if (value instanceof UniqueList) return value.items.flatMap(literalsIn);
   return [];
+}
+
+/**
+ * The service a reference makes the service that holds it depend on: an endpoint's service or a
+ * database output's database. A public URL carries no dependency, and the others name no service.
+ */
+export function dependencyOf(ref: SingleReference): ReferencedService | undefined {
+  if (ref instanceof ServiceEndpointRef) return ref.service;
+  if (ref instanceof DatabaseOutputRef) return ref.database;
+  return undefined;
 }
 
 /** The references inside a value, flattening interpolations. */

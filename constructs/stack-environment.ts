@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
-import { overridesSchema, type ServiceOverrides } from './service-props.ts';
+import type { EnvValue } from './references.ts';
+import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 import { quoted, SpecError } from './spec-error.ts';
 import { describeValue, formatZodIssue, zodIssuePath } from './zod-issues.ts';
 
@@ -65,6 +66,25 @@ function dopplerConfigSchema() {
       `must be a Doppler config name: a root config (${DOPPLER_ROOT_CONFIGS.join(', ')}) or a branch config named <root>_<suffix> such as prd_railway (lowercase letters, digits and _; the root comes first)`,
     );
 }
+
+/** What an environment may change about any service, by service name. */
+export interface ServiceOverrides {
+  readonly image?: string;
+  readonly replicas?: number;
+  readonly resources?: ResourcesProps;
+  /** Merged over the service's own variables. */
+  readonly env?: Record<string, EnvValue>;
+  /** Added to the service's own dependencies. */
+  readonly dependsOn?: string[];
+}
+
+export const overridesSchema = z.strictObject({
+  image: z.string().optional(),
+  replicas: z.number().int().min(0).max(100).optional(),
+  resources: resourcesSchema.optional(),
+  env: z.record(z.string(), z.any()).optional(),
+  dependsOn: z.array(z.string()).optional(),
+});
 
 const environmentSchema = z.strictObject({
   targets: z

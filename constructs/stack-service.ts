@@ -11,12 +11,109 @@ import {
   ServiceEndpointRef,
   whyMalformed,
   type EnvValue,
+  type ReferencedService,
 } from './references.ts';
 import { isPlainObject } from './props-check.ts';
-import { serviceDataSchema, type ServiceData, type ServicePort, type ServicePortRange, type StackServiceProps } from './service-props.ts';
+import {
+  serviceDataSchema,
+  type BuildProps,
+  type DrainProps,
+  type HealthCheckProps,
+  type PortProps,
+  type PortRangeProps,
+  type ResourcesProps,
+  type RunAsProps,
+  type ServiceData,
+  type ServicePort,
+  type ServicePortRange,
+  type VolumeProps,
+} from './service-props.ts';
 import { quoted, SpecError } from './spec-error.ts';
 import { ENV_NAME_PATTERN, StackEnvironment } from './stack-environment.ts';
 import { describeValue, formatZodIssue, zodIssuePath } from './zod-issues.ts';
+
+/** Properties of a `StackService`. */
+export interface StackServiceProps {
+  /** One line on what the service does, shown in the stack diagram. @default - none */
+  readonly description?: string;
+  /**
+   * A pinned image, `repository:tag` or `repository@sha256:…`. Floating tags (`latest`,
+   * `stable`, `unstable`, a bare major) are rejected. Give exactly one of `image` or `build`.
+   * @default - none; `build` must be given
+   */
+  readonly image?: string;
+  /** Build the image from a context in this repository. @default - none; `image` must be given */
+  readonly build?: BuildProps;
+  /** Ports the container listens on. @default - no ports */
+  readonly ports?: PortProps[];
+  /** Private TCP port ranges opened per session; see `StackService.admitToPortRange`. @default - none */
+  readonly portRanges?: PortRangeProps[];
+  /** How to tell the service is healthy. Required for services with a public port. @default - none */
+  readonly healthCheck?: HealthCheckProps;
+  /** Environment variables: literals or references (secrets, endpoints, database outputs). @default - none */
+  readonly env?: Record<string, EnvValue>;
+  /**
+   * Services that must be running first, beyond those implied by references in `env`. A name
+   * refers to a service declared elsewhere in the environment. @default - only implied ones
+   */
+  readonly dependsOn?: Array<StackService | string>;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default - 250 millicores, 256 MiB */
+  readonly resources?: ResourcesProps;
+  /** @default - no volumes */
+  readonly volumes?: VolumeProps[];
+  /** User and group the container runs as where the target enforces it. @default - uid 10001, gid 10001 */
+  readonly runAs?: RunAsProps;
+  /** Mount the image read-only; give scratch volumes for directories it writes. @default true */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Only platform the image is published for. @default - any */
+  readonly platform?: 'linux/amd64' | 'linux/arm64';
+  /** Replaces the image's entrypoint and command (Kubernetes `command`, Compose `entrypoint`). @default - the image's own */
+  readonly command?: string[];
+  /** The service calls hosts outside the stack (vendor APIs, STUN). @default false */
+  readonly egressToInternet?: boolean;
+  /**
+   * The service also sends UDP to public addresses (WebRTC media to a media server's advertised
+   * address): what it sends, and what it falls back to where UDP cannot leave. Needs
+   * `egressToInternet`. A target that cannot promise outbound UDP says so with this text.
+   * @default - no UDP beyond DNS
+   */
+  readonly udpEgress?: string;
+  /**
+   * How a new version replaces the old: `rolling` starts the new before stopping the old;
+   * `recreate` stops the old first, for services whose state lives in one process (sessions in
+   * memory, an XMPP server others stay connected to). @default 'rolling'
+   */
+  readonly rollout?: 'rolling' | 'recreate';
+  /**
+   * How clients reach the service: `service`, any replica behind one name; `replica`, each
+   * replica on its own under a stable name `<service>-<i>` (its state lives in its memory, and
+   * its clients choose the replica), through `replicaUrl()` and `replicaUrls()`. Kubernetes runs
+   * such a service as a StatefulSet; Compose and Railway, which have no per-replica names, as one
+   * service per replica. @default 'service'
+   */
+  readonly addressing?: 'service' | 'replica';
+  /**
+   * How the service stops: it drains work on SIGTERM (or in `preStop`) for up to `seconds`, and
+   * the target gives it `seconds + marginSeconds` before a forced kill (Kubernetes
+   * `terminationGracePeriodSeconds`, Compose `stop_grace_period`, Railway `drainingSeconds`).
+   * @default - the target's own (30 s on Kubernetes, 10 s on Compose, Railway's default)
+   */
+  readonly drain?: DrainProps;
+  /**
+   * Ports the service's replicas call each other on (a replica forwards a request to the one that
+   * holds its state, by the address that one advertises); Kubernetes lets its own pods through
+   * the NetworkPolicy on them. Each must be one of its TCP ports. @default - none
+   */
+  readonly peerPorts?: number[];
+  /**
+   * Why the service can only ever run one replica (one server owns the data volume, state lives in
+   * one process); with it, more than one replica fails synth with this reason, whoever asks for
+   * them (props or an environment's overrides). @default - any number of replicas
+   */
+  readonly singleton?: string;
+}
 
 /** Doppler stores secret names in upper snake case; other names cannot be synced or interpolated. */
 const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
@@ -28,7 +125,7 @@ const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
  * The construct id is the service name in every target (Kubernetes object names, Compose service
  * keys, Railway service names), so it is part of the external contract.
  */
-export class StackService extends Construct {
+export class StackService extends Construct implements ReferencedService {
   public static isStackService(value: unknown): value is StackService {
     return value instanceof StackService;
   }

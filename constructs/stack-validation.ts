@@ -3,7 +3,7 @@ import { join, posix } from 'node:path';
 import { whyLooksLikeCredential } from './credentials.ts';
 import { dependenciesOf, findCycle, findService, isManagedDatabase, servicesOf } from './dependency-graph.ts';
 import { parseImage } from './image.ts';
-import { DatabaseOutputRef, PublicUrlRef, referencesIn, ReplicaNameRef, SecretRef, ServiceEndpointRef, type EndpointForm } from './references.ts';
+import { DatabaseOutputRef, dependencyOf, PublicUrlRef, referencesIn, ReplicaNameRef, SecretRef, ServiceEndpointRef, type EndpointForm } from './references.ts';
 import { REPO_ROOT } from './repo-root.ts';
 import { instancesOf } from './service-instances.ts';
 import { SpecError } from './spec-error.ts';
@@ -113,16 +113,19 @@ function checkReferences(service: StackService): void {
     for (const ref of referencesIn(value)) {
       if (ref instanceof ServiceEndpointRef) checkEndpoint(service, field, ref);
       if (ref instanceof PublicUrlRef) checkPublicUrl(service, field, ref);
-      if (ref instanceof DatabaseOutputRef) {
-        if (!isManagedDatabase(ref.database as unknown as StackService)) service.fail(field, `refers to an output of ${describeValue(ref.database)}, which is not a database (Postgres, Redis)`);
-        if (findService(service.environment, ref.database.name) !== ref.database) {
-          service.fail(field, `refers to database "${ref.database.name}", which is not part of this environment`);
-        }
-        if (ref.database.selfHostedOutput(ref.output) === undefined) {
-          service.fail(field, `${ref.database.engine} has no "${ref.output}" output`);
-        }
-      }
+      if (ref instanceof DatabaseOutputRef) checkDatabaseOutput(service, field, ref);
     }
+  }
+}
+
+function checkDatabaseOutput(service: StackService, field: string, ref: DatabaseOutputRef): void {
+  const database = ref.database;
+  if (!isManagedDatabase(database)) service.fail(field, `refers to an output of ${describeValue(database)}, which is not a database (Postgres, Redis)`);
+  if (findService(service.environment, database.name) !== database) {
+    service.fail(field, `refers to database "${database.name}", which is not part of this environment`);
+  }
+  if (database.selfHostedOutput(ref.output) === undefined) {
+    service.fail(field, `${database.engine} has no "${ref.output}" output`);
   }
 }
 
@@ -141,7 +144,7 @@ function checkEndpoint(service: StackService, field: string, ref: ServiceEndpoin
   if (findService(service.environment, ref.service.name) !== ref.service) {
     service.fail(field, `refers to service "${ref.service.name}", which is not part of this environment`);
   }
-  checkReplicaEndpoint(service, field, ref);
+  checkReplicaEndpoint(service, field, ref, ref.service);
   const range = ref.service.findPortRange(ref.port);
   if (range !== undefined) {
     if (!ref.service.portRangesFor(service).includes(range)) {
@@ -157,9 +160,9 @@ function checkEndpoint(service: StackService, field: string, ref: ServiceEndpoin
 /**
  * A service addressed per replica has no name for all its replicas on Compose and Railway, so an
  * endpoint of it names one replica, of those it runs; and only such a service has replicas to name.
+ * `target` is the service `ref` points at, known by now to be one.
  */
-function checkReplicaEndpoint(service: StackService, field: string, ref: ServiceEndpointRef): void {
-  const target = ref.service;
+function checkReplicaEndpoint(service: StackService, field: string, ref: ServiceEndpointRef, target: StackService): void {
   const perReplica = target.data.addressing === 'replica';
   if (ref.replica === undefined) {
     if (perReplica) {
@@ -328,9 +331,7 @@ function dependencyField(service: StackService, dependency: StackService): strin
   const index = service.explicitDependencies.findIndex((entry) => (typeof entry === 'string' ? entry === dependency.name : entry === dependency));
   if (index !== -1) return `dependsOn[${index}]`;
   for (const [name, value] of Object.entries(service.env)) {
-    for (const ref of referencesIn(value)) {
-      if ((ref instanceof ServiceEndpointRef && ref.service === dependency) || (ref instanceof DatabaseOutputRef && ref.database === dependency)) return `env.${name}`;
-    }
+    if (referencesIn(value).some((ref) => dependencyOf(ref) === dependency)) return `env.${name}`;
   }
   return 'dependsOn';
 }

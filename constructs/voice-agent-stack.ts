@@ -11,14 +11,14 @@ import { TenAgent, type TenAgentProps } from './ten-agent.ts';
 
 /** Properties of `VoiceAgentStack`. */
 export interface VoiceAgentStackProps {
-  /** Jitsi Meet settings; `advertiseIps` has no default. */
+  /** Jitsi Meet settings; `version` and `advertiseIps` have no default. */
   readonly jitsi: JitsiMeetProps;
   /** @default - TenAgent defaults */
   readonly tenAgent?: Omit<TenAgentProps, 'redis'>;
-  /** @default - Postgres defaults */
-  readonly postgres?: PostgresProps;
-  /** @default - Redis defaults */
-  readonly redis?: RedisProps;
+  /** Postgres settings; `version` has no default. */
+  readonly postgres: PostgresProps;
+  /** Redis settings; `version` has no default. */
+  readonly redis: RedisProps;
   /** @default - one replica, Pipedream production */
   readonly mcpServer?: Omit<McpServerProps, 'postgres' | 'redis'>;
   /** @default - JitsiAgentBridge defaults (12 rooms, or fewer where the TEN agent has fewer worker ports) */
@@ -31,8 +31,8 @@ export interface VoiceAgentStackProps {
 const voiceAgentStackPropsSchema = z.strictObject({
   jitsi: plainObjectSchema,
   tenAgent: plainObjectSchema.and(z.object({ env: plainObjectSchema.optional() })).optional(),
-  postgres: plainObjectSchema.optional(),
-  redis: plainObjectSchema.optional(),
+  postgres: plainObjectSchema,
+  redis: plainObjectSchema,
   mcpServer: plainObjectSchema.optional(),
   agentBridge: plainObjectSchema.optional(),
   frontend: plainObjectSchema,

@@ -20,10 +20,14 @@ export function formatZodIssue(issue: z.core.$ZodIssue | undefined): string {
   return `${message}, got ${describeValue(issue.input)}`;
 }
 
-/** The field path of an issue, `ports.0.port`; undefined for the value as a whole. */
+/**
+ * The field path of an issue, `ports[0].port`: array items in brackets, as the checks that zod
+ * does not make write them, so every message names a field one way. Undefined for the value as
+ * a whole.
+ */
 export function zodIssuePath(issue: z.core.$ZodIssue | undefined): string | undefined {
-  const path = issue?.path.map(String).join('.');
-  return path === undefined || path === '' ? undefined : path;
+  const path = issue?.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
+  return path === undefined || path === '' ? undefined : path.replace(/^\./, '');
 }
 
 /**

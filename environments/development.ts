@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { StackEnvironment, VoiceAgentStack } from '../constructs/index.ts';
+import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from './versions.ts';
 
 /**
  * Local development on one machine: `docker compose -f dist/compose/development/compose.yaml up`.
@@ -14,7 +15,9 @@ export default function development(scope: Construct): StackEnvironment {
   new VoiceAgentStack(environment, 'voice-agent', {
     // A browser on the same machine reaches the published UDP port on loopback.
     // Compose serves Jitsi over plain HTTP on localhost, where only BOSH works (see JitsiMeetProps).
-    jitsi: { advertiseIps: ['127.0.0.1'], xmppWebSocket: false },
+    jitsi: { version: JITSI_VERSION, advertiseIps: ['127.0.0.1'], xmppWebSocket: false },
+    postgres: { version: POSTGRES_VERSION },
+    redis: { version: REDIS_VERSION },
     // Short drains, so `docker compose down` and an update do not wait half an hour for calls to end.
     mcpServer: { pipedreamEnvironment: 'development', sseDrainTimeoutSeconds: 30 },
     tenAgent: { workersMax: 2, drainTimeoutSeconds: 30 },

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { StackEnvironment, VoiceAgentStack } from '../constructs/index.ts';
+import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from './versions.ts';
 
 /**
  * Production: Kubernetes with managed (external) Postgres and Redis whose connection secrets live
@@ -24,11 +25,14 @@ export default function production(scope: Construct): StackEnvironment {
   });
   new VoiceAgentStack(environment, 'voice-agent', {
     jitsi: {
+      version: JITSI_VERSION,
       // Replace with the IP of the jitsi-jvb-udp LoadBalancer.
       advertiseIps: ['198.51.100.10'],
       webReplicas: 2,
       resources: { jvb: { cpuMillicores: 2000, memoryMiB: 2048 } },
     },
+    postgres: { version: POSTGRES_VERSION },
+    redis: { version: REDIS_VERSION },
     mcpServer: { replicas: 2, pipedreamEnvironment: 'production' },
     // Two of each in the voice tier, so an update drains one while the other takes new rooms.
     tenAgent: { replicas: 2, workersMax: 20, resources: { cpuMillicores: 4000, memoryMiB: 8192 } },

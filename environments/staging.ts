@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { StackEnvironment, VoiceAgentStack } from '../constructs/index.ts';
+import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from './versions.ts';
 
 /**
  * Staging: a Kubernetes namespace (Argo CD syncs dist/kubernetes/staging) and the Railway
@@ -26,7 +27,9 @@ export default function staging(scope: Construct): StackEnvironment {
   });
   new VoiceAgentStack(environment, 'voice-agent', {
     // Replace with the IP of the jitsi-jvb-udp LoadBalancer.
-    jitsi: { advertiseIps: ['203.0.113.10'] },
+    jitsi: { version: JITSI_VERSION, advertiseIps: ['203.0.113.10'] },
+    postgres: { version: POSTGRES_VERSION },
+    redis: { version: REDIS_VERSION },
     mcpServer: { pipedreamEnvironment: 'development' },
     tenAgent: { workersMax: 5 },
     // Replace with your identity provider's issuer and the console's client id there. Register

@@ -8,6 +8,7 @@ import {
   ServiceEndpointRef,
   UniqueList,
   type EnvValue,
+  type ReferencedService,
   type ServiceInstance,
   type StackService,
 } from '../../constructs/index.ts';
@@ -22,7 +23,7 @@ export interface ComposePlacement {
   /** How a service outside this file is reached; undefined when it cannot be. */
   remote(ref: ServiceEndpointRef): string | undefined;
   /** The public URL of a service as a browser reaches it. */
-  publicUrl(service: StackService): string;
+  publicUrl(service: ReferencedService): string;
 }
 
 /**

@@ -89,7 +89,7 @@ function edgeLabel(from: StackService, to: StackService): string {
         const range = to.findPortRange(ref.port);
         labels.add(range === undefined ? String(ref.port) : `${range.start}-${range.end}`);
       }
-      if (ref instanceof DatabaseOutputRef && ref.database === to) labels.add(to.name);
+      if (ref instanceof DatabaseOutputRef && isManagedDatabase(to) && ref.database === to) labels.add(to.name);
     }
   }
   for (const range of to.portRangesFor(from)) labels.add(`${range.start}-${range.end}`);

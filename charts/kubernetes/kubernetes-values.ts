@@ -9,6 +9,7 @@ import {
   ServiceEndpointRef,
   UniqueList,
   type EnvValue,
+  type ReferencedService,
   type StackEnvironment,
   type StackService,
 } from '../../constructs/index.ts';
@@ -43,7 +44,7 @@ export function compositeSecretVariable(secretName: string): string {
 }
 
 /** True when Kubernetes runs this service itself, false when an external database stands in for it. */
-export function runsInCluster(service: StackService): boolean {
+export function runsInCluster(service: ReferencedService): boolean {
   return !(isManagedDatabase(service) && service.environment.settings.kubernetes.databases === 'external');
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkProps } from '../props-check.ts';
 import { referencesIn, SecretRef, type EnvValue } from '../references.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 import type { TenGraph } from './ten-graph.ts';
@@ -11,8 +12,6 @@ import {
   type TenPredefinedGraph,
   type TenPropertyFile,
 } from './ten-schemas.ts';
-import { formatZodIssue } from '../zod-issues.ts';
-import type { z } from 'zod';
 
 /** Our tenapp, relative to the repository root; the image overlays it on TEN's websocket example. */
 export const TENAPP_DIR = 'services/ten-agent/tenapp';
@@ -95,7 +94,7 @@ export interface TenGraphContext {
  */
 export function checkTenGraph(graph: TenGraph, context: TenGraphContext): void {
   const json = graph.toJson();
-  checkSchema(tenPredefinedGraphSchema, json, (field, problem) => context.fail(field.replace(/^graph\./, ''), problem));
+  checkProps(tenPredefinedGraphSchema, json, (field, problem) => context.fail(field?.replace(/^graph\./, '') ?? '', problem));
 
   const names = new Map<string, number>();
   graph.nodes.forEach((node, index) => {
@@ -147,16 +146,8 @@ export function checkTenGraph(graph: TenGraph, context: TenGraphContext): void {
 
 /** Checks a whole property.json and manifest.json against TEN's schemas (what synth writes). */
 export function checkTenappFiles(property: TenPropertyFile, manifest: TenManifest, fail: (field: string, problem: string) => never): void {
-  checkSchema(tenPropertyFileSchema, property, (field, problem) => fail(`property.json ${field}`, problem));
-  checkSchema(tenManifestSchema, manifest, (field, problem) => fail(`manifest.json ${field}`, problem));
-}
-
-function checkSchema<T>(schema: z.ZodType<T>, value: unknown, fail: (field: string, problem: string) => never): void {
-  const parsed = schema.safeParse(value, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    fail(issue?.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '') ?? '', formatZodIssue(issue));
-  }
+  checkProps(tenPropertyFileSchema, property, (field, problem) => fail(field === undefined ? 'property.json' : `property.json ${field}`, problem));
+  checkProps(tenManifestSchema, manifest, (field, problem) => fail(field === undefined ? 'manifest.json' : `manifest.json ${field}`, problem));
 }
 
 export type { TenPredefinedGraph };

@@ -93,6 +93,6 @@ describe('access to a port range', () => {
     expect(() =>
       new StackService(environment(), 'b', { image: 'nginx:1.27.3-alpine', portRanges: [{ name: 'w', start: 8800, end: 8810 }, { name: 'x', start: 8810, end: 8820 }] }),
     ).toThrow('field "portRanges[1]": range 8810-8820 overlaps range "w" (8800-8810)');
-    expect(() => new StackService(environment(), 'c', { image: 'nginx:1.27.3-alpine', portRanges: [{ name: 'w', start: 8810, end: 8800 }] })).toThrow(/field "portRanges\.0": start must not be greater than end/);
+    expect(() => new StackService(environment(), 'c', { image: 'nginx:1.27.3-alpine', portRanges: [{ name: 'w', start: 8810, end: 8800 }] })).toThrow(/field "portRanges\[0\]": start must not be greater than end/);
   });
 });

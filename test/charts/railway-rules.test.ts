@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRailwayRules } from '../../charts/railway/railway-rules.ts';
 import { Postgres, secret, StackService, type StackEnvironmentProps } from '../../constructs/index.ts';
 import { specErrorOf, testEnvironment } from '../helpers/model.ts';
+import { POSTGRES_VERSION } from '../../environments/versions.ts';
 
 const image = 'nginx:1.27.3-alpine';
 
@@ -12,7 +13,7 @@ function railwayEnvironment(railway: Partial<NonNullable<StackEnvironmentProps['
 describe('checkRailwayRules', () => {
   it('accepts what Railway can run', () => {
     const environment = railwayEnvironment();
-    new Postgres(environment, 'postgres');
+    new Postgres(environment, 'postgres', { version: POSTGRES_VERSION });
     new StackService(environment, 'web', { image, ports: [{ port: 80, exposure: 'public' }], healthCheck: { exec: ['true'] } });
     expect(() => checkRailwayRules(environment)).not.toThrow();
   });
@@ -28,7 +29,7 @@ describe('checkRailwayRules', () => {
 
   it('refuses a service off Railway that uses a Railway database', () => {
     const environment = railwayEnvironment({ offRailway: ['worker'] });
-    const db = new Postgres(environment, 'postgres');
+    const db = new Postgres(environment, 'postgres', { version: POSTGRES_VERSION });
     new StackService(environment, 'worker', { image, env: { DATABASE_URL: db.connectionUrl } });
     expect(specErrorOf(() => checkRailwayRules(environment)).message).toContain('uses Railway database "postgres", which has no public endpoint');
   });

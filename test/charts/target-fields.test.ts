@@ -10,6 +10,7 @@ import { evaluateRailwayEnvironment, loadRailwayProgram } from '../../charts/rai
 import { instancesOf, Postgres, servicesOf, StackService, type StackEnvironment, type StackEnvironmentProps, type Target } from '../../constructs/index.ts';
 import { specErrorOf, testEnvironment } from '../helpers/model.ts';
 import { render, temporaryDirectory } from '../helpers/synth.ts';
+import { POSTGRES_VERSION } from '../../environments/versions.ts';
 
 const image = 'nginx:1.27.3-alpine';
 const healthy = { exec: ['true'] };
@@ -230,7 +231,7 @@ describe('railway', () => {
 
   it('leaves Railway-managed databases and services placed off Railway to their own rules', () => {
     const environment = environmentFor(['railway'], { railway: { project: 'voice-agent', offRailway: ['media'] } });
-    new Postgres(environment, 'postgres');
+    new Postgres(environment, 'postgres', { version: POSTGRES_VERSION });
     new StackService(environment, 'media', { image, ports: [{ port: 10000, protocol: 'udp', exposure: 'public' }], healthCheck: healthy, egressToInternet: true, rollout: 'recreate' });
     // Postgres would lose runAs, read-only root and egress, and media's public UDP would be refused,
     // were RAILWAY_FIELDS applied to them; Compose renders everything media declares.

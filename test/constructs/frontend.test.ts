@@ -16,6 +16,7 @@ import {
   type VoiceAgentStackProps,
 } from '../../constructs/index.ts';
 import { specErrorOf } from '../helpers/model.ts';
+import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from '../../environments/versions.ts';
 
 const frontendProps = { oidcIssuer: 'https://auth.example.com/realms/voice-agent', oidcClientId: 'voice-console' };
 
@@ -26,7 +27,7 @@ function stack(props: Partial<VoiceAgentStackProps> = {}, overrides: Record<stri
     doppler: { project: 'voice-agent', config: 'dev' },
     overrides,
   });
-  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { advertiseIps: ['192.0.2.1'] }, frontend: frontendProps, ...props });
+  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'] }, postgres: { version: POSTGRES_VERSION }, redis: { version: REDIS_VERSION }, frontend: frontendProps, ...props });
   return { environment, voiceAgent, frontend: voiceAgent.frontend };
 }
 
@@ -130,7 +131,7 @@ describe('Frontend (the voice console)', () => {
     const { frontend, voiceAgent } = stack();
     expect(frontend.env).toMatchObject({ JITSI_JWT_APP_ID: 'voice-agent', JITSI_JWT_AUDIENCE: 'voice-agent', JITSI_JWT_SUBJECT: 'meet.jitsi' });
     expect(frontend.env['JITSI_JWT_SUBJECT']).toBe(voiceAgent.jitsi.prosody.env['XMPP_DOMAIN']);
-    const custom = stack({ jitsi: { advertiseIps: ['192.0.2.1'], jwtAppId: 'acme-meet', jwtAcceptedAudiences: ['acme-console', 'acme-other'] } });
+    const custom = stack({ jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], jwtAppId: 'acme-meet', jwtAcceptedAudiences: ['acme-console', 'acme-other'] } });
     expect(custom.frontend.env).toMatchObject({ JITSI_JWT_APP_ID: 'acme-meet', JITSI_JWT_AUDIENCE: 'acme-console' });
     expect(custom.voiceAgent.jitsi.prosody.env).toMatchObject({ JWT_APP_ID: 'acme-meet', JWT_ACCEPTED_AUDIENCES: 'acme-console,acme-other' });
   });
@@ -154,7 +155,7 @@ describe('Frontend (the voice console)', () => {
     expect((parts[1] as PublicUrlRef).service).toBe(frontend);
     expect(parts).toHaveLength(2);
     // Configured sources stay first.
-    const custom = stack({ jitsi: { advertiseIps: ['192.0.2.1'], frameAncestors: 'https://partner.example.com' } });
+    const custom = stack({ jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], frameAncestors: 'https://partner.example.com' } });
     expect((custom.voiceAgent.jitsi.web.env['CSP_HEADER'] as Interpolation).parts[0]).toBe('frame-ancestors https://partner.example.com ');
   });
 

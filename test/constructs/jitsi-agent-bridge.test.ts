@@ -17,6 +17,7 @@ import {
 } from '../../constructs/index.ts';
 import { specErrorOf } from '../helpers/model.ts';
 import { render } from '../helpers/synth.ts';
+import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from '../../environments/versions.ts';
 
 const frontend = { oidcIssuer: 'https://auth.example.com/realms/voice-agent', oidcClientId: 'voice-console' };
 
@@ -27,7 +28,7 @@ function stack(props: Partial<VoiceAgentStackProps> = {}, overrides: Record<stri
     doppler: { project: 'voice-agent', config: 'dev' },
     overrides,
   });
-  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { advertiseIps: ['192.0.2.1'] }, frontend, ...props });
+  const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'] }, postgres: { version: POSTGRES_VERSION }, redis: { version: REDIS_VERSION }, frontend, ...props });
   return { environment, voiceAgent, bridge: voiceAgent.agentBridge };
 }
 
@@ -83,7 +84,7 @@ describe('JitsiAgentBridge', () => {
   });
 
   it("loads Jitsi from jitsi-web's private HTTP port and joins with a token of the claims prosody checks", () => {
-    const { bridge, voiceAgent } = stack({ jitsi: { advertiseIps: ['192.0.2.1'], jwtAppId: 'acme-meet', jwtAcceptedAudiences: ['acme-bridge', 'acme-other'] } });
+    const { bridge, voiceAgent } = stack({ jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], jwtAppId: 'acme-meet', jwtAcceptedAudiences: ['acme-bridge', 'acme-other'] } });
     const { jitsi } = voiceAgent;
     const web = endpoint(bridge, 'JITSI_URL');
     expect([web.service, web.port, web.form, web.scheme, web.path]).toEqual([jitsi.web, 8000, 'url', 'http', '']);
@@ -103,7 +104,7 @@ describe('JitsiAgentBridge', () => {
     const served = stack();
     expect(served.bridge.env['JITSI_XMPP_TRANSPORT']).toBe('websocket');
     expect(served.voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('1');
-    const withoutWebSocket = stack({ jitsi: { advertiseIps: ['192.0.2.1'], xmppWebSocket: false } });
+    const withoutWebSocket = stack({ jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], xmppWebSocket: false } });
     expect(withoutWebSocket.bridge.env['JITSI_XMPP_TRANSPORT']).toBe('bosh');
     expect(withoutWebSocket.voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('0');
   });

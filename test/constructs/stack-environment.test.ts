@@ -30,7 +30,7 @@ describe('StackEnvironment', () => {
 
   it.each<[string, string, StackEnvironmentProps, string | undefined, string]>([
     ['no targets', 'staging', { ...valid, targets: [] }, 'targets', 'at least one target'],
-    ['an unknown target', 'staging', { ...valid, targets: ['heroku' as 'compose'] }, 'targets.0', 'invalid option'],
+    ['an unknown target', 'staging', { ...valid, targets: ['heroku' as 'compose'] }, 'targets[0]', 'invalid option'],
     ['a repeated target', 'staging', { ...valid, targets: ['compose', 'compose'] }, 'targets', 'lists a target twice'],
     ['a Doppler config named against the rules', 'staging', { ...valid, doppler: { project: 'voice-agent', config: 'Staging-Config' } }, 'doppler.config', 'must be a Doppler config name'],
     ['railway without a project', 'staging', { ...valid, targets: ['railway'] }, 'railway', 'railway.project'],

@@ -19,6 +19,7 @@ import {
   validateEnvironment,
 } from '../../constructs/index.ts';
 import { specErrorOf, testEnvironment } from '../helpers/model.ts';
+import { POSTGRES_VERSION, REDIS_VERSION } from '../../environments/versions.ts';
 
 const image = 'nginx:1.27.3-alpine';
 
@@ -28,14 +29,14 @@ const validationError = (env: StackEnvironment): SpecError => specErrorOf(() => 
 describe('validateEnvironment', () => {
   it('accepts a consistent environment', () => {
     const env = environment();
-    const db = new Postgres(env, 'postgres');
+    const db = new Postgres(env, 'postgres', { version: POSTGRES_VERSION });
     new StackService(env, 'api', { image, env: { DATABASE_URL: db.connectionUrl } });
     expect(() => validateEnvironment(env)).not.toThrow();
   });
 
   it('derives dependencies from references and explicit names, and orders starts', () => {
     const env = environment();
-    const db = new Postgres(env, 'postgres');
+    const db = new Postgres(env, 'postgres', { version: POSTGRES_VERSION });
     const cache = new StackService(env, 'cache', { image, ports: [{ port: 6000 }] });
     const api = new StackService(env, 'api', { image, env: { DB: db.connectionUrl, CACHE: cache.url(6000) }, dependsOn: ['worker'] });
     new StackService(env, 'worker', { image });
@@ -63,7 +64,7 @@ describe('validateEnvironment', () => {
 
   it('rejects an output a database does not have', () => {
     const env = environment();
-    const cache = new Redis(env, 'redis');
+    const cache = new Redis(env, 'redis', { version: REDIS_VERSION });
     new StackService(env, 'api', { image, env: { DB: cache.output('database') } });
     expect(validationError(env).message).toContain('redis has no "database" output');
   });

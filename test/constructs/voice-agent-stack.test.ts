@@ -14,7 +14,7 @@ import {
   type StackService,
   type VoiceAgentStackProps,
 } from '../../constructs/index.ts';
-import { JITSI_VERSION } from '../../environments/versions.ts';
+import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from '../../environments/versions.ts';
 import { specErrorOf } from '../helpers/model.ts';
 
 function stack(overrides: Record<string, object> = {}, props: Partial<VoiceAgentStackProps> = {}) {
@@ -25,7 +25,9 @@ function stack(overrides: Record<string, object> = {}, props: Partial<VoiceAgent
     overrides,
   });
   const voiceAgent = new VoiceAgentStack(environment, 'voice-agent', {
-    jitsi: { advertiseIps: ['192.0.2.1'] },
+    jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'] },
+    postgres: { version: POSTGRES_VERSION },
+    redis: { version: REDIS_VERSION },
     frontend: { oidcIssuer: 'https://auth.example.com/realms/voice-agent', oidcClientId: 'voice-console' },
     ...props,
   });
@@ -59,6 +61,17 @@ describe('VoiceAgentStack', () => {
     expect(images.map((image) => image?.repository)).toEqual(['ghcr.io/jitsi/prosody', 'ghcr.io/jitsi/jicofo', 'ghcr.io/jitsi/jvb', 'ghcr.io/jitsi/web']);
     expect(new Set(images.map((image) => image?.tag))).toEqual(new Set([JITSI_VERSION]));
     expect(JITSI_VERSION).toMatch(/^stable-\d+(-\d+)?$/);
+  });
+
+  it('runs the releases its props name, which environment files take from versions.ts', () => {
+    const { voiceAgent } = stack({}, {
+      jitsi: { version: 'stable-10978', advertiseIps: ['192.0.2.1'] },
+      postgres: { version: '17.6-alpine' },
+      redis: { version: '7.4.5-alpine' },
+    });
+    expect(voiceAgent.jitsi.services.map((service) => service.data.image)).toEqual(['prosody', 'jicofo', 'jvb', 'web'].map((component) => `ghcr.io/jitsi/${component}:stable-10978`));
+    expect(voiceAgent.postgres.data.image).toBe('postgres:17.6-alpine');
+    expect(voiceAgent.redis.data.image).toBe('redis:7.4.5-alpine');
   });
 
   it('requires a JWT for every room, with explicit issuers and audiences', () => {
@@ -99,7 +112,7 @@ describe('VoiceAgentStack', () => {
 
   it('falls back to BOSH where the public URL is plain HTTP', () => {
     expect(stack().voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('1');
-    const local = stack({}, { jitsi: { advertiseIps: ['127.0.0.1'], xmppWebSocket: false } });
+    const local = stack({}, { jitsi: { version: JITSI_VERSION, advertiseIps: ['127.0.0.1'], xmppWebSocket: false } });
     expect(local.voiceAgent.jitsi.web.env['ENABLE_XMPP_WEBSOCKET']).toBe('0');
   });
 
@@ -222,22 +235,26 @@ describe('VoiceAgentStack', () => {
   });
 
   it.each<[string, Partial<VoiceAgentStackProps>, string]>([
-    ['a hostname as the video bridge address', { jitsi: { advertiseIps: ['meet.example.com'] } }, 'construct "voice-agent/jitsi", field "advertiseIps.0": must be an IP address'],
-    ['no video bridge address', { jitsi: { advertiseIps: [] } }, 'construct "voice-agent/jitsi", field "advertiseIps": give the public IP address(es)'],
-    ['addresses given as one string', { jitsi: { advertiseIps: '192.0.2.1' as unknown as string[] } }, 'construct "voice-agent/jitsi", field "advertiseIps": invalid input: expected array, received string'],
-    ['an empty audience list, which prosody reads as "any"', { jitsi: { advertiseIps: ['192.0.2.1'], jwtAcceptedAudiences: [] } }, 'field "jwtAcceptedAudiences": give at least one audience'],
-    ['an issuer with a comma, which splits it in two', { jitsi: { advertiseIps: ['192.0.2.1'], jwtAcceptedIssuers: ['a,b'] } }, 'field "jwtAcceptedIssuers.0": must be a non-empty value without spaces or commas'],
-    ['an unknown time zone', { jitsi: { advertiseIps: ['192.0.2.1'], timeZone: 'Mars/Olympus' } }, 'field "timeZone": must be an IANA time zone'],
-    ['a resources key that names no component', { jitsi: { advertiseIps: ['192.0.2.1'], resources: { bridge: { cpuMillicores: 100, memoryMiB: 64 } } as never } }, 'field "resources": unknown field(s) "bridge"'],
+    ['a hostname as the video bridge address', { jitsi: { version: JITSI_VERSION, advertiseIps: ['meet.example.com'] } }, 'construct "voice-agent/jitsi", field "advertiseIps[0]": must be an IP address'],
+    ['no video bridge address', { jitsi: { version: JITSI_VERSION, advertiseIps: [] } }, 'construct "voice-agent/jitsi", field "advertiseIps": give the public IP address(es)'],
+    ['addresses given as one string', { jitsi: { version: JITSI_VERSION, advertiseIps: '192.0.2.1' as unknown as string[] } }, 'construct "voice-agent/jitsi", field "advertiseIps": invalid input: expected array, received string'],
+    ['an empty audience list, which prosody reads as "any"', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], jwtAcceptedAudiences: [] } }, 'field "jwtAcceptedAudiences": give at least one audience'],
+    ['an issuer with a comma, which splits it in two', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], jwtAcceptedIssuers: ['a,b'] } }, 'field "jwtAcceptedIssuers[0]": must be a non-empty value without spaces or commas'],
+    ['an unknown time zone', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], timeZone: 'Mars/Olympus' } }, 'field "timeZone": must be an IANA time zone'],
+    ['a resources key that names no component', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], resources: { bridge: { cpuMillicores: 100, memoryMiB: 64 } } as never } }, 'field "resources": unknown field(s) "bridge"'],
     ['no Jitsi settings at all', { jitsi: undefined as never }, 'construct "voice-agent", field "jitsi": must be an object'],
     ['TEN agent variables that are not an object', { tenAgent: { env: 'EXTRA=yes' as never } }, 'construct "voice-agent", field "tenAgent.env": must be an object, got "EXTRA=yes"'],
     ['a vendor the graph does not know', { tenAgent: { vendors: { stt: 'whisper' as never } } }, 'service "ten-agent", field "vendors.stt": invalid input: expected "deepgram", got "whisper"'],
     ['a fractional workersMax, checked before it sizes the port range', { tenAgent: { workersMax: 1.5 } }, 'service "ten-agent", field "workersMax": must be an integer from 1 to 100'],
     ['an empty model name', { tenAgent: { model: '' } }, 'service "ten-agent", field "model": must not be empty'],
     ['a language that is no language tag', { tenAgent: { language: 'english please' } }, 'service "ten-agent", field "language": must be a language tag such as en-US'],
-    ['a database name that would break the connection URL', { postgres: { database: "app'; drop" } }, 'service "postgres", field "database": must be a lowercase PostgreSQL identifier'],
-    ['a user with URL syntax in it', { postgres: { user: 'u@x:y' } }, 'service "postgres", field "user": must be a lowercase PostgreSQL identifier'],
-    ['no storage', { redis: { storageGiB: 0 } }, 'service "redis", field "storageGiB": too small'],
+    ['a database name that would break the connection URL', { postgres: { version: POSTGRES_VERSION, database: "app'; drop" } }, 'service "postgres", field "database": must be a lowercase PostgreSQL identifier'],
+    ['a user with URL syntax in it', { postgres: { version: POSTGRES_VERSION, user: 'u@x:y' } }, 'service "postgres", field "user": must be a lowercase PostgreSQL identifier'],
+    ['no storage', { redis: { version: REDIS_VERSION, storageGiB: 0 } }, 'service "redis", field "storageGiB": too small'],
+    ['no Jitsi version', { jitsi: { advertiseIps: ['192.0.2.1'] } as never }, 'construct "voice-agent/jitsi", field "version": invalid input: expected string, received undefined'],
+    ['a floating Jitsi version, refused at the first image it makes', { jitsi: { version: 'stable', advertiseIps: ['192.0.2.1'] } }, 'service "jitsi-prosody", field "image": image "ghcr.io/jitsi/prosody:stable" uses the floating tag "stable"'],
+    ['no Postgres version', { postgres: {} as never }, 'service "postgres", field "version": invalid input: expected string, received undefined'],
+    ['a Redis version that is no image tag', { redis: { version: '8:alpine' } }, 'service "redis", field "version": must be an image tag such as 18.4-alpine (letters, digits, _, . and -), got "8:alpine"'],
     ['a Pipedream environment that does not exist', { mcpServer: { pipedreamEnvironment: 'staging' as never } }, 'service "mcp-server", field "pipedreamEnvironment": invalid option'],
     ['an issuer that is not a string', { frontend: { oidcIssuer: 5 as never, oidcClientId: 'voice-console' } }, 'service "frontend", field "oidcIssuer": invalid input: expected string, received number, got 5'],
   ])('refuses %s, at the construct that reads it', (_, props, message) => {
@@ -246,7 +263,7 @@ describe('VoiceAgentStack', () => {
 
   it('refuses a second stack part under one id, which the constructs library would throw on', () => {
     const { environment } = stack();
-    const error = specErrorOf(() => new JitsiMeet(environment.node.findChild('voice-agent'), 'jitsi', { advertiseIps: ['192.0.2.1'] }));
+    const error = specErrorOf(() => new JitsiMeet(environment.node.findChild('voice-agent'), 'jitsi', { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'] }));
     expect(error.message).toBe('environment "test", construct "voice-agent/jitsi", field "id": "test/voice-agent/jitsi" is declared twice in the same scope; give each construct its own id');
   });
 });

@@ -6,6 +6,7 @@ import { TenGraph } from '../../constructs/ten/ten-graph.ts';
 import { checkTenGraph, checkTenappFiles, EXAMPLE_APP_ADDONS, ownAppAddons, tenappManifest, tenappProperty, type TenGraphContext } from '../../constructs/ten/tenapp.ts';
 import { tenPredefinedGraphSchema, tenPropertyFileSchema } from '../../constructs/ten/ten-schemas.ts';
 import { voiceAgentGraph } from '../../constructs/ten/voice-agent-graph.ts';
+import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from '../../environments/versions.ts';
 
 function environment(name = 'test') {
   return new StackEnvironment(new RootConstruct(), name, {
@@ -18,7 +19,9 @@ function environment(name = 'test') {
 function stackAgent() {
   const env = environment();
   const stack = new VoiceAgentStack(env, 'voice-agent', {
-    jitsi: { advertiseIps: ['192.0.2.1'] },
+    jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'] },
+    postgres: { version: POSTGRES_VERSION },
+    redis: { version: REDIS_VERSION },
     frontend: { oidcIssuer: 'https://auth.example.com/realms/voice-agent', oidcClientId: 'voice-console' },
   });
   return { env, agent: stack.tenAgent };
