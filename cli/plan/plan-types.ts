@@ -6,6 +6,13 @@ export interface ServiceChange {
   readonly service: string;
   /** The targets whose rendering of this service changed. */
   readonly targets: readonly Target[];
+  /**
+   * Those of `targets` on which applying the change restarts the service's workload: new pods on
+   * Kubernetes, a recreated container on Compose, a new deployment on Railway (see restarts.ts
+   * for the rule). On the others it only changes configuration around the workload, such as a
+   * NetworkPolicy rule, a Service, an Ingress or a custom domain.
+   */
+  readonly restartsOn: readonly Target[];
   /** Short human reasons, e.g. `image ghcr.io/jitsi/web:stable-11146-2 → stable-11200`, `env MCP_SERVER_URL`. */
   readonly reasons: readonly string[];
 }
@@ -15,7 +22,10 @@ export interface EnvironmentPlan {
   readonly environment: string;
   readonly targets: readonly Target[];
   readonly changes: readonly ServiceChange[];
-  /** Rendered files of the environment outside any service that changed (namespace, policies, secret lists). */
+  /**
+   * Rendered files of the environment outside any service that changed (namespace, policies, the
+   * Argo CD Application, secret lists): configuration only, they restart nothing.
+   */
   readonly otherFiles: readonly string[];
 }
 

@@ -13,6 +13,8 @@ import { loadEnvironments } from '../load-environments.ts';
 import { changeReasons } from './change-reasons.ts';
 import type { DeployPlan, EnvironmentPlan, ImageBuild, ServiceChange } from './plan-types.ts';
 import { environmentFiles, renderedUnits, type RenderedFiles, type RenderedUnit } from './rendered-units.ts';
+import { restartsWorkload } from './restarts.ts';
+import { sameContent, unitLayout } from './unit-content.ts';
 
 export interface PlanOptions {
   /** Where progress lines go. @default - nowhere */
@@ -174,33 +176,36 @@ function planEnvironment(environment: StackEnvironment, comparison: Comparison, 
   const headUnits = renderedUnits(comparison.head, environment.name);
   const before = byKey(baseUnits);
   const after = byKey(headUnits);
-  const changes = new Map<string, { targets: Set<Target>; reasons: string[] }>();
-  const note = (service: string, target: Target, reasons: string[]) => {
-    const change = changes.get(service) ?? { targets: new Set<Target>(), reasons: [] };
+  const changes = new Map<string, { targets: Set<Target>; restartsOn: Set<Target>; reasons: string[] }>();
+  const note = (service: string, target: Target, reasons: string[], restarts: boolean) => {
+    const change = changes.get(service) ?? { targets: new Set<Target>(), restartsOn: new Set<Target>(), reasons: [] };
     change.targets.add(target);
+    if (restarts) change.restartsOn.add(target);
     for (const reason of reasons) if (!change.reasons.includes(reason)) change.reasons.push(reason);
     changes.set(service, change);
   };
   for (const key of new Set([...before.keys(), ...after.keys()])) {
     const was = before.get(key);
     const now = after.get(key);
-    if (JSON.stringify(was?.content) === JSON.stringify(now?.content)) continue;
+    if (sameContent(was?.content, now?.content)) continue;
     const unit = (now ?? was)!;
-    note(unit.service, unit.target, changeReasons(was?.content, now?.content));
+    const layout = unitLayout(unit);
+    note(unit.service, unit.target, changeReasons(layout, was?.content, now?.content), restartsWorkload(layout, was?.content, now?.content));
   }
   // A built service's image follows its code, which Railway builds from git and Compose builds
-  // locally: neither rendering shows it, so the code itself decides there.
+  // locally: neither rendering shows it, so the code itself decides there. A new image restarts
+  // the workload on every target.
   for (const service of servicesOf(environment)) {
     const reasons = reasonsFor(service);
     if (reasons.length === 0) continue;
     const names = unitNames(service);
-    for (const unit of after.values()) if (names.includes(unit.service)) note(unit.service, unit.target, reasons);
+    for (const unit of after.values()) if (names.includes(unit.service)) note(unit.service, unit.target, reasons, true);
   }
   const planned: ServiceChange[] = dependencyOrder(environment, new Set(changes.keys())).map((name) => {
     const change = changes.get(name)!;
     const codeChanged = change.reasons.some(isCodeReason);
     const reasons = codeChanged ? change.reasons.filter((reason) => !BUILT_IMAGE_MOVE.test(reason)) : change.reasons;
-    return { service: name, targets: [...change.targets].sort(), reasons };
+    return { service: name, targets: [...change.targets].sort(), restartsOn: [...change.restartsOn].sort(), reasons };
   });
   const otherFiles = [...new Set([...environmentFiles(comparison.base, environment.name, baseUnits), ...environmentFiles(comparison.head, environment.name, headUnits)])].filter(
     (file) => comparison.base.get(file) !== comparison.head.get(file),

@@ -295,15 +295,15 @@ describe('deploy --plan-from <ref>', () => {
     baseCommit: 'abc123',
     images: [],
     environments: [
-      { environment: 'development', targets: ['compose'], changes: [{ service: 'frontend', targets: ['compose'], reasons: ['env X'] }], otherFiles: [] },
+      { environment: 'development', targets: ['compose'], changes: [{ service: 'frontend', targets: ['compose'], restartsOn: ['compose'], reasons: ['env X'] }], otherFiles: [] },
       {
         environment: 'staging',
         targets: ['railway', 'kubernetes'],
         changes: [
-          { service: 'mcp-server', targets: ['kubernetes'], reasons: ['image tag'] },
-          { service: 'jitsi-jvb', targets: ['railway', 'kubernetes'], reasons: ['image ghcr.io/jitsi/jvb:stable-11146-2 → stable-11200'] },
-          { service: 'jitsi-web', targets: ['railway', 'kubernetes'], reasons: ['image ghcr.io/jitsi/web:stable-11146-2 → stable-11200'] },
-          { service: 'frontend', targets: ['railway'], reasons: ['env JITSI_PUBLIC_URL'] },
+          { service: 'mcp-server', targets: ['kubernetes'], restartsOn: ['kubernetes'], reasons: ['image tag'] },
+          { service: 'jitsi-jvb', targets: ['railway', 'kubernetes'], restartsOn: ['railway', 'kubernetes'], reasons: ['image ghcr.io/jitsi/jvb:stable-11146-2 → stable-11200'] },
+          { service: 'jitsi-web', targets: ['railway', 'kubernetes'], restartsOn: ['railway', 'kubernetes'], reasons: ['image ghcr.io/jitsi/web:stable-11146-2 → stable-11200'] },
+          { service: 'frontend', targets: ['railway'], restartsOn: ['railway'], reasons: ['env JITSI_PUBLIC_URL'] },
         ],
         otherFiles: [],
       },

@@ -125,6 +125,8 @@ describe('plan', () => {
     const staging = result.environments.find((environment) => environment.environment === 'staging')!;
     const web = staging.changes.find((change) => change.service === 'jitsi-web')!;
     expect(web.targets).toEqual(['kubernetes', 'railway']);
+    // A new image is a new pod template on Kubernetes and a new deployment on Railway.
+    expect(web.restartsOn).toEqual(['kubernetes', 'railway']);
     expect(web.reasons).toContain('image ghcr.io/jitsi/web:stable-11146-2 → ghcr.io/jitsi/web:stable-11200');
     // The video bridge runs off Railway, from the media host's Compose file: still planned for railway.
     expect(staging.changes.find((change) => change.service === 'jitsi-jvb')?.targets).toEqual(['kubernetes', 'railway']);
@@ -226,6 +228,8 @@ describe('plan', () => {
       expect(result.status, result.stderr).toBe(0);
       const staging = (JSON.parse(result.stdout) as DeployPlan).environments.find((environment) => environment.environment === 'staging')!;
       expect(staging.changes.map((change) => `${change.service} (${change.targets.join(', ')})`)).toEqual(['jitsi-jvb (railway)']);
+      // A changed variable recreates the bridge's container on the media host.
+      expect(staging.changes[0]!.restartsOn).toEqual(['railway']);
     } finally {
       git('reset', '-q', '--hard', base);
     }
@@ -236,6 +240,9 @@ describe('plan', () => {
     const result = plan();
     expect(services(result)).toEqual({ development: [], staging: [], production: ['mcp-server'] });
     expect(result.environments[2]!.changes[0]!.reasons).toEqual(expect.arrayContaining(['spec.replicas changed']));
+    // Kubernetes scales the Deployment without replacing its pods; Railway takes a new deployment.
+    expect(result.environments[2]!.changes[0]!.restartsOn).toEqual(['railway']);
+    expect(runCli('plan', base).stdout).toContain('  1. mcp-server (kubernetes, railway): restart on railway, config only on kubernetes\n');
   });
 
   it('treats a first push (an all-zero base) as everything new, and refuses an unknown ref', () => {
@@ -255,11 +262,15 @@ describe('plan', () => {
     const markdown = runCli('plan', base, '--format', 'markdown').stdout;
     expect(markdown).toContain('| 1 | `ten-agent` | kubernetes |');
     expect(markdown).toContain('| 2 | `ten-agent-0` | railway |');
+    expect(markdown).toContain('| 1 | `ten-agent` | kubernetes | restart | code: services/ten-agent/Dockerfile');
     const diff = runCli('diff', base, '--env', 'staging', '--exit-code');
     expect(diff.status).toBe(3);
     expect(diff.stdout).toContain('--- a/staging/ten-agent (kubernetes)');
     expect(diff.stdout).toMatch(/^\+.*image: ghcr\.io\/acme\/voice-agent\/ten-agent:sha-[0-9a-f]{12}$/m);
     expect(diff.stdout).not.toContain('mcp-server');
     expect(runCli('diff', base, '--env', 'nowhere').stderr).toContain('unknown environment "nowhere"');
+    const unknownService = runCli('diff', base, '--env', 'staging', '--service', 'nope');
+    expect(unknownService.status).toBe(1);
+    expect(unknownService.stderr).toContain('error: unknown service "nope": environment "staging" renders "frontend", "jitsi-agent-bridge", ');
   });
 });
