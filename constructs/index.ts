@@ -17,3 +17,4 @@ export * from './stack-service.ts';
 export * from './stack-validation.ts';
 export * from './ten-agent.ts';
 export * from './voice-agent-stack.ts';
+export { zodIssuePath } from './zod-issues.ts';

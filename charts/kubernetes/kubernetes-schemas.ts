@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zodIssuePath } from '../../constructs/index.ts';
 
 /** One object from a rendered manifest, with the file it came from. */
 export interface ManifestObject {
@@ -122,7 +123,7 @@ export async function validateKubernetesObjects(objects: ManifestObject[]): Prom
     const custom = CUSTOM_SCHEMAS[apiVersion];
     if (custom !== undefined) {
       const parsed = custom.safeParse(object);
-      if (!parsed.success) problems.push(`${where}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      if (!parsed.success) problems.push(`${where}: ${parsed.error.issues.map((issue) => `${zodIssuePath(issue) ?? 'top level'}: ${issue.message}`).join('; ')}`);
       continue;
     }
     const model = await modelFor(apiVersion, kind);

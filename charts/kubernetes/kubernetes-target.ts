@@ -50,7 +50,7 @@ export const kubernetesTarget: DeployTarget = {
       const service = file.slice(prefix.length, -'.yaml'.length);
       const objects = parseAllDocuments(text).map((document) => document.toJS() as { kind?: string; metadata?: { name?: string } } | null);
       const content = Object.fromEntries(objects.filter((object) => object !== null).map((object) => [`${object.kind}/${object.metadata?.name}`, object]));
-      units.push({ environment, service, target: 'kubernetes', file, content: sortKeys(content) });
+      units.push({ environment, service, target: 'kubernetes', format: 'kubernetes', file, content: sortKeys(content) });
     }
     return units;
   },

@@ -49,7 +49,7 @@ export const railwayTarget: DeployTarget = {
     const graph = JSON.parse(text) as { resources?: Array<{ name: string; type: string }> };
     return (graph.resources ?? [])
       .filter((resource) => resource.type === 'service' || resource.type === 'database')
-      .map((resource): RenderedUnit => ({ environment, service: resource.name, target: 'railway', file, content: sortKeys(resource) }));
+      .map((resource): RenderedUnit => ({ environment, service: resource.name, target: 'railway', format: 'railway', file, content: sortKeys(resource) }));
   },
   validate: async (files, root) => [await validateRailwayFiles(files, root, RAILWAY_SOURCE_PATH)],
 };

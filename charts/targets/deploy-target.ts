@@ -62,6 +62,12 @@ export interface RenderedUnit {
   readonly environment: string;
   readonly service: string;
   readonly target: Target;
+  /**
+   * What its content is: Kubernetes objects keyed `Kind/name`, one Compose service entry, or one
+   * Railway resource. Not always its target's: the services off Railway are Railway's units,
+   * rendered as Compose services for the separate host.
+   */
+  readonly format: 'kubernetes' | 'compose' | 'railway';
   /** The rendered file it comes from. */
   readonly file: string;
   readonly content: unknown;

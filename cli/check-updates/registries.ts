@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zodIssuePath } from '../../constructs/index.ts';
 import { describeNetworkError, isTimeout } from '../network-error.ts';
 
 // The registries, read-only and anonymous: the npm registry, GHCR (Docker Registry v2 with an
@@ -62,7 +63,7 @@ export async function readJson<T>(client: Client, response: Response, schema: z.
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new RegistryError(registry, `answered GET ${new URL(url).pathname} with ${what} missing ${issue?.path.join('.') || 'the expected fields'}`, lookingUp);
+    throw new RegistryError(registry, `answered GET ${new URL(url).pathname} with ${what} missing ${zodIssuePath(issue) ?? 'the expected fields'}`, lookingUp);
   }
   return parsed.data;
 }

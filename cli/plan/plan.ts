@@ -14,7 +14,7 @@ import { changeReasons } from './change-reasons.ts';
 import type { DeployPlan, EnvironmentPlan, ImageBuild, ServiceChange } from './plan-types.ts';
 import { environmentFiles, renderedUnits, type RenderedFiles, type RenderedUnit } from './rendered-units.ts';
 import { restartsWorkload } from './restarts.ts';
-import { sameContent, unitLayout } from './unit-content.ts';
+import { sameContent } from './unit-content.ts';
 
 export interface PlanOptions {
   /** Where progress lines go. @default - nowhere */
@@ -189,7 +189,7 @@ function planEnvironment(environment: StackEnvironment, comparison: Comparison, 
     const now = after.get(key);
     if (sameContent(was?.content, now?.content)) continue;
     const unit = (now ?? was)!;
-    const layout = unitLayout(unit);
+    const layout = unit.format;
     note(unit.service, unit.target, changeReasons(layout, was?.content, now?.content), restartsWorkload(layout, was?.content, now?.content));
   }
   // A built service's image follows its code, which Railway builds from git and Compose builds

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { changeReasons } from '../../cli/plan/change-reasons.ts';
 import { renderedUnits, type RenderedUnit } from '../../cli/plan/rendered-units.ts';
 import { restartsWorkload } from '../../cli/plan/restarts.ts';
-import { unitLayout } from '../../cli/plan/unit-content.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import type { Target } from '../../constructs/index.ts';
 import { readTree } from '../helpers/synth.ts';
@@ -27,7 +26,7 @@ type Content = any;
 function change(of: RenderedUnit, edit: (content: Content) => void): { reasons: string[]; restarts: boolean } {
   const after = structuredClone(of.content) as Content;
   edit(after);
-  const layout = unitLayout(of);
+  const layout = of.format;
   return { reasons: changeReasons(layout, of.content, after), restarts: restartsWorkload(layout, of.content, after) };
 }
 

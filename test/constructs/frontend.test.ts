@@ -58,6 +58,8 @@ describe('Frontend (the voice console)', () => {
       // Its build installs the workspace's devDependencies (TypeScript, type definitions).
       npmWorkspace: { path: 'services/frontend', devDependencies: true },
       paths: [
+        // The part of the root package.json npm reads for the workspace's install counts (charts/root-package-slice.ts).
+        'package.json',
         'package-lock.json',
         'services/frontend/Dockerfile',
         'services/frontend/package.json',
