@@ -8,7 +8,8 @@ import type { DeployOptions, DeployReport, DeployServiceReport } from './deploy/
 import { listDeployments, type Context } from './deploy/railway-context.ts';
 import { manualRollback, needsHuman, rollbackService, rollbackTarget } from './deploy/rollback.ts';
 import { environmentByName } from './environment-by-name.ts';
-import { healthEndpoints, parseOriginMap } from './health.ts';
+import { healthEndpoints } from './health/health-endpoints.ts';
+import { parseOriginMap } from './health/origin-map.ts';
 import { railwayApiFromEnv } from './railway/railway-api.ts';
 
 export type { DeployOptions, DeployReport, DeployServiceReport, PlanDeployFunction, RollbackReport, ServiceResult } from './deploy/deploy-types.ts';

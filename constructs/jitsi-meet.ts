@@ -274,7 +274,7 @@ export class JitsiMeet extends Construct {
       egressToInternet: true,
       singleton: 'each video bridge needs a public address of its own (JVB_ADVERTISE_IPS), and replicas would share one, receiving each other\'s media',
     });
-    checkOneVersion(this.services);
+    checkImages(this.services);
   }
 
   /**
@@ -317,16 +317,23 @@ function cspHeader(frameAncestors: EnvValue[]): EnvValue {
   return header;
 }
 
+/** Jitsi's image repository since stable-11146; web, prosody, jicofo and jvb live under it. */
+const JITSI_REGISTRY = 'ghcr.io/jitsi/';
+
 /**
  * Web, prosody, jicofo and jvb speak to each other in a protocol that changes between releases, so
  * all four run one release: the same tag, whichever registry each image comes from (an
  * environment may mirror them). A component pinned by digest alone has no release to compare.
+ * An override naming Docker Hub's `jitsi/*` would pull from where Jitsi no longer publishes.
  */
-function checkOneVersion(components: StackService[]): void {
+function checkImages(components: StackService[]): void {
   let first: { service: StackService; tag: string } | undefined;
   for (const service of components) {
     const image = service.data.image === undefined ? undefined : parseImage(service.data.image);
     if (image === undefined) continue;
+    if (/^(docker\.io\/)?jitsi\//.test(image.repository)) {
+      service.fail('image', `Jitsi images moved to ${JITSI_REGISTRY}* in stable-11146; use ${JITSI_REGISTRY}${image.repository.split('/').pop()}`);
+    }
     if (image.tag === undefined) {
       service.fail('image', `Jitsi images need their release tag (stable-NNNN), with or without a digest: it is how synth keeps the four components on one version, got ${quoted(service.data.image ?? '')}`);
     }

@@ -2,7 +2,6 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { whyLooksLikeCredential } from './credentials.ts';
 import { dependenciesOf, findCycle, findService, isManagedDatabase, servicesOf } from './dependency-graph.ts';
-import { parseImage } from './image.ts';
 import { DatabaseOutputRef, dependencyOf, PublicUrlRef, referencesIn, ReplicaNameRef, SecretRef, ServiceEndpointRef, type EndpointForm } from './references.ts';
 import { REPO_ROOT } from './repo-root.ts';
 import { instancesOf } from './service-instances.ts';
@@ -13,8 +12,6 @@ import { describeValue } from './zod-issues.ts';
 
 const ENDPOINT_FORMS: readonly EndpointForm[] = ['url', 'host', 'port'];
 
-/** Jitsi's image repository since stable-11146; web, prosody, jicofo and jvb live under it. */
-const JITSI_REGISTRY = 'ghcr.io/jitsi/';
 
 /**
  * Checks that need the whole environment: names, dependencies, ports, images. Throws the first
@@ -38,7 +35,6 @@ export function validateEnvironment(environment: StackEnvironment): void {
   for (const service of services) checkDependenciesRun(service);
   checkHostPorts(environment, services);
   checkPublicHostnames(environment, services);
-  checkJitsiRegistry(services);
   for (const service of services) {
     if (service.publicPorts.length > 0 && service.data.healthCheck === undefined) {
       service.fail('healthCheck', 'a public service needs a health check, so traffic only reaches it when it is ready');
@@ -298,15 +294,6 @@ function checkPublicHostnames(environment: StackEnvironment, services: StackServ
       );
     }
     owners.set(hostname, service.name);
-  }
-}
-
-function checkJitsiRegistry(services: StackService[]): void {
-  for (const service of services) {
-    const image = service.data.image === undefined ? undefined : parseImage(service.data.image);
-    if (image !== undefined && /^(docker\.io\/)?jitsi\//.test(image.repository)) {
-      service.fail('image', `Jitsi images moved to ${JITSI_REGISTRY}* in stable-11146; use ${JITSI_REGISTRY}${image.repository.split('/').pop()}`);
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 import type { RailwayEnvironmentPlan } from '../../charts/railway/index.ts';
 import { CliError } from '../cli-error.ts';
-import { checkUrl, describeCheck, mappedUrl, type CheckResult } from '../health.ts';
+import { checkUrl, describeCheck, type CheckResult } from '../health/check-url.ts';
+import { mappedUrl } from '../health/origin-map.ts';
 import { sleep, type Deployment } from '../railway/railway-api.ts';
 import type { RollbackReport, ServiceResult } from './deploy-types.ts';
 import { seconds, type Context } from './railway-context.ts';

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../cli/cli-error.ts';
 import { environmentByName } from '../../cli/environment-by-name.ts';
-import { health, healthEndpoints, mappedUrl, parseOriginMap, type HealthOptions, type HealthReport } from '../../cli/health.ts';
+import { health, type HealthOptions, type HealthReport } from '../../cli/health.ts';
+import { healthEndpoints } from '../../cli/health/health-endpoints.ts';
+import { mappedUrl, parseOriginMap } from '../../cli/health/origin-map.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { startHealthServer, type HealthServer } from '../fakes/fake-railway.ts';
 

@@ -103,12 +103,6 @@ describe('validateEnvironment', () => {
     expect(error.message).toContain('services are real');
   });
 
-  it('refuses Jitsi images from Docker Hub', () => {
-    const env = environment();
-    new StackService(env, 'jitsi-web', { image: 'jitsi/web:stable-9955' });
-    expect(validationError(env).message).toContain('moved to ghcr.io/jitsi/');
-  });
-
   it('refuses a dependency on a service scaled to zero, at the field that declares it', () => {
     const explicit = environment({ overrides: { queue: { replicas: 0 } } });
     new StackService(explicit, 'queue', { image });

@@ -229,6 +229,10 @@ describe('VoiceAgentStack', () => {
     expect(specErrorOf(() => stack({ 'jitsi-jicofo': { image: mirror('jicofo', 'stable-10978') } })).message).toBe(
       `environment "test", service "jitsi-jicofo", field "image": Jitsi components must run one version: "jitsi-jicofo" uses stable-10978 but "jitsi-prosody" uses ${JITSI_VERSION}`,
     );
+    // Jitsi no longer publishes to Docker Hub's jitsi/*: an override naming it is refused at the component.
+    const dockerHub = specErrorOf(() => stack({ 'jitsi-web': { image: `jitsi/web:${JITSI_VERSION}` } }));
+    expect(dockerHub.location).toEqual({ environment: 'test', service: 'jitsi-web', field: 'image' });
+    expect(dockerHub.message).toContain('Jitsi images moved to ghcr.io/jitsi/* in stable-11146; use ghcr.io/jitsi/web');
     const digestOnly = specErrorOf(() => stack({ 'jitsi-web': { image: `ghcr.io/jitsi/web@sha256:${'a'.repeat(64)}` } }));
     expect(digestOnly.message).toContain('Jitsi images need their release tag (stable-NNNN), with or without a digest');
     expect(() => stack({ 'jitsi-web': { image: `ghcr.io/jitsi/web:${JITSI_VERSION}@sha256:${'a'.repeat(64)}` } })).not.toThrow();
