@@ -68,6 +68,18 @@ export class ServiceEndpointRef {
     public readonly path: string = '',
     public readonly replica?: number,
   ) {}
+
+  /** The value in its form, once a target has said how `host` reaches the service there. */
+  public text(host: string): string {
+    switch (this.form) {
+      case 'host':
+        return host;
+      case 'port':
+        return String(this.port);
+      case 'url':
+        return `${this.scheme}://${host}:${this.port}${this.path}`;
+    }
+  }
 }
 
 /**

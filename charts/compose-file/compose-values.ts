@@ -68,15 +68,7 @@ function resolveEndpoint(ref: ServiceEndpointRef, placement: ComposePlacement): 
     return remote;
   }
   // Each Compose service, and so each replica addressed on its own, is its own name on the network.
-  const host = endpointInstanceName(ref);
-  switch (ref.form) {
-    case 'host':
-      return host;
-    case 'port':
-      return String(ref.port);
-    case 'url':
-      return `${ref.scheme}://${host}:${ref.port}${ref.path}`;
-  }
+  return ref.text(endpointInstanceName(ref));
 }
 
 /**

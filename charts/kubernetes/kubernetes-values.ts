@@ -145,13 +145,5 @@ function endpointHost(ref: ServiceEndpointRef, environment: StackEnvironment): s
 }
 
 function endpointText(ref: ServiceEndpointRef, environment: StackEnvironment): string {
-  const host = endpointHost(ref, environment);
-  switch (ref.form) {
-    case 'host':
-      return host;
-    case 'port':
-      return String(ref.port);
-    case 'url':
-      return `${ref.scheme}://${host}:${ref.port}${ref.path}`;
-  }
+  return ref.text(endpointHost(ref, environment));
 }

@@ -220,13 +220,5 @@ function railwayText(value: EnvValue, self: ServiceInstance): string {
   }
   // The Railway rules already refused endpoints of services placed off Railway. One replica
   // addressed on its own is a Railway service of its own, with a private domain of its own.
-  const host = `\${{${namespace(endpointInstanceName(value))}RAILWAY_PRIVATE_DOMAIN}}`;
-  switch (value.form) {
-    case 'host':
-      return host;
-    case 'port':
-      return String(value.port);
-    case 'url':
-      return `${value.scheme}://${host}:${value.port}${value.path}`;
-  }
+  return value.text(`\${{${namespace(endpointInstanceName(value))}RAILWAY_PRIVATE_DOMAIN}}`);
 }
