@@ -53,13 +53,13 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   }
   const originMap = parseOriginMap(options.mapOrigin);
   const processEnv = options.processEnv ?? process.env;
-  // A missing token is reported before any slow work.
-  const api = railwayApiFromEnv(processEnv, { retryDelayMs: Math.min(1000, pollMs) });
-
+  // What the environment supports comes first: a token would not help an environment without Railway.
   const environment = await environmentByName(options.env, options.environmentFiles);
   if (!environment.renders('railway') || environment.settings.railway === undefined) {
     throw new CliError(`environment "${environment.name}" does not render the railway target (it renders ${environment.settings.targets.join(', ')}); deploy only drives Railway`);
   }
+  // A missing token is reported before any request.
+  const api = railwayApiFromEnv(processEnv, { retryDelayMs: Math.min(1000, pollMs) });
   const railwayPlan = planRailwayEnvironment(environment);
   const railwayProject = environment.settings.railway.project;
 

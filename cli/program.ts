@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { addCheckUpdatesCommand } from './commands/check-updates.ts';
 import { addDeployCommand } from './commands/deploy.ts';
 import { addDiffCommand } from './commands/diff.ts';
@@ -22,5 +25,12 @@ export function voiceAgentProgram(): Command {
   for (const addCommand of [addSynthCommand, addValidateCommand, addPlanCommand, addDiffCommand, addSecretsCommand, addDeployCommand, addHealthCommand, addCheckUpdatesCommand]) {
     addCommand(program);
   }
+  // On every command too: each npm script runs one (`npm run synth -- --version`).
+  for (const command of [program, ...program.commands]) command.version(repositoryVersion(), '-V, --version', 'print the version of this repository (package.json) and exit');
   return program;
+}
+
+/** The root package.json's version: what `--version` prints. */
+function repositoryVersion(): string {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -381,6 +381,12 @@ describe('deploy: tokens and environments', () => {
     expect(fake.rejected).toEqual([]);
   });
 
+  it('an environment without Railway is said before the token is asked for', async () => {
+    const result = await run({ env: 'development', services: ['mcp-server'] }, railwayEnv({ RAILWAY_API_TOKEN: undefined }));
+    expect(result.error?.message).toBe('environment "development" does not render the railway target (it renders compose); deploy only drives Railway');
+    expect(fake.operations).toEqual([]);
+  });
+
   it.each([['graphql'], ['http']] as const)('a bad token (%s answer) says the token is invalid or lacks access, and never prints it', async (authFailure) => {
     await useFake({ authFailure });
     const bad = 'bad-token-7c1e-never-print-me';

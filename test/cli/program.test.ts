@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { voiceAgentProgram } from '../../cli/program.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
+import { runCli } from '../helpers/synth.ts';
 
 /** A command's help as `--help` prints it, text added after the options included. */
 function helpOf(command: Command): string {
@@ -18,6 +19,15 @@ function withSubcommands(command: Command): Command[] {
 }
 
 describe('the command line', () => {
+  it('prints the repository version with --version, from any command', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const args of [['synth', '--version'], ['deploy', '-V']]) {
+      const result = runCli(args);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toBe(`${version}\n`);
+    }
+  });
+
   it('gives its help examples as npm scripts of this repository, never as a voice-agent binary', () => {
     const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     const examples = withSubcommands(voiceAgentProgram()).flatMap((command) => {
