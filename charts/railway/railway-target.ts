@@ -1,4 +1,4 @@
-import { findInstance, isManagedDatabase, type StackService } from '../../constructs/index.ts';
+import { findInstance, instancesOf, isManagedDatabase, servicesOf, type StackService } from '../../constructs/index.ts';
 import { isOffRailway } from '../railway-placement.ts';
 import { sortKeys } from '../serialize.ts';
 import { addSecrets, type DeployTarget, type PublicEndpoint, type RenderedUnit } from '../targets/deploy-target.ts';
@@ -17,11 +17,12 @@ export const railwayTarget: DeployTarget = {
   render: (environments) => renderRailway(environments),
   secretNames(environment) {
     // Every secret a service's values name is a shared variable of Railway's (railwayValue);
-    // Railway's own databases need none. A replica addressed on its own is a service of its own.
+    // Railway's own databases need none. A replica addressed on its own is a service of its own,
+    // as the plan names it; no need to plan again for the names.
     const names = new Map<string, Set<string>>();
-    for (const resource of planRailwayEnvironment(environment).resources) {
-      const service = resource.kind === 'service' ? findInstance(environment, resource.name)?.service : undefined;
-      if (service !== undefined) addSecrets(names, resource.name, service.secretNames);
+    for (const service of servicesOf(environment)) {
+      if (isOffRailway(environment, service.name) || isManagedDatabase(service)) continue;
+      for (const instance of instancesOf(service)) addSecrets(names, instance.name, service.secretNames);
     }
     return names;
   },
