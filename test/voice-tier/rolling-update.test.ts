@@ -149,7 +149,12 @@ describe('a rolling update of the voice tier', { timeout: TEST_MS }, () => {
         const found = await tier.auditOutcomes();
         return Object.values(found).reduce((sum, count) => sum + count, 0) >= calls ? found : undefined;
       });
-      expect(outcomes).toEqual({ ok: calls });
+      // Only successes. A room's last tool call can still be in flight when its call ends: the MCP
+      // server finishes and audits it, but the stopped session no longer hears the answer, so there
+      // may be up to one row per room more than the calls the sessions saw answered.
+      expect(Object.keys(outcomes)).toEqual(['ok']);
+      expect(outcomes['ok']).toBeGreaterThanOrEqual(calls);
+      expect(outcomes['ok']).toBeLessThanOrEqual(calls + endings.size);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${tier.logs()}`, { cause: error });
     }
