@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { VOICE_PROFILE, voiceOnlySecrets } from '../charts/compose-file/compose-file.ts';
 import { pickEnvironment } from './environment-by-name.ts';
 import { environmentSecrets, secretNamesOf, type EnvironmentSecrets, type SecretConsumer } from '../charts/doppler/index.ts';
 import { toJson } from '../charts/serialize.ts';
-import { SpecError, validateEnvironment, type StackEnvironment } from '../constructs/index.ts';
+import { secretValueProblem, servicesOf, SpecError, validateEnvironment, type StackEnvironment } from '../constructs/index.ts';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { ENVIRONMENT_FILES } from '../environments/index.ts';
 import { CliError } from './cli-error.ts';
@@ -43,6 +46,16 @@ export async function loadEnvironmentSecretNeeds(name: string, envFiles: string[
   }
 }
 
+/** What a source holds for one secret, reduced at once so the value goes no further. */
+export type SecretState = 'set' | 'empty' | { readonly invalid: string };
+
+/** The state of `value` as the secret `name`: empty, breaking its catalog rule, or set. */
+export function secretState(name: string, value: string): SecretState {
+  if (value === '') return 'empty';
+  const problem = secretValueProblem(name, value);
+  return problem === undefined ? 'set' : { invalid: problem };
+}
+
 /** One service's secrets, by state. */
 export interface ServiceSecretsCheck {
   readonly service: string;
@@ -51,50 +64,79 @@ export interface ServiceSecretsCheck {
   readonly set: string[];
   readonly empty: string[];
   readonly missing: string[];
+  /** Set, but breaking the secret's rule (constructs/secret-catalog.ts). */
+  readonly invalid: string[];
 }
 
-/** What `secrets check` found. Names only. */
+/** What `secrets check` found. Names and rules only, never values. */
 export interface SecretsCheckReport {
   readonly environment: string;
   readonly doppler: { readonly project: string; readonly config: string };
+  /** Where the values were read: `voice-agent/stg` (Doppler) or a dotenv file's path. */
+  readonly source: string;
   /** Services that need secrets, sorted by name. */
   readonly services: ServiceSecretsCheck[];
   /** Distinct names over all services, sorted. */
   readonly needed: string[];
   readonly missing: string[];
   readonly empty: string[];
+  readonly invalid: string[];
+  /** Secret name → how it breaks its rule, for the invalid ones. */
+  readonly problems: Record<string, string>;
+  /** Needed only by the Compose voice profile, which the dotenv file does not turn on: not checked. */
+  readonly skipped: string[];
   readonly ok: boolean;
 }
 
 /**
- * Compares what an environment needs with what its Doppler config holds. `present` maps each
- * secret name Doppler has to whether its value is empty; values themselves never get here.
+ * Compares what an environment needs with what a source holds. `present` maps each secret name
+ * the source has to its state; values themselves never get here. Names in `skipped` are left
+ * out of the needs (the voice profile's, when it is off).
  */
-export function compareSecrets(secrets: EnvironmentSecrets, present: ReadonlyMap<string, 'set' | 'empty'>): SecretsCheckReport {
+export function compareSecrets(
+  secrets: EnvironmentSecrets,
+  present: ReadonlyMap<string, SecretState>,
+  source = `${secrets.doppler.project}/${secrets.doppler.config}`,
+  skipped: readonly string[] = [],
+): SecretsCheckReport {
+  const problems: Record<string, string> = {};
   const services = Object.keys(secrets.services)
     .sort()
     .map((service) => {
-      const needed = secrets.services[service] ?? {};
+      const needed = Object.fromEntries(Object.entries(secrets.services[service] ?? {}).filter(([name]) => !skipped.includes(name)));
       const names = Object.keys(needed).sort();
+      const invalid = names.filter((name) => {
+        const state = present.get(name);
+        if (typeof state !== 'object') return false;
+        problems[name] = state.invalid;
+        return true;
+      });
       return {
         service,
         needed,
         set: names.filter((name) => present.get(name) === 'set'),
         empty: names.filter((name) => present.get(name) === 'empty'),
         missing: names.filter((name) => !present.has(name)),
+        invalid,
       };
-    });
+    })
+    .filter((service) => Object.keys(service.needed).length > 0);
   const distinct = (pick: (service: ServiceSecretsCheck) => string[]) => [...new Set(services.flatMap(pick))].sort();
   const missing = distinct((service) => service.missing);
   const empty = distinct((service) => service.empty);
+  const invalid = distinct((service) => service.invalid);
   return {
     environment: secrets.environment,
     doppler: secrets.doppler,
+    source,
     services,
     needed: distinct((service) => Object.keys(service.needed)),
     missing,
     empty,
-    ok: missing.length === 0 && empty.length === 0,
+    invalid,
+    problems: Object.fromEntries(Object.entries(problems).sort(([a], [b]) => a.localeCompare(b))),
+    skipped: [...skipped].sort(),
+    ok: missing.length === 0 && empty.length === 0 && invalid.length === 0,
   };
 }
 
@@ -105,40 +147,86 @@ export interface SecretsCheckOptions {
   readonly envFiles?: string[];
   /** Where DOPPLER_TOKEN and DOPPLER_API_URL are read. @default - process.env */
   readonly variables?: NodeJS.ProcessEnv;
+  /**
+   * Check a dotenv file (the `.env` Compose reads beside its file) instead of Doppler; `true`
+   * means the environment's own, `dist/compose/<env>/.env`.
+   */
+  readonly dotenv?: string | true;
 }
 
-/** Lists what the environment needs, downloads its Doppler config and compares. */
+/** Lists what the environment needs, reads its Doppler config (or a dotenv file) and compares. */
 export async function checkSecrets(options: SecretsCheckOptions): Promise<SecretsCheckReport> {
-  const { secrets } = await loadEnvironmentSecretNeeds(options.env, options.envFiles);
+  const { environment, secrets } = await loadEnvironmentSecretNeeds(options.env, options.envFiles);
+  if (options.dotenv !== undefined) return checkDotenv(environment, secrets, options.dotenv === true ? defaultDotenv(environment) : options.dotenv);
   const credentials = dopplerCredentialsFromEnv(options.variables ?? process.env, secrets.doppler);
   const values = await downloadDopplerSecrets(credentials, secrets.doppler);
-  // Keep only whether each value is empty; the values go no further.
-  const present = new Map<string, 'set' | 'empty'>([...values].map(([name, value]) => [name, value === '' ? 'empty' : 'set']));
+  // Keep only each value's state; the values go no further.
+  const present = new Map([...values].map(([name, value]) => [name, secretState(name, value)]));
   values.clear();
   return compareSecrets(secrets, present);
 }
 
-/** The report as text: one line per service, then one per missing or empty secret under it. */
+function defaultDotenv(environment: StackEnvironment): string {
+  if (!environment.renders('compose')) {
+    throw new CliError(`environment "${environment.name}" does not render Compose, so it has no .env beside a Compose file; give --dotenv <file>, or check its Doppler config without --dotenv`);
+  }
+  return join('dist', 'compose', environment.name, '.env');
+}
+
+/**
+ * Checks a dotenv file as Compose would read it. Secrets only the voice profile reads are
+ * checked only when the file turns that profile on (COMPOSE_PROFILES), as Compose needs them then.
+ */
+async function checkDotenv(environment: StackEnvironment, secrets: EnvironmentSecrets, file: string): Promise<SecretsCheckReport> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const example = environment.renders('compose') ? `; copy ${join('dist', 'compose', environment.name, '.env.example')} to it and fill it in` : '';
+    throw new CliError(`${file} does not exist${example}`);
+  }
+  const values = new Map(Object.entries(parseEnv(text)).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const profiles = (values.get('COMPOSE_PROFILES') ?? '').split(',').map((profile) => profile.trim());
+  const voiceOnly = environment.renders('compose') && !profiles.includes(VOICE_PROFILE) ? [...voiceOnlySecrets(servicesOf(environment))] : [];
+  const present = new Map([...values].map(([name, value]) => [name, secretState(name, value)]));
+  values.clear();
+  return compareSecrets(secrets, present, file, voiceOnly);
+}
+
+/** The report as text: one line per service, then one per missing, empty or invalid secret under it. */
 export function formatSecretsReport(report: SecretsCheckReport): string[] {
   const width = Math.max(0, ...report.services.map((service) => service.service.length));
-  const nameWidth = Math.max(0, ...report.services.flatMap((service) => [...service.missing, ...service.empty].map((name) => name.length)));
-  const lines = [`secrets check: environment "${report.environment}", Doppler project "${report.doppler.project}", config "${report.doppler.config}"`];
+  const nameWidth = Math.max(0, ...report.services.flatMap((service) => [...service.missing, ...service.empty, ...service.invalid].map((name) => name.length)));
+  const from = report.source === `${report.doppler.project}/${report.doppler.config}` ? `Doppler project "${report.doppler.project}", config "${report.doppler.config}"` : `file ${report.source}`;
+  const lines = [`secrets check: environment "${report.environment}", ${from}`];
   for (const service of report.services) {
     const total = Object.keys(service.needed).length;
-    const bad = service.missing.length + service.empty.length;
+    const bad = service.missing.length + service.empty.length + service.invalid.length;
     lines.push(`  ${bad === 0 ? '✓' : '✗'} ${service.service.padEnd(width)}  ${service.set.length} of ${total} set`);
-    for (const [state, names] of [['missing', service.missing], ['empty', service.empty]] as const) {
-      for (const name of names) lines.push(`      ${state.padEnd(7)}  ${name.padEnd(nameWidth)}  (${(service.needed[name] ?? []).join(', ')})`);
+    for (const [state, names] of [['missing', service.missing], ['empty', service.empty], ['invalid', service.invalid]] as const) {
+      for (const name of names) {
+        const problem = state === 'invalid' ? `: ${report.problems[name]}` : '';
+        lines.push(`      ${state.padEnd(7)}  ${name.padEnd(nameWidth)}  (${(service.needed[name] ?? []).join(', ')})${problem}`);
+      }
     }
   }
   if (report.ok) {
-    lines.push(`all ${report.needed.length} secrets are set in ${report.doppler.project}/${report.doppler.config}.`);
+    lines.push(`all ${report.needed.length} secrets are set in ${report.source}.`);
   } else {
     const parts = [
       ...(report.missing.length > 0 ? [`missing: ${report.missing.join(', ')}`] : []),
       ...(report.empty.length > 0 ? [`empty: ${report.empty.join(', ')}`] : []),
+      ...(report.invalid.length > 0 ? [`invalid: ${report.invalid.join(', ')}`] : []),
     ];
-    lines.push(`${report.missing.length + report.empty.length} of ${report.needed.length} secrets are not set in ${report.doppler.project}/${report.doppler.config} (${parts.join('; ')}).`);
+    const bad = report.missing.length + report.empty.length + report.invalid.length;
+    lines.push(`${bad} of ${report.needed.length} secrets are not set in ${report.source} (${parts.join('; ')}).`);
+    if (report.source !== `${report.doppler.project}/${report.doppler.config}`) {
+      lines.push(`what each one is and how to make one: the comments in dist/compose/${report.environment}/.env.example, from constructs/secret-catalog.ts`);
+    }
+  }
+  if (report.skipped.length > 0) {
+    lines.push(`not checked, the voice profile is off (COMPOSE_PROFILES=${VOICE_PROFILE} turns it on): ${report.skipped.join(', ')}`);
   }
   return lines;
 }
@@ -148,17 +236,21 @@ export function secretsReportJson(report: SecretsCheckReport): string {
   return toJson({
     environment: report.environment,
     doppler: report.doppler,
+    source: report.source,
     ok: report.ok,
     needed: report.needed,
     missing: report.missing,
     empty: report.empty,
+    invalid: report.invalid,
+    problems: report.problems,
+    skipped: report.skipped,
     services: Object.fromEntries(
-      report.services.map((service) => [service.service, { needed: service.needed, set: service.set, missing: service.missing, empty: service.empty }]),
+      report.services.map((service) => [service.service, { needed: service.needed, set: service.set, missing: service.missing, empty: service.empty, invalid: service.invalid }]),
     ),
   });
 }
 
-/** `secrets check`: prints the report and returns the exit code, 1 when a secret is missing or empty. */
+/** `secrets check`: prints the report and returns the exit code, 1 when a secret is missing, empty or invalid. */
 export async function secretsCheckCommand(
   options: SecretsCheckOptions & { readonly json?: boolean },
   write: (text: string) => void = (text) => process.stdout.write(text),

@@ -34,8 +34,9 @@ export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
   const environments = await loadEnvironments(options.envFiles ?? ENVIRONMENT_FILES.map((file) => join(REPO_ROOT, file)));
   const output = renderEnvironments(environments);
   const outDir = options.outDir ?? process.cwd();
-  await writeOutput(output, outDir);
+  const { kept } = await writeOutput(output, outDir);
   for (const line of summary(environments, output)) log(line);
+  if (kept.length > 0) log(`kept ${kept.length} git-ignored file${kept.length === 1 ? '' : 's'} in dist/: ${kept.join(', ')}`);
   const where = relative(process.cwd(), outDir) || '.';
   log(`wrote ${output.files.size} files under ${where} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   return { environments, output };

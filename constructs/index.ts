@@ -8,6 +8,7 @@ export * from './mcp-server.ts';
 export * from './model-warnings.ts';
 export * from './postgres.ts';
 export * from './redis.ts';
+export * from './secret-catalog.ts';
 export * from './references.ts';
 export * from './service-instances.ts';
 export * from './service-props.ts';

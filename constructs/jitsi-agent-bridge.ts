@@ -107,6 +107,8 @@ export class JitsiAgentBridge extends StackService {
       healthCheck: nodeHttpHealthCheck(PORT, '/health', '/ready'),
       // Forwarded calls for a room go to the replica that holds it.
       peerPorts: [PORT],
+      // It has nothing to do without the TEN agent, so it runs where the agent runs.
+      tier: 'voice',
       env: {
         PORT: String(PORT),
         HOST: '::',

@@ -170,6 +170,7 @@ export const serviceDataSchema = z.strictObject({
   addressing: z.enum(['service', 'replica']).default('service'),
   drain: drainSchema.optional(),
   peerPorts: z.array(portNumber).default([]),
+  tier: z.enum(['core', 'voice']).default('core'),
 });
 
 export type PortProps = z.input<typeof portSchema>;

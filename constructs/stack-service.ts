@@ -108,6 +108,13 @@ export interface StackServiceProps {
    */
   readonly peerPorts?: number[];
   /**
+   * Which part of the stack the service belongs to: `core` runs without any vendor account (the
+   * console, the MCP server, Jitsi, the databases); `voice` needs the voice vendors' keys (the TEN
+   * agent) or is useless without it (the Jitsi agent bridge). Compose starts `voice` services only
+   * with its `voice` profile, so the core can run locally without those keys. @default 'core'
+   */
+  readonly tier?: 'core' | 'voice';
+  /**
    * Why the service can only ever run one replica (one server owns the data volume, state lives in
    * one process); with it, more than one replica fails synth with this reason, whoever asks for
    * them (props or an environment's overrides). @default - any number of replicas

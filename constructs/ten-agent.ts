@@ -148,6 +148,8 @@ export class TenAgent extends StackService {
       },
       // TEN builds its runtime for linux/amd64 only.
       platform: 'linux/amd64',
+      // It needs the speech and language vendors' keys, which a first local run may not have.
+      tier: 'voice',
       ports: [{ name: 'api', port: TEN_API_PORT }],
       portRanges: [{ name: TEN_WORKER_RANGE, start: TEN_WORKER_PORT_BASE, end: TEN_WORKER_PORT_BASE + Math.max(1, workersMax) - 1 }],
       healthCheck: {

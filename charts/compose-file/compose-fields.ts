@@ -44,6 +44,7 @@ export const COMPOSE_FIELDS: TargetFields = {
           problem: 'Compose has no pre-stop hook, so the container drains on SIGTERM alone, within stop_grace_period',
         },
   peerPorts: 'not-needed', // the project network carries every port between containers
+  tier: 'rendered', // profiles: [voice] for the voice tier (on the local Compose file)
 };
 
 /**

@@ -3,7 +3,7 @@ import { dependenciesOf, instancesOf, type ServiceInstance, type StackService } 
 import { imageOf } from '../images.ts';
 import { fieldWarnings } from '../target-fields.ts';
 import { COMPOSE_FIELDS, composeReplicas } from './compose-fields.ts';
-import { escapeLiteral, resolveComposeValue, type ComposePlacement } from './compose-values.ts';
+import { composeSecretNames, escapeLiteral, resolveComposeValue, type ComposePlacement } from './compose-values.ts';
 
 /** Everything one Compose file is rendered from. */
 export interface ComposeFileInput {
@@ -20,11 +20,24 @@ export interface ComposeFileInput {
   readonly provenance: Record<string, unknown>;
   /** Literal variables that replace a service's own in this file. @default - none */
   readonly envOverrides?: (service: StackService) => Record<string, string>;
+  /**
+   * Whether the voice tier runs only under the `voice` profile, so that `docker compose up`
+   * starts the core alone (a developer's machine). A host that runs only what it was given to
+   * run leaves it false. @default false
+   */
+  readonly voiceProfile?: boolean;
 }
+
+/** The Compose profile the voice tier's services carry; the core has none, so it always runs. */
+export const VOICE_PROFILE = 'voice';
 
 /** Renders one Compose document (as plain data) and notes what Compose cannot express. */
 export function composeDocument(input: ComposeFileInput): { document: Record<string, unknown>; warnings: string[] } {
   const warnings = fieldWarnings(input.target, COMPOSE_FIELDS, input.services);
+  const placement: ComposePlacement = input.voiceProfile
+    ? { ...input.placement, optionalSecrets: voiceOnlySecrets(input.services) }
+    : input.placement;
+  input = { ...input, placement };
   const services: Record<string, unknown> = {};
   const volumes: Record<string, unknown> = {};
   for (const service of input.services) {
@@ -56,6 +69,7 @@ function composeService(instance: ServiceInstance, input: ComposeFileInput): Rec
   return {
     ...source(service, input.filePath),
     ...(instance.replica !== undefined ? { hostname: instance.name } : {}),
+    ...(inVoiceProfile(service, input) ? { profiles: [VOICE_PROFILE] } : {}),
     ...(data.platform !== undefined ? { platform: data.platform } : {}),
     // The model's command replaces the image's entrypoint, as Kubernetes' `command` does;
     // Compose's `command` would only replace CMD and leave the entrypoint wrapping it.
@@ -63,7 +77,7 @@ function composeService(instance: ServiceInstance, input: ComposeFileInput): Rec
     ...(Object.keys(environment).length > 0 ? { environment } : {}),
     ...publishedPorts(service),
     ...healthcheck(service),
-    ...dependsOn(service, input.placement),
+    ...dependsOn(service, input),
     ...mounts(service),
     read_only: data.readOnlyRootFilesystem,
     user: `${data.runAs.uid}:${data.runAs.gid}`,
@@ -122,20 +136,40 @@ function healthcheck(service: StackService): Record<string, unknown> {
   };
 }
 
+function inVoiceProfile(service: StackService, input: ComposeFileInput): boolean {
+  return input.voiceProfile === true && service.data.tier === 'voice';
+}
+
 /**
  * Waits for dependencies in this file to be healthy (or started, when they have no check): for a
- * dependency addressed per replica, for every one of its replicas.
+ * dependency addressed per replica, for every one of its replicas. A core service waits for a
+ * voice one only when the voice profile runs (`required: false`), so the core starts without it.
  */
-function dependsOn(service: StackService, placement: ComposePlacement): Record<string, unknown> {
+function dependsOn(service: StackService, input: ComposeFileInput): Record<string, unknown> {
+  const optional = (dependency: StackService) => inVoiceProfile(dependency, input) && !inVoiceProfile(service, input);
   const entries = dependenciesOf(service)
-    .filter((dependency) => placement.local.has(dependency.name))
+    .filter((dependency) => input.placement.local.has(dependency.name))
     .flatMap((dependency) =>
       instancesOf(dependency).map((instance) => [
         instance.name,
-        { condition: dependency.data.healthCheck?.exec !== undefined ? 'service_healthy' : 'service_started' },
+        {
+          condition: dependency.data.healthCheck?.exec !== undefined ? 'service_healthy' : 'service_started',
+          ...(optional(dependency) ? { required: false } : {}),
+        },
       ]),
     );
   return entries.length > 0 ? { depends_on: Object.fromEntries(entries) } : {};
+}
+
+/**
+ * Secrets that only voice services read. Compose interpolates the whole file before it applies
+ * profiles, so a required variable there would stop the core too when it is missing; these get
+ * an empty default instead, and `.env.example` and `secrets check` say they are needed for voice.
+ */
+export function voiceOnlySecrets(services: readonly StackService[]): Set<string> {
+  const read = (tier: 'core' | 'voice') => new Set(services.filter((service) => service.data.tier === tier).flatMap((service) => [...composeSecretNames(service)]));
+  const core = read('core');
+  return new Set([...read('voice')].filter((name) => !core.has(name)));
 }
 
 /** Named volumes for persistent data; tmpfs for scratch directories of a read-only container. */

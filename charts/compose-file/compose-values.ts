@@ -24,6 +24,10 @@ export interface ComposePlacement {
   remote(ref: ServiceEndpointRef): string | undefined;
   /** The public URL of a service as a browser reaches it. */
   publicUrl(service: ReferencedService): string;
+  /** Secrets interpolated with an empty default instead of required (those only the voice profile reads). */
+  readonly optionalSecrets?: ReadonlySet<string>;
+  /** What a missing secret's message tells the user to do. @default - run through doppler run or add a .env */
+  readonly secretHint?: string;
 }
 
 /**
@@ -35,6 +39,11 @@ export function requiredVariable(name: string, hint: string): string {
 }
 
 const SECRET_HINT = 'run docker compose through doppler run -- or add it to a git-ignored .env';
+
+/** Compose interpolation of a variable that may be unset: empty then. */
+export function optionalVariable(name: string): string {
+  return `\${${name}:-}`;
+}
 
 /** Escapes a literal so Compose does not interpolate `$`. */
 export function escapeLiteral(text: string): string {
@@ -50,7 +59,7 @@ export function resolveComposeValue(value: EnvValue, placement: ComposePlacement
   if (typeof value === 'string') return escapeLiteral(value);
   if (value instanceof Interpolation) return value.parts.map(resolve).join('');
   if (value instanceof UniqueList) return resolve(value.distinct(resolve));
-  if (value instanceof SecretRef) return requiredVariable(value.name, SECRET_HINT);
+  if (value instanceof SecretRef) return placement.optionalSecrets?.has(value.name) ? optionalVariable(value.name) : requiredVariable(value.name, placement.secretHint ?? SECRET_HINT);
   if (value instanceof PublicUrlRef) return placement.publicUrl(value.service);
   if (value instanceof ReplicaNameRef) return escapeLiteral(self.name);
   if (value instanceof DatabaseOutputRef) {

@@ -1,9 +1,11 @@
-import { servicesOf, type StackEnvironment } from '../../constructs/index.ts';
+import { instancesOf, servicesOf, type StackEnvironment, type StackService } from '../../constructs/index.ts';
 import { emptyOutput, type RenderedOutput } from '../rendered-output.ts';
 import { provenance } from '../provenance.ts';
 import { toYaml } from '../serialize.ts';
-import { composeDocument } from '../compose-file/compose-file.ts';
-import type { ComposePlacement } from '../compose-file/compose-values.ts';
+import { composeDocument, VOICE_PROFILE, voiceOnlySecrets } from '../compose-file/compose-file.ts';
+import { MIN_COMPOSE_VERSION } from '../compose-file/compose-version.ts';
+import { composeSecretNames, type ComposePlacement } from '../compose-file/compose-values.ts';
+import { envExamplePath, renderEnvExample } from './env-example.ts';
 
 /** Path of an environment's Compose file, relative to the output root. */
 export function composeFilePath(environmentName: string): string {
@@ -19,6 +21,7 @@ export function renderCompose(environment: StackEnvironment): RenderedOutput {
     remote: () => undefined,
     // Compose serves plain HTTP on the published port; there is no TLS edge locally.
     publicUrl: (service) => `http://${environment.settings.domain}:${service.publicHttpPort?.hostPort ?? service.publicHttpPort?.port ?? 80}`,
+    secretHint: 'copy .env.example beside this file to .env and fill it in, or run docker compose through doppler run --',
   };
   const filePath = composeFilePath(environment.name);
   const { document, warnings } = composeDocument({
@@ -27,12 +30,29 @@ export function renderCompose(environment: StackEnvironment): RenderedOutput {
     services,
     placement,
     filePath,
+    voiceProfile: true,
     provenance: {
       ...provenance(environment),
-      run: `doppler run --project ${environment.settings.doppler.project} --config ${environment.settings.doppler.config} -- docker compose -f ${filePath} up`,
+      'needs-compose': `Docker Compose ${MIN_COMPOSE_VERSION} or newer`,
+      run: `docker compose -f ${filePath} up --watch (secrets from .env beside this file, see .env.example; or through doppler run --project ${environment.settings.doppler.project} --config ${environment.settings.doppler.config} --); add --profile ${VOICE_PROFILE} for the voice agent`,
     },
   });
   output.files.set(filePath, toYaml(document));
+  output.files.set(envExamplePath(environment.name), renderEnvExample({ environment, readers: secretReaders(services), voiceOnly: voiceOnlySecrets(services) }));
   output.warnings.push(...warnings.map((message) => ({ environment: environment.name, message })));
   return output;
+}
+
+/** Secret name → the Compose services (one per replica where replicas are services) that read it. */
+function secretReaders(services: readonly StackService[]): Map<string, string[]> {
+  const readers = new Map<string, string[]>();
+  for (const service of services) {
+    for (const name of composeSecretNames(service)) {
+      const list = readers.get(name) ?? [];
+      list.push(...instancesOf(service).map((instance) => instance.name));
+      readers.set(name, list);
+    }
+  }
+  for (const list of readers.values()) list.sort();
+  return readers;
 }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
-import { servicesOf, type StackEnvironment } from '../../constructs/index.ts';
+import { SECRET_CATALOG, servicesOf, type StackEnvironment } from '../../constructs/index.ts';
 import { provenance } from '../provenance.ts';
 import { emptyOutput, type RenderedOutput } from '../rendered-output.ts';
 import { toJson } from '../serialize.ts';
@@ -61,6 +61,13 @@ export function renderDoppler(environments: StackEnvironment[]): RenderedOutput 
   const output = emptyOutput();
   for (const environment of environments) {
     const secrets = environmentSecrets(environment);
+    const undocumented = [...new Set(Object.values(secrets.services).flatMap((names) => Object.keys(names)))].filter((name) => SECRET_CATALOG[name] === undefined).sort();
+    if (undocumented.length > 0) {
+      output.warnings.push({
+        environment: environment.name,
+        message: `secret${undocumented.length === 1 ? '' : 's'} ${undocumented.map((name) => `"${name}"`).join(', ')} ha${undocumented.length === 1 ? 's' : 've'} no entry in constructs/secret-catalog.ts, so .env.example cannot say what ${undocumented.length === 1 ? 'it is' : 'they are'} or how to make one, and secrets check applies no rule`,
+      });
+    }
     output.files.set(secretListPath(environment.name), toJson({ provenance: provenance(environment), ...secrets }));
   }
   const local = localEnvironment(environments);

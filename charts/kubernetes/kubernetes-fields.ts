@@ -30,4 +30,5 @@ export const KUBERNETES_FIELDS: TargetFields = {
   addressing: 'rendered', // a StatefulSet whose headless Service publishes every pod, ready or not, by name
   drain: 'rendered', // terminationGracePeriodSeconds, and the preStop hook
   peerPorts: 'rendered', // NetworkPolicy ingress from and egress to its own pods
+  tier: 'not-needed', // a cluster runs the whole stack; the tier only chooses what Compose starts by default
 };

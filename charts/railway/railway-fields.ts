@@ -135,6 +135,7 @@ export const RAILWAY_FIELDS: TargetFields = {
     };
   },
   peerPorts: 'not-needed', // Railway's private network carries every port between services and replicas
+  tier: 'not-needed', // a Railway environment runs the whole stack; the tier only chooses what Compose starts by default
 };
 
 /** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */

@@ -8,10 +8,13 @@ export function addSecretsCommand(program: Command): void {
 
   secrets
     .command('check')
-    .description("fetch the environment's Doppler config (DOPPLER_TOKEN, a service token for it) and report, by service, which needed secrets are missing or empty; exit 1 if any")
+    .description(
+      "fetch the environment's Doppler config (DOPPLER_TOKEN, a service token for it), or read a dotenv file with --dotenv, and report, by service, every needed secret that is missing, empty or breaks its rule (length, format); exit 1 if any",
+    )
     .requiredOption('--env <name>', 'the environment, e.g. staging')
+    .addOption(new Option('--dotenv [file]', "check a dotenv file instead of Doppler (default: dist/compose/<env>/.env, the one Compose reads)"))
     .addOption(new Option('--json', 'print the report as JSON'))
-    .action(async (options: { env: string; json?: boolean }) => {
+    .action(async (options: { env: string; json?: boolean; dotenv?: string | true }) => {
       const { secretsCheckCommand } = await import('../secrets.ts');
       process.exitCode = await secretsCheckCommand(options);
     });

@@ -2,7 +2,9 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { posix } from 'node:path';
 import { composeFilePath } from '../../charts/compose/index.ts';
+import { voiceOnlySecrets } from '../../charts/compose-file/compose-file.ts';
 import { validateComposeDocument } from '../../charts/compose-file/compose-schema.ts';
+import { MIN_COMPOSE_VERSION } from '../../charts/compose-file/compose-version.ts';
 import { instancesOf, SecretRef, servicesOf, type StackEnvironment } from '../../constructs/index.ts';
 import { fixture, render } from '../helpers/synth.ts';
 
@@ -85,7 +87,7 @@ describe('compose target', () => {
     const prosody = development.services['jitsi-prosody'].environment;
     expect(prosody.JWT_APP_SECRET).toMatch(/^\$\{JWT_APP_SECRET:\?JWT_APP_SECRET is not set: .*doppler run.*\}$/);
     expect(consumer.services.api.environment.DATABASE_URL).toBe(
-      'postgresql://voice_agent:${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is not set: run docker compose through doppler run -- or add it to a git-ignored .env}@postgres:5432/voice_agent',
+      'postgresql://voice_agent:${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is not set: copy .env.example beside this file to .env and fill it in, or run docker compose through doppler run --}@postgres:5432/voice_agent',
     );
   });
 
@@ -120,7 +122,10 @@ describe('compose target', () => {
       environment: 'development',
       source: 'environments/development.ts',
     });
-    expect(development['x-voice-agent'].run).toContain('doppler run --project voice-agent --config dev -- docker compose');
+    expect(development['x-voice-agent'].run).toBe(
+      'docker compose -f dist/compose/development/compose.yaml up --watch (secrets from .env beside this file, see .env.example; or through doppler run --project voice-agent --config dev --); add --profile voice for the voice agent',
+    );
+    expect(development['x-voice-agent']['needs-compose']).toBe(`Docker Compose ${MIN_COMPOSE_VERSION} or newer`);
     expect(development.services['jitsi-web']['x-voice-agent'].construct).toBe('development/voice-agent/jitsi/jitsi-web');
   });
 
@@ -159,7 +164,8 @@ describe('compose target', () => {
     expect(development.services['jitsi-web'].ports).toEqual([`${new URL(frontend.environment.JITSI_PUBLIC_URL).port}:8000`]);
     expect(frontend.ports).toEqual([`${new URL(frontend.environment.PUBLIC_URL).port}:3000`]);
     expect(frontend.depends_on).toEqual({
-      'jitsi-agent-bridge': { condition: 'service_healthy' },
+      // The bridge is in the voice profile: the console waits for it only when it runs.
+      'jitsi-agent-bridge': { condition: 'service_healthy', required: false },
       'mcp-server': { condition: 'service_healthy' },
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
@@ -169,21 +175,26 @@ describe('compose target', () => {
     expect(frontend.volumes.map((volume: { type: string; target: string }) => `${volume.type} ${volume.target}`)).toEqual(['tmpfs /tmp', 'tmpfs /app/services/frontend/.next/cache']);
   });
 
-  it('gives every service its secrets only as required shell variables, named as in Doppler', () => {
+  it('gives every service its secrets only as shell variables named as in Doppler: required, but for those only the voice profile reads', () => {
     let checked = 0;
     for (const environment of environments.filter((candidate) => candidate.renders('compose'))) {
       const document = parse(files.get(composeFilePath(environment.name)) ?? '');
+      const voiceOnly = voiceOnlySecrets(servicesOf(environment));
       for (const { service, name } of servicesOf(environment).flatMap(instancesOf)) {
         for (const [variable, value] of Object.entries(service.env)) {
           if (!(value instanceof SecretRef)) continue;
           expect(document.services[name].environment[variable], `${environment.name}/${name}.${variable}`).toMatch(
-            new RegExp(`^\\$\\{${value.name}:\\?${value.name} is not set: [^}]*doppler run[^}]*\\}$`),
+            voiceOnly.has(value.name)
+              ? new RegExp(`^\\$\\{${value.name}:-\\}$`)
+              : new RegExp(`^\\$\\{${value.name}:\\?${value.name} is not set: copy \\.env\\.example beside this file to \\.env and fill it in, or run docker compose through doppler run --\\}$`),
           );
           checked += 1;
         }
       }
     }
     expect(checked).toBeGreaterThan(10);
+    // Exactly the vendor keys the TEN agent alone reads; the bridge's secrets are the console's too.
+    expect([...voiceOnlySecrets(servicesOf(environments.find((environment) => environment.name === 'development')!))].sort()).toEqual(['DEEPGRAM_API_KEY', 'ELEVENLABS_TTS_KEY', 'OPENAI_API_KEY']);
     expect(development.services.frontend.environment.DATABASE_URL).toMatch(/^postgresql:\/\/voice_agent:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/voice_agent$/);
   });
 

@@ -148,13 +148,14 @@ function sharedReferences(graph: unknown): string[] {
   return [...found].sort();
 }
 
-/** `service NAME` for every required variable a Compose file interpolates, other than Railway's TCP proxy addresses. */
+/** `service NAME` for every variable a Compose file interpolates, other than Railway's TCP proxy addresses. */
 function composeSecrets(text: string): string[] {
   const document = parse(text) as { services: Record<string, { environment?: Record<string, string> }> };
   const found = new Set<string>();
   for (const [service, definition] of Object.entries(document.services)) {
     for (const value of Object.values(definition.environment ?? {})) {
-      for (const match of String(value).matchAll(/\$\{([A-Z0-9_]+):\?/g)) if (!/_TCP_\d+_(DOMAIN|PORT)$/.test(match[1] as string)) found.add(`${service} ${match[1]}`);
+      // Required (`:?`), or optional (`:-`) for the secrets only the voice profile reads.
+      for (const match of String(value).matchAll(/\$\{([A-Z0-9_]+):[?-]/g)) if (!/_TCP_\d+_(DOMAIN|PORT)$/.test(match[1] as string)) found.add(`${service} ${match[1]}`);
     }
   }
   return [...found].sort();

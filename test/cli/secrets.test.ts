@@ -158,7 +158,7 @@ describe('secrets check --env <name>', () => {
     expect(report.services['frontend']?.missing).toEqual(['POSTGRES_PASSWORD']);
     expect(report.services['frontend']?.needed['POSTGRES_PASSWORD']).toEqual(['kubernetes']);
     // Railway runs its own Redis: only the in-cluster one reads the password.
-    expect(report.services['redis']).toEqual({ needed: { REDIS_PASSWORD: ['kubernetes'] }, set: ['REDIS_PASSWORD'], missing: [], empty: [] });
+    expect(report.services['redis']).toEqual({ needed: { REDIS_PASSWORD: ['kubernetes'] }, set: ['REDIS_PASSWORD'], missing: [], empty: [], invalid: [] });
     expect(Object.keys(report.services).sort()).toEqual(Object.keys(stagingNeeds).sort());
   });
 

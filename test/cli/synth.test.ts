@@ -198,9 +198,10 @@ describe('npm run synth -- --env-file <file> --out <dir>', () => {
     const result = runCli(['synth', '--env-file', fixture('minimal'), '--out', out]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('minimal  1 services × compose, kubernetes, railway');
-    expect(result.stdout).toMatch(/wrote 8 files under .* in \d+\.\d+ s/);
+    expect(result.stdout).toMatch(/wrote 9 files under .* in \d+\.\d+ s/);
     expect([...readTree(out).keys()]).toEqual([
       '.railway/railway.ts',
+      'dist/compose/minimal/.env.example',
       'dist/compose/minimal/compose.yaml',
       'dist/kubernetes/minimal/_namespace.yaml',
       'dist/kubernetes/minimal/web.yaml',
