@@ -9,6 +9,7 @@ export const KUBERNETES_FIELDS: TargetFields = {
   description: 'not-needed', // documentation: dist/<env>.md shows it
   image: 'rendered',
   build: 'rendered', // the image CI pushes, tagged by the build's content hash
+  // Their appProtocol is documentation for dist/<env>.md, not Kubernetes' appProtocol (a registered name).
   ports: 'rendered', // Services, Ingress, a UDP LoadBalancer
   portRanges: 'rendered', // container ports, a headless Service, NetworkPolicy endPort
   healthCheck: 'rendered', // probes: HTTP, else the command
@@ -30,4 +31,5 @@ export const KUBERNETES_FIELDS: TargetFields = {
   addressing: 'rendered', // a StatefulSet whose headless Service publishes every pod, ready or not, by name
   drain: 'rendered', // terminationGracePeriodSeconds, and the preStop hook
   peerPorts: 'rendered', // NetworkPolicy ingress from and egress to its own pods
+  externalServices: 'not-needed', // documentation: dist/<env>.md draws them; egressToInternet lets the calls out
 };
