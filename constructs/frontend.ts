@@ -87,7 +87,7 @@ export class Frontend extends StackService {
           'services/frontend/public',
         ],
       },
-      ports: [{ name: 'http', port: PORT, exposure: 'public' }],
+      ports: [{ name: 'http', port: PORT, exposure: 'public', appProtocol: 'voice console' }],
       healthCheck: nodeHttpHealthCheck(PORT, '/api/health'),
       env: {
         PORT: String(PORT),
@@ -126,6 +126,7 @@ export class Frontend extends StackService {
       runAs: { uid: NODE_UID, gid: NODE_UID },
       // The OpenID Connect issuer.
       egressToInternet: true,
+      externalServices: [{ name: 'identity provider', protocol: `${issuerScheme(props.oidcIssuer)}: OpenID Connect` }],
     });
     this.checkOidcIssuer(props.oidcIssuer);
     if (props.oidcClientId.trim() === '') this.fail('env.OIDC_CLIENT_ID', 'give the console\'s client id at the OpenID Connect issuer');
@@ -144,4 +145,9 @@ export class Frontend extends StackService {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') this.fail('env.OIDC_ISSUER', `"${issuer}" must be an http(s) URL`);
     if (url.search !== '' || url.hash !== '') this.fail('env.OIDC_ISSUER', `"${issuer}" must not have a query or fragment`);
   }
+}
+
+/** `HTTPS` or `HTTP`, as the issuer's URL says; checkOidcIssuer refuses any other. */
+function issuerScheme(issuer: string): string {
+  return /^http:/i.test(issuer) ? 'HTTP' : 'HTTPS';
 }

@@ -102,7 +102,7 @@ export class JitsiAgentBridge extends StackService {
           'services/jitsi-agent-bridge/src',
         ],
       },
-      ports: [{ name: 'http', port: PORT }],
+      ports: [{ name: 'http', port: PORT, appProtocol: 'agent bridge API' }],
       // /ready says 503 while the bridge drains, so it gets no new rooms; /health stays up.
       healthCheck: nodeHttpHealthCheck(PORT, '/health', '/ready'),
       // Forwarded calls for a room go to the replica that holds it.

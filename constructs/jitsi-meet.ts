@@ -158,14 +158,16 @@ export class JitsiMeet extends Construct {
       S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES: '1',
     };
     const image = (component: string) => `ghcr.io/jitsi/${component}:${props.version}`;
+    // What web proxies to prosody's HTTP port: BOSH, and XMPP over WebSocket unless it is off.
+    const xmppOverHttp = this.xmppTransport === 'bosh' ? 'BOSH' : 'BOSH and XMPP WebSocket';
     const resources = props.resources ?? {};
 
     this.prosody = new StackService(this, 'jitsi-prosody', {
       description: 'Jitsi XMPP server (prosody)',
       image: image('prosody'),
       ports: [
-        { name: 'xmpp-c2s', port: PROSODY_C2S_PORT },
-        { name: 'bosh', port: PROSODY_HTTP_PORT },
+        { name: 'xmpp-c2s', port: PROSODY_C2S_PORT, appProtocol: 'XMPP' },
+        { name: 'bosh', port: PROSODY_HTTP_PORT, appProtocol: xmppOverHttp },
       ],
       // /health answers 403 to anyone but localhost, so remote probes use /http-bind.
       healthCheck: {
@@ -194,7 +196,7 @@ export class JitsiMeet extends Construct {
     this.web = new StackService(this, 'jitsi-web', {
       description: 'Jitsi Meet web UI, proxies BOSH and XMPP WebSocket to prosody',
       image: image('web'),
-      ports: [{ name: 'http', port: WEB_HTTP_PORT, exposure: 'public' }],
+      ports: [{ name: 'http', port: WEB_HTTP_PORT, exposure: 'public', appProtocol: `Jitsi Meet web app, ${xmppOverHttp}` }],
       healthCheck: {
         http: { path: '/', port: WEB_HTTP_PORT },
         exec: ['curl', '--fail', '--silent', '--output', '/dev/null', `http://127.0.0.1:${WEB_HTTP_PORT}/`],
@@ -223,7 +225,7 @@ export class JitsiMeet extends Construct {
     this.jicofo = new StackService(this, 'jitsi-jicofo', {
       description: 'Jitsi conference focus (jicofo)',
       image: image('jicofo'),
-      ports: [{ name: 'rest', port: JICOFO_REST_PORT }],
+      ports: [{ name: 'rest', port: JICOFO_REST_PORT, appProtocol: 'jicofo REST (health)' }],
       // /about/health fails while no bridge is connected, which would restart jicofo whenever the
       // bridge restarts (and never let a Railway deploy pass, its bridge being elsewhere).
       // /about/version answers once the REST server is up.
@@ -252,8 +254,8 @@ export class JitsiMeet extends Construct {
       description: 'Jitsi video bridge: routes media over public UDP',
       image: image('jvb'),
       ports: [
-        { name: 'media', port: JVB_MEDIA_PORT, protocol: 'udp', exposure: 'public' },
-        { name: 'http', port: JVB_HTTP_PORT },
+        { name: 'media', port: JVB_MEDIA_PORT, protocol: 'udp', exposure: 'public', appProtocol: 'WebRTC media' },
+        { name: 'http', port: JVB_HTTP_PORT, appProtocol: 'jvb REST (health)' },
       ],
       healthCheck: {
         http: { path: '/about/health', port: JVB_HTTP_PORT },
@@ -272,6 +274,7 @@ export class JitsiMeet extends Construct {
       runAs: { uid: JITSI_UID, gid: JITSI_UID },
       // STUN lookups and media to clients anywhere.
       egressToInternet: true,
+      externalServices: [{ name: 'STUN servers', protocol: 'UDP: STUN' }],
       singleton: 'each video bridge needs a public address of its own (JVB_ADVERTISE_IPS), and replicas would share one, receiving each other\'s media',
     });
     checkImages(this.services);

@@ -72,7 +72,7 @@ export class McpServer extends StackService {
           'services/mcp-server/catalog',
         ],
       },
-      ports: [{ name: 'http', port: PORT }],
+      ports: [{ name: 'http', port: PORT, appProtocol: 'MCP' }],
       healthCheck: nodeHttpHealthCheck(PORT, '/health'),
       env: {
         PORT: String(PORT),
@@ -98,6 +98,7 @@ export class McpServer extends StackService {
       runAs: { uid: NODE_UID, gid: NODE_UID },
       // Pipedream's API and workflow endpoints.
       egressToInternet: true,
+      externalServices: [{ name: 'Pipedream', protocol: 'HTTPS: Connect API and workflows' }],
       // Its SSE streams first, then the tool calls still running.
       drain: { seconds: sseDrainTimeoutSeconds + TOOL_DRAIN_SECONDS, marginSeconds: STOP_MARGIN_SECONDS },
     });

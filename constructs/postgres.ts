@@ -52,7 +52,7 @@ export class Postgres extends ManagedDatabase {
     super(scope, id, {
       description: 'PostgreSQL: history and audit log',
       image: `postgres:${props.version}`,
-      ports: [{ name: 'postgres', port: PORT }],
+      ports: [{ name: 'postgres', port: PORT, appProtocol: 'PostgreSQL wire protocol' }],
       healthCheck: { exec: ['pg_isready', '--host=127.0.0.1', `--username=${user}`, `--dbname=${database}`] },
       env: {
         POSTGRES_DB: database,

@@ -40,7 +40,7 @@ export class Redis extends ManagedDatabase {
     super(scope, id, {
       description: 'Redis: sessions',
       image: `redis:${props.version}`,
-      ports: [{ name: 'redis', port: PORT }],
+      ports: [{ name: 'redis', port: PORT, appProtocol: 'Redis RESP' }],
       // The password comes from the environment at run time, so it never appears in a rendered
       // command line; redis-cli reads REDISCLI_AUTH for the health check.
       command: ['sh', '-c', 'exec redis-server --appendonly yes --requirepass "$REDIS_PASSWORD"'],

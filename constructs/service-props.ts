@@ -13,6 +13,11 @@ const urlPath = z
   .string()
   .startsWith('/')
   .regex(/^[^\s\x00-\x1f\x7f]*$/, 'must be a URL path without spaces or control characters');
+/**
+ * One line for the review page (dist/<env>.md), which draws it on the diagram: printable text
+ * without control characters.
+ */
+const reviewText = z.string().trim().min(1).regex(/^[^\x00-\x1f\x7f]*$/, 'must be one line of printable text');
 const dnsLabel = z
   .string()
   .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
@@ -32,6 +37,12 @@ export const portSchema = z.strictObject({
   exposure: z.enum(['private', 'public']).default('private'),
   /** Host port a public port is published on by Compose. @default - the container port */
   hostPort: portNumber.optional(),
+  /**
+   * What the port speaks above TCP or UDP, for the review page's diagram: `XMPP`, `MCP`,
+   * `PostgreSQL wire protocol`. The transport (HTTP, HTTPS, TCP, UDP) comes from how each target
+   * reaches the port. No target renders it. @default - none; the diagram shows the transport alone
+   */
+  appProtocol: reviewText.optional(),
 });
 
 /**
@@ -46,6 +57,8 @@ export const portRangeSchema = z
     start: portNumber,
     /** Last port of the range (inclusive). */
     end: portNumber,
+    /** What the ports speak above TCP, for the review page's diagram (see the port's). @default - none */
+    appProtocol: reviewText.optional(),
   })
   .refine((range) => range.start <= range.end, { message: 'start must not be greater than end' });
 
@@ -145,6 +158,17 @@ export const drainSchema = z.strictObject({
   preStop: z.array(z.string()).min(1).optional(),
 });
 
+/**
+ * A service outside the stack that a service calls, for the review page's diagram: Pipedream, an
+ * identity provider, a vendor's API. The targets let the calls out through `egressToInternet`.
+ */
+export const externalServiceSchema = z.strictObject({
+  /** What it is: `Pipedream`, `identity provider`. The diagram draws one node per name. */
+  name: reviewText,
+  /** How it is reached, transport first: `HTTPS: OpenID Connect`. */
+  protocol: reviewText,
+});
+
 export const runAsSchema = z.strictObject({
   uid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
   gid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
@@ -171,6 +195,7 @@ export const serviceDataSchema = z.strictObject({
   drain: drainSchema.optional(),
   peerPorts: z.array(portNumber).default([]),
   tier: z.enum(['core', 'voice']).default('core'),
+  externalServices: z.array(externalServiceSchema).default([]),
 });
 
 export type PortProps = z.input<typeof portSchema>;
@@ -181,6 +206,7 @@ export type ResourcesProps = z.input<typeof resourcesSchema>;
 export type VolumeProps = z.input<typeof volumeSchema>;
 export type BuildProps = z.input<typeof buildSchema>;
 export type RunAsProps = z.input<typeof runAsSchema>;
+export type ExternalServiceProps = z.input<typeof externalServiceSchema>;
 
 export type ServicePort = z.output<typeof portSchema>;
 export type ServiceHealthCheck = z.output<typeof healthCheckSchema>;

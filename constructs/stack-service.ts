@@ -18,6 +18,7 @@ import {
   serviceDataSchema,
   type BuildProps,
   type DrainProps,
+  type ExternalServiceProps,
   type HealthCheckProps,
   type PortProps,
   type PortRangeProps,
@@ -80,6 +81,11 @@ export interface StackServiceProps {
    * @default - no UDP beyond DNS
    */
   readonly udpEgress?: string;
+  /**
+   * Services outside the stack it calls (a vendor's API, an identity provider), each with how it
+   * reaches them: the review page draws them. Needs `egressToInternet`. @default - none
+   */
+  readonly externalServices?: ExternalServiceProps[];
   /**
    * How a new version replaces the old: `rolling` starts the new before stopping the old;
    * `recreate` stops the old first, for services whose state lives in one process (sessions in
@@ -395,6 +401,9 @@ export class StackService extends Construct implements ReferencedService {
     }
     if (this.data.udpEgress !== undefined && !this.data.egressToInternet) {
       this.fail('udpEgress', 'UDP to public addresses is egress to the internet; give the service egressToInternet: true as well');
+    }
+    if (this.data.externalServices.length > 0 && !this.data.egressToInternet) {
+      this.fail('externalServices', `calling ${this.data.externalServices.map((external) => quoted(external.name)).join(', ')} is egress to the internet; give the service egressToInternet: true as well`);
     }
     if (this.singleton !== undefined && this.data.replicas > 1) {
       this.fail('replicas', `${this.singleton}, so it must run 1 replica, got ${this.data.replicas}`);

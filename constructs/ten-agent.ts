@@ -150,8 +150,8 @@ export class TenAgent extends StackService {
       platform: 'linux/amd64',
       // It needs the speech and language vendors' keys, which a first local run may not have.
       tier: 'voice',
-      ports: [{ name: 'api', port: TEN_API_PORT }],
-      portRanges: [{ name: TEN_WORKER_RANGE, start: TEN_WORKER_PORT_BASE, end: TEN_WORKER_PORT_BASE + Math.max(1, workersMax) - 1 }],
+      ports: [{ name: 'api', port: TEN_API_PORT, appProtocol: 'TEN API (/start, /stop, /ping)' }],
+      portRanges: [{ name: TEN_WORKER_RANGE, start: TEN_WORKER_PORT_BASE, end: TEN_WORKER_PORT_BASE + Math.max(1, workersMax) - 1, appProtocol: 'WebSocket (session audio and messages)' }],
       healthCheck: {
         http: { path: '/health', port: TEN_API_PORT },
         exec: ['curl', '--fail', '--silent', '--output', '/dev/null', `http://127.0.0.1:${TEN_API_PORT}/health`],
@@ -188,8 +188,9 @@ export class TenAgent extends StackService {
       runAs: { uid: 1000, gid: 1000 },
       // Not tried read-only: tman and the Python workers may write next to their code.
       readOnlyRootFilesystem: false,
-      // Calls the STT, LLM and TTS vendors.
+      // Calls the STT, LLM and TTS vendors: streaming speech over WebSocket, the model over HTTPS.
       egressToInternet: true,
+      externalServices: [{ name: `speech and model vendors (${vendors.stt}, ${vendors.llm}, ${vendors.tts})`, protocol: 'HTTPS, WSS: vendor APIs' }],
       // A server knows only its own sessions, so its clients choose the server.
       addressing: 'replica',
       drain: { seconds: drainTimeoutSeconds, marginSeconds: STOP_MARGIN_SECONDS, preStop: TEN_DRAIN_COMMAND },

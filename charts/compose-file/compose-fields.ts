@@ -10,6 +10,7 @@ export const COMPOSE_FIELDS: TargetFields = {
   description: 'rendered', // x-voice-agent.description
   image: 'rendered',
   build: 'rendered', // build, and develop.watch on its paths
+  // A port's appProtocol is documentation for dist/<env>.md, not rendered as Compose's app_protocol.
   ports: 'rendered', // public ones published on the host; the project network carries the rest
   portRanges: 'rendered', // expose
   healthCheck: (service) => {
@@ -45,6 +46,7 @@ export const COMPOSE_FIELDS: TargetFields = {
         },
   peerPorts: 'not-needed', // the project network carries every port between containers
   tier: 'rendered', // profiles: [voice] for the voice tier (on the local Compose file)
+  externalServices: 'not-needed', // documentation: dist/<env>.md draws them; every container reaches the internet
 };
 
 /**

@@ -33,7 +33,7 @@ export const composeTarget: DeployTarget = {
     });
     return { endpoints, unchecked: [] };
   },
-  placement: (service) => `compose${instancesNote(service)}`,
+  placement: (service) => ({ place: 'Docker host (Compose)', note: `compose${instancesNote(service)}`, runs: true }),
   summary: () => undefined,
   units(files, environment) {
     const file = composeFilePath(environment);

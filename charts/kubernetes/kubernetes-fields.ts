@@ -9,6 +9,7 @@ export const KUBERNETES_FIELDS: TargetFields = {
   description: 'not-needed', // documentation: dist/<env>.md shows it
   image: 'rendered',
   build: 'rendered', // the image CI pushes, tagged by the build's content hash
+  // Their appProtocol is documentation for dist/<env>.md, not Kubernetes' appProtocol (a registered name).
   ports: 'rendered', // Services, Ingress, a UDP LoadBalancer
   portRanges: 'rendered', // container ports, a headless Service, NetworkPolicy endPort
   healthCheck: 'rendered', // probes: HTTP, else the command
@@ -31,4 +32,5 @@ export const KUBERNETES_FIELDS: TargetFields = {
   drain: 'rendered', // terminationGracePeriodSeconds, and the preStop hook
   peerPorts: 'rendered', // NetworkPolicy ingress from and egress to its own pods
   tier: 'not-needed', // a cluster runs the whole stack; the tier only chooses what Compose starts by default
+  externalServices: 'not-needed', // documentation: dist/<env>.md draws them; egressToInternet lets the calls out
 };

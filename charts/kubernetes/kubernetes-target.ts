@@ -36,7 +36,10 @@ export const kubernetesTarget: DeployTarget = {
     const endpoints = publicServices(environment).map((service) => ({ service, origin: `https://${environment.publicHostname(service.name)}`, port: service.publicHttpPort!.port }));
     return { endpoints, unchecked: [] };
   },
-  placement: (service) => (runsInCluster(service) ? 'kubernetes' : 'kubernetes: external (Doppler)'),
+  placement: (service) =>
+    runsInCluster(service)
+      ? { place: `Kubernetes cluster, namespace ${service.environment.namespace}`, note: 'kubernetes', runs: true }
+      : { place: 'external databases, connection secrets in Doppler', note: 'kubernetes: external (Doppler)', runs: false },
   summary(environment) {
     const external = servicesOf(environment).filter((service) => !runsInCluster(service));
     return external.length > 0 ? `${external.map((service) => service.name).join(', ')} external on kubernetes` : undefined;

@@ -41,7 +41,17 @@ export const offRailwayTarget: DeployTarget = {
       .map((service) => ({ service, reason: 'runs off Railway, on the separate host' }));
     return { endpoints: [], unchecked };
   },
-  placement: (service) => (isOffRailway(service.environment, service.name) ? `railway: off Railway on ${offRailwayHost(service.environment)}${instancesNote(service)}` : undefined),
+  placement(service) {
+    const environment = service.environment;
+    if (!isOffRailway(environment, service.name)) return undefined;
+    return {
+      place: `${offRailwayHost(environment)} (off Railway, Docker Compose)`,
+      note: `railway: off Railway on ${offRailwayHost(environment)}${instancesNote(service)}`,
+      runs: true,
+      // renderOffRailway resolves every endpoint on Railway to the TCP proxy Railway gives it.
+      reachesOtherPlacesThrough: 'through a Railway TCP proxy, over the internet',
+    };
+  },
   summary(environment: StackEnvironment) {
     const names = offRailwayServices(environment).map((service) => service.name);
     return names.length > 0 ? `${names.join(', ')} off Railway` : undefined;

@@ -15,6 +15,7 @@ export const RAILWAY_FIELDS: TargetFields = {
   description: 'not-needed', // documentation: dist/<env>.md shows it
   image: 'rendered', // image()
   build: 'rendered', // github() with rootDirectory, dockerfilePath and watchPatterns
+  // A port's appProtocol is documentation for dist/<env>.md: Railway has no setting for it.
   ports: (service) => {
     const udp = service.publicPorts.find((port) => port.protocol === 'udp');
     if (udp === undefined) return undefined;
@@ -136,6 +137,7 @@ export const RAILWAY_FIELDS: TargetFields = {
   },
   peerPorts: 'not-needed', // Railway's private network carries every port between services and replicas
   tier: 'not-needed', // a Railway environment runs the whole stack; the tier only chooses what Compose starts by default
+  externalServices: 'not-needed', // documentation: dist/<env>.md draws them; every service on Railway reaches the internet
 };
 
 /** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */

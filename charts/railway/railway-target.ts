@@ -38,8 +38,13 @@ export const railwayTarget: DeployTarget = {
     return { endpoints, unchecked: [] };
   },
   placement(service: StackService) {
-    if (isOffRailway(service.environment, service.name)) return undefined;
-    return isManagedDatabase(service) ? `railway: ${service.engine}()` : `railway${instancesNote(service)}`;
+    const environment = service.environment;
+    if (isOffRailway(environment, service.name)) return undefined;
+    return {
+      place: `Railway project ${environment.settings.railway?.project}, environment ${environment.name}`,
+      note: isManagedDatabase(service) ? `railway: ${service.engine}()` : `railway${instancesNote(service)}`,
+      runs: true,
+    };
   },
   summary: () => undefined,
   units(files, environment) {

@@ -23,10 +23,13 @@ export interface DeployTarget {
   render(environments: readonly StackEnvironment[]): RenderedOutput;
   /** The Doppler secrets each service it runs reads, by the name it runs under (a replica addressed on its own has its own). */
   secretNames(environment: StackEnvironment): Map<string, Set<string>>;
-  /** The public HTTP origin of each public service it runs, or why there is none to check from outside. */
+  /**
+   * The public HTTP origin of each public service it runs, or why there is none to check from outside:
+   * what `health` checks, and the scheme the review page labels a public entry with.
+   */
   publicEndpoints(environment: StackEnvironment): PublicEndpoints;
-  /** Where it runs a service, for the review page (`kubernetes: external (Doppler)`); undefined when it does not run it. */
-  placement(service: StackService): string | undefined;
+  /** Where it places a service, for the review page's diagrams and table; undefined when it has no place for it. */
+  placement(service: StackService): ServicePlacement | undefined;
   /** One line for synth's summary of the environment, when this target places something unusually. */
   summary(environment: StackEnvironment): string | undefined;
   /** The units a deploy acts on, read back from rendered files (synth's in memory, or a commit's). */
@@ -36,6 +39,24 @@ export interface DeployTarget {
    * reads them. `root` is where they are on disk, for a check that must load a file from there.
    */
   validate(files: RenderedFiles, root: string): Promise<TargetValidation[]>;
+}
+
+/**
+ * Where one target places one service. The review page draws one box per place, so every service
+ * a target places in one place gets the same `place` text.
+ */
+export interface ServicePlacement {
+  /** The place, as the diagram's box names it: `Kubernetes cluster, namespace voice-agent-staging`. */
+  readonly place: string;
+  /** Short, for the table: `kubernetes`, `railway as ten-agent-0`, `kubernetes: external (Doppler)`. */
+  readonly note: string;
+  /** False for a service the target reaches but does not run (a database outside the cluster). */
+  readonly runs: boolean;
+  /**
+   * How the services placed here reach those in other places, where not over a private network:
+   * `through a Railway TCP proxy, over the internet`. @default - no such note
+   */
+  readonly reachesOtherPlacesThrough?: string;
 }
 
 /** One offline check of a target's files: `kubernetes`, `24 objects in 20 files`, and what is wrong. */

@@ -23,31 +23,6 @@ function secretsTable(page: string): Map<string, string[]> {
 }
 
 describe('dist/<env>.md', () => {
-  it('draws every service and connection in a Mermaid diagram', () => {
-    const mermaid = staging.slice(staging.indexOf('```mermaid'), staging.indexOf('```', staging.indexOf('```mermaid') + 3));
-    for (const service of ['jitsi-web', 'jitsi-prosody', 'jitsi-jicofo', 'jitsi-jvb', 'postgres', 'redis', 'ten-agent', 'mcp-server', 'jitsi-agent-bridge', 'frontend']) {
-      expect(mermaid).toContain(`"${service}"`);
-    }
-    expect(mermaid).toContain('postgres[("postgres")]');
-    expect(mermaid).toContain('jitsi_web -- "5280" --> jitsi_prosody');
-    expect(mermaid).toContain('jitsi_jvb -- "5222" --> jitsi_prosody');
-    expect(mermaid).toContain('internet -- "UDP 10000" --> jitsi_jvb');
-    expect(mermaid).toContain('internet -- "HTTPS" --> jitsi_web');
-    expect(mermaid).toContain('internet -- "HTTPS" --> frontend');
-    expect(mermaid).toContain('frontend -- "8080" --> mcp_server');
-    // The console starts the agent through the bridge, which alone talks to TEN's API and worker ports.
-    expect(mermaid).toContain('frontend -- "8090" --> jitsi_agent_bridge');
-    expect(mermaid).toContain('jitsi_agent_bridge -- "8080, 8800-8804" --> ten_agent');
-    expect(mermaid).not.toContain('frontend -- "8080" --> ten_agent');
-    // Media goes to the video bridge's public address: a dotted edge, not a dependency.
-    expect(mermaid).toContain('jitsi_agent_bridge -. "media, UDP 10000 (public address)" .-> jitsi_jvb');
-    expect(mermaid).toContain('frontend -- "postgres" --> postgres');
-    expect(mermaid).toContain('frontend -- "redis" --> redis');
-    // A public URL is no connection: browsers, not the console, reach Jitsi.
-    expect(mermaid).not.toContain('frontend -- "8000" --> jitsi_web');
-    expect(mermaid).not.toMatch(/jitsi_web -- .* --> frontend/);
-  });
-
   it('tables placement per target, the secrets each service reads, and what targets cannot express', () => {
     expect(staging).toContain('| jitsi-jvb | `ghcr.io/jitsi/jvb:stable-11146-2` | 10000/udp (public), 8080/tcp | 1 | kubernetes; railway: off Railway on media-host |');
     expect(staging).toContain('| postgres | `postgres:18.4-alpine` | 5432/tcp | 1 | kubernetes; railway: postgres() |');

@@ -64,7 +64,7 @@ describe('the target registry', () => {
       for (const target of TARGETS.filter((candidate) => candidate.renders(environment))) {
         const units = target.units(output.files, environment.name).map((unit) => unit.service).sort();
         // Kubernetes runs a service's replicas as one workload; the others run a replica addressed on its own as a service of its own.
-        const runs = servicesOf(environment).filter((service) => target.placement(service) !== undefined && !target.placement(service)!.includes('external'));
+        const runs = servicesOf(environment).filter((service) => target.placement(service)?.runs === true);
         const expected = runs.flatMap((service) => (target.name === 'kubernetes' ? [service.name] : instancesOf(service).map((instance) => instance.name))).sort();
         expect(units, `${environment.name} on ${target.name}`).toEqual(expected);
         expect(units.length, `${environment.name} on ${target.name}`).toBeGreaterThan(0);

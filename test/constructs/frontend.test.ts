@@ -41,7 +41,7 @@ describe('Frontend (the voice console)', () => {
   it('is the stack\'s public front door on 3000, health-checked at /api/health over HTTP and from inside', () => {
     const { frontend } = stack();
     expect(frontend.name).toBe('frontend');
-    expect(frontend.data.ports).toEqual([{ name: 'http', port: 3000, protocol: 'tcp', exposure: 'public' }]);
+    expect(frontend.data.ports).toEqual([{ name: 'http', port: 3000, protocol: 'tcp', exposure: 'public', appProtocol: 'voice console' }]);
     expect(frontend.publicHttpPort?.port).toBe(3000);
     expect(frontend.data.healthCheck?.http).toEqual({ path: '/api/health', port: 3000 });
     expect(frontend.data.healthCheck?.exec?.slice(0, 2)).toEqual(['node', '-e']);

@@ -42,7 +42,7 @@ describe('JitsiAgentBridge', () => {
   it('is a private service on 8090, alive at /health, ready at /ready (503 while it drains), checked over HTTP and from inside the container', () => {
     const { bridge } = stack();
     expect(bridge.name).toBe('jitsi-agent-bridge');
-    expect(bridge.data.ports).toEqual([{ name: 'http', port: 8090, protocol: 'tcp', exposure: 'private' }]);
+    expect(bridge.data.ports).toEqual([{ name: 'http', port: 8090, protocol: 'tcp', exposure: 'private', appProtocol: 'agent bridge API' }]);
     expect(bridge.publicPorts).toEqual([]);
     expect(bridge.data.healthCheck?.http).toEqual({ path: '/health', readinessPath: '/ready', port: 8090 });
     expect(bridge.data.healthCheck?.exec?.[2]).toContain("fetch('http://127.0.0.1:8090/health')");
@@ -370,10 +370,11 @@ describe('JitsiAgentBridge, as every target renders it', () => {
 
   it('draws the bridge in each environment diagram: console → bridge → TEN and jitsi-web, media dotted to the video bridge', () => {
     const page = files.get('dist/staging.md') ?? '';
-    expect(page).toContain('frontend -- "8090" --> jitsi_agent_bridge');
-    expect(page).toContain('jitsi_agent_bridge -- "8080, 8800-8804" --> ten_agent');
-    expect(page).toContain('jitsi_agent_bridge -- "8000" --> jitsi_web');
-    expect(page).toContain('jitsi_agent_bridge -. "media, UDP 10000 (public address)" .-> jitsi_jvb');
+    expect(page).toContain('frontend -- "HTTP 8090: agent bridge API" --> jitsi_agent_bridge');
+    expect(page).toContain('jitsi_agent_bridge -- "HTTP 8080: TEN API (/start, /stop, /ping)" --> ten_agent');
+    expect(page).toContain('jitsi_agent_bridge -- "TCP 8800-8804: WebSocket (session audio and messages)" --> ten_agent');
+    expect(page).toContain('jitsi_agent_bridge -- "HTTP 8000: Jitsi Meet web app, BOSH and XMPP WebSocket" --> jitsi_web');
+    expect(page).toContain('jitsi_agent_bridge -. "UDP 10000: WebRTC media, to its public address" .-> jitsi_jvb');
     // Staging's cluster runs Redis itself, so the bridge reads its password there.
     expect(page).toContain('| jitsi-agent-bridge | AGENT_BRIDGE_TOKEN, JWT_APP_SECRET, REDIS_PASSWORD |');
     expect(page).toContain('| frontend | AGENT_BRIDGE_TOKEN, CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET, POSTGRES_PASSWORD, REDIS_PASSWORD |');

@@ -163,7 +163,7 @@ describe('VoiceAgentStack', () => {
     expect(agent.publicPorts).toEqual([]);
     // The stock image's playground (3000) is gone.
     expect(agent.data.ports.map((port) => port.port)).toEqual([8080]);
-    expect(agent.data.portRanges).toEqual([{ name: 'workers', start: 8800, end: 8809 }]);
+    expect(agent.data.portRanges).toEqual([{ name: 'workers', start: 8800, end: 8809, appProtocol: 'WebSocket (session audio and messages)' }]);
     expect(agent.data.healthCheck?.http).toEqual({ path: '/health', port: 8080 });
     expect(agent.env).toMatchObject({ SERVER_PORT: '8080', LOG_PATH: '/var/log/ten_agent', WORKER_QUIT_TIMEOUT_SECONDS: '60', WORKERS_MAX: '10' });
     expect(agent.env).not.toHaveProperty('PORT');
@@ -175,7 +175,7 @@ describe('VoiceAgentStack', () => {
   });
 
   it('sizes the worker port range from workersMax and refuses more sessions than the image exposes ports', () => {
-    expect(stack({}, { tenAgent: { workersMax: 2 } }).voiceAgent.tenAgent.data.portRanges[0]).toEqual({ name: 'workers', start: 8800, end: 8801 });
+    expect(stack({}, { tenAgent: { workersMax: 2 } }).voiceAgent.tenAgent.data.portRanges[0]).toEqual({ name: 'workers', start: 8800, end: 8801, appProtocol: 'WebSocket (session audio and messages)' });
     expect(stack({}, { tenAgent: { workersMax: 100 } }).voiceAgent.tenAgent.data.portRanges[0]?.end).toBe(8899);
     expect(() => stack({}, { tenAgent: { workersMax: 101 } })).toThrow(/service "ten-agent", field "workersMax": must be an integer from 1 to 100.*got 101/);
     expect(() => stack({}, { tenAgent: { workersMax: 0 } })).toThrow(/field "workersMax"/);
