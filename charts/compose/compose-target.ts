@@ -1,5 +1,6 @@
 import { instancesOf, servicesOf } from '../../constructs/index.ts';
 import { COMPOSE_FIELDS } from '../compose-file/compose-fields.ts';
+import { VOICE_PROFILE } from '../compose-file/compose-file.ts';
 import { composeUnits } from '../compose-file/compose-units.ts';
 import { validateComposeFiles } from '../compose-file/compose-validation.ts';
 import { composeSecretNames } from '../compose-file/compose-values.ts';
@@ -33,7 +34,11 @@ export const composeTarget: DeployTarget = {
     });
     return { endpoints, unchecked: [] };
   },
-  placement: (service) => ({ place: 'Docker host (Compose)', note: `compose${instancesNote(service)}`, runs: true }),
+  placement: (service) => ({
+    place: 'Docker host (Compose)',
+    note: `compose${instancesNote(service)}${service.data.tier === 'voice' ? `, profile ${VOICE_PROFILE}` : ''}`,
+    runs: true,
+  }),
   summary: () => undefined,
   units(files, environment) {
     const file = composeFilePath(environment);
