@@ -137,6 +137,7 @@ export class TenAgent extends StackService {
     const drainTimeoutSeconds = props.drainTimeoutSeconds ?? 1800;
     const vendors: VoiceAgentVendors = { ...DEFAULT_VENDORS, ...props.vendors };
     const graph = voiceAgentGraph(vendors);
+    const vendorKeys = graph.secretVariables.filter((name) => name !== AGENT_VARIABLES.mcpServerUrl);
     super(scope, id, {
       description: 'TEN Framework voice agent (STT → LLM → TTS), our graph',
       build: {
@@ -177,7 +178,10 @@ export class TenAgent extends StackService {
         REPLICA_NAME: ownReplicaName(),
         DRAIN_TIMEOUT_SECONDS: String(drainTimeoutSeconds),
         ...(props.redis !== undefined ? { REDIS_URL: props.redis.connectionUrl } : {}),
-        ...Object.fromEntries(graph.secretVariables.filter((name) => name !== AGENT_VARIABLES.mcpServerUrl).map((name) => [name, secret(name)])),
+        ...Object.fromEntries(vendorKeys.map((name) => [name, secret(name)])),
+        // The entrypoint refuses to start, naming them, while any is empty (Compose renders them
+        // with an empty default so the core runs without them).
+        REQUIRED_VARIABLES: vendorKeys.join(','),
       },
       replicas: props.replicas ?? 1,
       resources: props.resources ?? { cpuMillicores: 1000, memoryMiB: 2048 },

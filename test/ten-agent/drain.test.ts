@@ -467,6 +467,17 @@ if (process.env.CHILD_EXIT_AFTER_MS) setTimeout(() => { say('exiting by itself')
     expect(drain.logs.some((log) => log.msg.startsWith('draining'))).toBe(false);
   });
 
+  it('refuses to start the server while a key the graph needs is empty, naming every one and where to set it', async () => {
+    const { drain } = await startRun({ REPLICA_NAME: 'ten-agent-5', REQUIRED_VARIABLES: 'DEEPGRAM_API_KEY,OPENAI_API_KEY,ELEVENLABS_TTS_KEY', DEEPGRAM_API_KEY: '', ELEVENLABS_TTS_KEY: 'set-elsewhere-Zq8' });
+    expect(await drain.exitWithin(10_000)).toEqual({ code: 2, signal: null });
+    expect(drain.output).not.toContain('child: listening');
+    expect(drain.logs.at(-1)).toMatchObject({ level: 'error' });
+    expect(drain.logs.at(-1)!.msg).toBe(
+      "cannot start: DEEPGRAM_API_KEY and OPENAI_API_KEY are empty or unset, and the voice graph needs them (docker compose: fill them in the .env beside the Compose file, see .env.example; Kubernetes and Railway: the environment's Doppler config)",
+    );
+    expect(drain.output).not.toContain('set-elsewhere-Zq8');
+  });
+
   it('exits with the code of a child that exits by itself', async () => {
     const { drain } = await startRun({ REPLICA_NAME: 'ten-agent-4', CHILD_EXIT_AFTER_MS: '1500' });
     expect(await drain.exitWithin(15_000)).toEqual({ code: 3, signal: null });

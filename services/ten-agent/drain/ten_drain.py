@@ -365,7 +365,21 @@ def main(argv):
     if not command:
         print(USAGE, file=sys.stderr)
         return 2
+    unset = missing_variables(os.environ)
+    if unset:
+        log("error", f"cannot start: {' and '.join(unset)} {'is' if len(unset) == 1 else 'are'} empty or unset, and the voice graph needs "
+            f"{'it' if len(unset) == 1 else 'them'} (docker compose: fill {'it' if len(unset) == 1 else 'them'} in the .env beside the "
+            "Compose file, see .env.example; Kubernetes and Railway: the environment's Doppler config)")
+        return 2
     return Supervisor(config, command).main()
+
+
+def missing_variables(environ):
+    """The names REQUIRED_VARIABLES lists (comma-separated: the vendor keys the graph reads) that are
+    empty or unset. Compose renders those keys with an empty default, so that the core of the stack
+    runs without them; this says which are missing before TEN fails on its first session."""
+    names = [name.strip() for name in environ.get("REQUIRED_VARIABLES", "").split(",") if name.strip()]
+    return [name for name in names if not environ.get(name)]
 
 
 if __name__ == "__main__":
