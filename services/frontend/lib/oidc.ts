@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { Config } from './config.ts';
+import { describeCause, IssuerDiscoveryError } from './issuer-discovery-error.ts';
 import type { Runtime } from './runtime.ts';
 import type { SessionUser } from './session.ts';
 import type { SignInErrorCode } from './sign-in-errors.ts';
@@ -7,7 +8,10 @@ import { openSignInState, sealSignInState } from './sign-in-state.ts';
 
 const holder = globalThis as typeof globalThis & { __consoleOidc?: Promise<client.Configuration> };
 
-/** The issuer's configuration, discovered once per process (retried after a failure). */
+/**
+ * The issuer's configuration, discovered once per process (retried after a failure). A failure is
+ * an IssuerDiscoveryError, which names OIDC_ISSUER and the cause.
+ */
 export function issuer(config: Config): Promise<client.Configuration> {
   holder.__consoleOidc ??= client
     .discovery(
@@ -20,7 +24,7 @@ export function issuer(config: Config): Promise<client.Configuration> {
     )
     .catch((error: unknown) => {
       holder.__consoleOidc = undefined;
-      throw error;
+      throw new IssuerDiscoveryError(config.OIDC_ISSUER, error);
     });
   return holder.__consoleOidc;
 }
@@ -81,13 +85,18 @@ export async function completeLogin(runtime: Runtime, search: string, loginCooki
   const signIn = await openSignInState(runtime.config.SESSION_SECRET, loginCookieValue);
   if (signIn === undefined) throw new LoginError('expired', 'the login cookie is expired, altered or sealed with another secret');
   if (params.get('state') !== signIn.state) throw new LoginError('other_browser', 'the callback state does not match the login cookie');
-  const oidc = await issuer(runtime.config);
+  let oidc: client.Configuration;
+  try {
+    oidc = await issuer(runtime.config);
+  } catch (error) {
+    throw new LoginError('unavailable', (error as Error).message, { cause: error });
+  }
   const currentUrl = new URL(`${callbackUrl(runtime.config)}?${params.toString()}`);
   let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
   try {
     tokens = await client.authorizationCodeGrant(oidc, currentUrl, { pkceCodeVerifier: signIn.verifier, expectedState: signIn.state, expectedNonce: signIn.nonce, idTokenExpected: true });
   } catch (error) {
-    throw new LoginError('failed', `the code exchange failed: ${(error as Error).message}`, { cause: error });
+    throw new LoginError('failed', `the code exchange with the identity provider at OIDC_ISSUER=${runtime.config.OIDC_ISSUER} failed: ${describeCause(error)}`, { cause: error });
   }
   const claims = tokens.claims();
   if (claims === undefined) throw new LoginError('failed', 'the identity provider sent no ID token');

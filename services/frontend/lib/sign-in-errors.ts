@@ -8,6 +8,7 @@ export const SIGN_IN_ERRORS = {
   other_browser: 'This sign-in was started in another browser or tab. Start again here.',
   expired: 'This sign-in took too long. Start again.',
   failed: 'The identity provider could not confirm who you are. Try again.',
+  unavailable: 'Sign-in is unavailable: the console cannot reach its identity provider. Try again in a few minutes; its operators have been told why in its log.',
 } as const;
 
 export type SignInErrorCode = keyof typeof SIGN_IN_ERRORS;

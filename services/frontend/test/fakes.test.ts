@@ -302,6 +302,72 @@ describe('local OpenID Connect provider', () => {
   });
 });
 
+describe('local OpenID Connect provider with its own test users', () => {
+  const clientId = 'voice-console';
+  const clientSecret = 'a-client-secret-for-tests';
+  const redirectUri = 'http://127.0.0.1:3998/api/auth/callback';
+  let oidc: LocalOidcProvider;
+  beforeAll(async () => {
+    oidc = await startOidcProvider({ clientId, clientSecret, redirectUris: [redirectUri], postLogoutRedirectUris: [], users: { grace: 'the-right-password' } });
+  });
+  afterAll(() => oidc.close());
+
+  async function authorizationUrl(): Promise<{ url: URL; config: client.Configuration; verifier: string }> {
+    const config = await client.discovery(new URL(oidc.issuer), clientId, undefined, client.ClientSecretBasic(clientSecret), { execute: [client.allowInsecureRequests] });
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile email',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'users',
+    });
+    return { url, config, verifier };
+  }
+
+  /** Follows the provider's redirects to its login form; returns the form's action and the cookies. */
+  async function loginForm(start: URL): Promise<{ action: URL; jar: CookieJar; page: string }> {
+    const jar = new CookieJar();
+    let next = start;
+    for (let step = 0; step < 5; step += 1) {
+      const response = await fetch(next, { redirect: 'manual', headers: { cookie: jar.header() } });
+      jar.store(response);
+      const location = response.headers.get('location');
+      if (location !== null) {
+        next = new URL(location, next);
+        continue;
+      }
+      const page = await response.text();
+      const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? '';
+      return { action: new URL(action.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))), next), jar, page };
+    }
+    throw new Error('no login form');
+  }
+
+  it('asks for a password and refuses a wrong one, or a user it does not have, on the same form', async () => {
+    const { url } = await authorizationUrl();
+    const { action, jar, page } = await loginForm(url);
+    expect(page).toContain('name="password"');
+    for (const [login, password] of [['grace', 'a-wrong-password'], ['mallory', 'the-right-password'], ['grace', '']]) {
+      const response = await fetch(action, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ login: login!, password: password! }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('Wrong username or password.');
+    }
+  });
+
+  it('signs the listed user in with that user\'s password', async () => {
+    const { url, config, verifier } = await authorizationUrl();
+    const { callback } = await browserSignIn(url, oidc.issuer, 'grace', new CookieJar(), 'the-right-password');
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'users' });
+    expect(tokens.claims()).toMatchObject({ sub: 'grace', email: 'grace@example.test' });
+  });
+});
+
 /** A tiny DOM: enough of document/window for the stand-in script. */
 function fakeDom() {
   class Element {

@@ -1,8 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from '../../mcp-server/test/helpers/private-redis.ts';
+import { freePort } from '../../../test/helpers/free-port.ts';
+import { SIGN_IN_ERRORS } from '../lib/sign-in-errors.ts';
 import { consoleCall } from './helpers/console-client.ts';
-import { startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
+import { startConsoleStack, startNext, type ConsoleStack } from './helpers/console-stack.ts';
 import { browserSignIn, CookieJar } from './helpers/http-sign-in.ts';
 
 /**
@@ -25,8 +27,8 @@ async function startSignIn(address: string): Promise<{ response: Response; autho
 }
 
 /** The text a visitor reads on the page (tags and the framework's inline data left out). */
-async function pageText(path: string): Promise<string> {
-  const html = await (await consoleCall(stack.url, path)).text();
+async function pageText(path: string, consoleUrl = stack.url): Promise<string> {
+  const html = await (await consoleCall(consoleUrl, path)).text();
   return html
     .replace(/<script[\s\S]*?<\/script>/g, '')
     .replace(/<[^>]+>/g, ' ')
@@ -115,4 +117,30 @@ describe('the sign-in page', () => {
       expect(text).not.toContain('alert(1)');
     }
   });
+});
+
+describe('an identity provider that cannot be reached', () => {
+  it('sends the browser back to the sign-in page, which says so, and logs OIDC_ISSUER, its value and the cause', async () => {
+    // Nothing listens on a port freePort just gave back: connecting is refused.
+    const issuer = `http://127.0.0.1:${await freePort()}/realms/voice-agent`;
+    const port = await freePort();
+    const unreachable = await startNext({ ...stack.env, PUBLIC_URL: `http://127.0.0.1:${port}`, OIDC_ISSUER: issuer }, port);
+    try {
+      const response = await consoleCall(unreachable.url, '/api/auth/login', { address: '192.0.2.40' });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(`${unreachable.url}/?signin_error=unavailable`);
+      expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('console-login='))).toBe(false);
+
+      const line = unreachable.output().split('\n').find((candidate) => candidate.includes('sign-in cannot start')) ?? '';
+      expect(line).toContain(`OIDC_ISSUER=${issuer}`);
+      expect(line).toContain(`${issuer}/.well-known/openid-configuration`);
+      expect(line).toMatch(/fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
+
+      const text = await pageText('/?signin_error=unavailable', unreachable.url);
+      expect(text).toContain(SIGN_IN_ERRORS.unavailable);
+      expect(text).not.toContain('ECONNREFUSED');
+    } finally {
+      await unreachable.close();
+    }
+  }, 60_000);
 });

@@ -239,7 +239,12 @@ export const EXTERNAL_API_SOURCE = String.raw`/* Jitsi Meet IFrame API stand-in 
 
 const SCRIPT_PATHS = new Set(['/external_api.js', '/libs/external_api.min.js']);
 
-export async function startFakeJitsi(): Promise<FakeJitsi> {
+export interface FakeJitsiOptions {
+  /** @default 0 (any free port) */
+  readonly port?: number;
+}
+
+export async function startFakeJitsi(options: FakeJitsiOptions = {}): Promise<FakeJitsi> {
   const requests: RecordedJitsiRequest[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -259,7 +264,7 @@ export async function startFakeJitsi(): Promise<FakeJitsi> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

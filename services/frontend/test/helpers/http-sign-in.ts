@@ -29,10 +29,17 @@ export class CookieJar {
 
 /**
  * Does what a browser does from the authorization URL: follows the provider's redirects, fills the
- * login form with the username and submits it, until the provider sends the browser back to the
- * client. Returns that final URL (the client's redirect_uri with code, state and iss).
+ * login form with the username (and the password, for a provider that has its own users) and
+ * submits it, until the provider sends the browser back to the client. Returns that final URL
+ * (the client's redirect_uri with code, state and iss).
  */
-export async function browserSignIn(authorizationUrl: URL, issuer: string, username: string, jar = new CookieJar()): Promise<{ callback: URL; pages: string[] }> {
+export async function browserSignIn(
+  authorizationUrl: URL,
+  issuer: string,
+  username: string,
+  jar = new CookieJar(),
+  password?: string,
+): Promise<{ callback: URL; pages: string[] }> {
   let next = authorizationUrl.href;
   let method: 'GET' | 'POST' = 'GET';
   let body: URLSearchParams | undefined;
@@ -59,7 +66,7 @@ export async function browserSignIn(authorizationUrl: URL, issuer: string, usern
     if (response.status !== 200 || form === null) throw new Error(`unexpected page ${response.status} at ${next}: ${html.slice(0, 500)}`);
     next = new URL(form[1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))), next).href;
     method = 'POST';
-    body = new URLSearchParams({ login: username });
+    body = new URLSearchParams({ login: username, ...(password !== undefined ? { password } : {}) });
   }
   throw new Error('too many steps');
 }

@@ -12,7 +12,8 @@ import type { Adapter, AdapterPayload, Configuration, default as ProviderClass }
  * - One confidential client: authorization code flow only, PKCE (S256) required for every request,
  *   client authentication by `client_secret_basic` or `client_secret_post` (oidc-provider accepts
  *   either for a client registered with one of them).
- * - Scopes `openid profile email`; any username signs in. Claims: `sub` = the username, `name` = the
+ * - Scopes `openid profile email`; any username signs in, or, with `users`, only those users, each
+ *   with its password (the sign-in page then asks for one). Claims: `sub` = the username, `name` = the
  *   username, `preferred_username` = the username, `email` = `<username>@example.test`,
  *   `email_verified` = true. They are in the ID token too (conformIdTokenClaims is off), so
  *   openid-client's `tokens.claims()` has sub, name and email; `/me` (userinfo) answers the same.
@@ -29,6 +30,7 @@ import type { Adapter, AdapterPayload, Configuration, default as ProviderClass }
  * Sign-in, on `<issuer>/interaction/<uid>`:
  * ```ts
  * await page.fill('input[name=login]', 'ada');   // any username; also [data-testid=oidc-login]
+ * await page.fill('input[name=password]', pw);   // only with `users`; also [data-testid=oidc-password]
  * await page.click('button[type=submit]');       // "Sign in"; also [data-testid=oidc-submit]
  * // → consent is granted without a page → back to the client's redirect_uri with ?code=…&state=…&iss=…
  * ```
@@ -38,7 +40,8 @@ import type { Adapter, AdapterPayload, Configuration, default as ProviderClass }
  * // → redirected to post_logout_redirect_uri (when given and registered), else a "Signed out" page
  * ```
  * The sign-in page is an ordinary `<form method="post">` (no script): the same steps work with fetch
- * by POSTing `login=<username>` to the form's action, carrying the cookies the provider set.
+ * by POSTing `login=<username>` (and `password=<password>` with `users`) to the form's action,
+ * carrying the cookies the provider set.
  */
 
 export interface OidcProviderOptions {
@@ -48,6 +51,10 @@ export interface OidcProviderOptions {
   postLogoutRedirectUris: string[];
   /** The client's registered token_endpoint_auth_method. Both work either way; default basic. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** The only users who may sign in, username → password. @default - any username, no password */
+  users?: Readonly<Record<string, string>>;
+  /** @default 0 (any free port) */
+  port?: number;
 }
 
 export interface LocalOidcProvider {
@@ -96,7 +103,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<L
       void providerCallback(req, res);
       return;
     }
-    interaction(provider, req, res, match[2]).catch((error: unknown) => {
+    interaction(provider, req, res, match[2], options.users).catch((error: unknown) => {
       if (!res.headersSent) page(res, 400, 'Sign-in error', `<p data-testid="oidc-error">${escapeHtml(error instanceof Error ? error.message : String(error))}</p>`);
       else res.end();
     });
@@ -104,7 +111,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<L
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -200,7 +207,13 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<L
 }
 
 /** The sign-in and consent steps (`/interaction/<uid>`, `/interaction/<uid>/login`, `/…/abort`). */
-async function interaction(provider: ProviderClass, req: IncomingMessage, res: ServerResponse, action: string | undefined): Promise<void> {
+async function interaction(
+  provider: ProviderClass,
+  req: IncomingMessage,
+  res: ServerResponse,
+  action: string | undefined,
+  users: Readonly<Record<string, string>> | undefined,
+): Promise<void> {
   const details = await provider.interactionDetails(req, res);
   const { uid, prompt, params, session } = details;
 
@@ -214,7 +227,11 @@ async function interaction(provider: ProviderClass, req: IncomingMessage, res: S
     const form = new URLSearchParams(await readBody(req));
     const login = (form.get('login') ?? '').trim();
     if (login === '') {
-      loginPage(res, uid, String(params.client_id ?? ''), 'Enter a username.');
+      loginPage(res, uid, String(params.client_id ?? ''), users, 'Enter a username.');
+      return;
+    }
+    if (users !== undefined && (!Object.hasOwn(users, login) || users[login] !== (form.get('password') ?? ''))) {
+      loginPage(res, uid, String(params.client_id ?? ''), users, 'Wrong username or password.');
       return;
     }
     await provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
@@ -222,7 +239,7 @@ async function interaction(provider: ProviderClass, req: IncomingMessage, res: S
   }
 
   if (prompt.name === 'login') {
-    loginPage(res, uid, String(params.client_id ?? ''));
+    loginPage(res, uid, String(params.client_id ?? ''), users);
     return;
   }
 
@@ -250,18 +267,19 @@ async function interaction(provider: ProviderClass, req: IncomingMessage, res: S
   throw new Error(`unsupported prompt ${prompt.name}`);
 }
 
-function loginPage(res: ServerResponse, uid: string, clientId: string, problem?: string): void {
+function loginPage(res: ServerResponse, uid: string, clientId: string, users: Readonly<Record<string, string>> | undefined, problem?: string): void {
   const action = `/interaction/${encodeURIComponent(uid)}/login`;
   page(
     res,
     200,
     'Sign in',
     `<h1>Sign in to the local identity provider</h1>
-    <p>Client: <code>${escapeHtml(clientId)}</code>. Any username signs in.</p>
+    <p>Client: <code>${escapeHtml(clientId)}</code>. ${users === undefined ? 'Any username signs in.' : 'Sign in as a test user.'}</p>
     ${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ''}
     <form method="post" action="${escapeHtml(action)}" autocomplete="off">
       <label for="login">Username</label>
       <input id="login" name="login" type="text" required autofocus data-testid="oidc-login">
+      ${users === undefined ? '' : '<label for="password">Password</label>\n      <input id="password" name="password" type="password" required data-testid="oidc-password">'}
       <button type="submit" data-testid="oidc-submit">Sign in</button>
     </form>
     <p><a href="/interaction/${escapeHtml(encodeURIComponent(uid))}/abort" data-testid="oidc-cancel">Cancel</a></p>`,

@@ -49,10 +49,16 @@ export interface FakePipedream {
   close(): Promise<void>;
 }
 
-export async function startFakePipedream(): Promise<FakePipedream> {
-  const clientId = 'client_fake';
-  const clientSecret = 'client-secret-of-the-fake';
-  const projectId = 'proj_fake123';
+/** The OAuth client and project the fake knows: what the MCP server's PIPEDREAM_* variables must say. */
+export const FAKE_PIPEDREAM_PROJECT = { clientId: 'client_fake', clientSecret: 'client-secret-of-the-fake', projectId: 'proj_fake123' } as const;
+
+export interface FakePipedreamOptions {
+  /** @default 0 (any free port) */
+  readonly port?: number;
+}
+
+export async function startFakePipedream(options: FakePipedreamOptions = {}): Promise<FakePipedream> {
+  const { clientId, clientSecret, projectId } = FAKE_PIPEDREAM_PROJECT;
   const requests: RecordedRequest[] = [];
   const workflows = new Map<string, WorkflowBehaviour>();
   const actions = new Map<string, ActionBehaviour>();
@@ -123,7 +129,10 @@ export async function startFakePipedream(): Promise<FakePipedream> {
     json(404, { error: `no route ${req.method} ${url.pathname}` });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
