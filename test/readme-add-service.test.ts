@@ -94,7 +94,7 @@ function run(command: string, args: string[], cwd: string): Promise<{ status: nu
  * stack (the whole project takes twice as long), and on the service's own sources.
  */
 function startTypeChecks(): Promise<Record<'constructs' | 'service', { status: number | null; output: string }>> {
-  writeFileSync(join(copy, 'tsconfig.readme.json'), JSON.stringify({ extends: './tsconfig.json', include: ['constructs', 'environments'] }));
+  writeFileSync(join(copy, 'tsconfig.readme.json'), JSON.stringify({ extends: './tsconfig.json', include: ['constructs', 'environments', 'dev'] }));
   const tsc = join(copy, 'node_modules/typescript/bin/tsc');
   return Promise.all([
     run(process.execPath, [tsc, '--noEmit', '--listFiles', '-p', 'tsconfig.readme.json'], copy),
@@ -259,6 +259,33 @@ describe('README "Adding a service"', () => {
     expect(problems).toEqual([]);
     expect(build.paths).toContain('services/notes/src');
   });
+
+  it('runs the service under npm run dev -- --only notes, against the local PostgreSQL, and stops it on SIGINT', async () => {
+    const database = await createTestDatabase();
+    const port = await freePort();
+    const dev = spawn(process.execPath, ['--import', 'tsx', 'dev/index.ts', '--only', SERVICE], {
+      cwd: copy,
+      env: cleanEnv({ DEV_NOTES_PORT: String(port), DEV_POSTGRES_URL: database.url }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => dev.on('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        dev.stdout.on('data', () => output.includes('dev: all 1 are ready') && resolve());
+        void exited.then((code) => reject(new Error(`npm run dev exited (${code}) before notes was ready:\n${output}`)));
+      });
+      expect(output).toMatch(new RegExp(`ready {2}notes +http://127\\.0\\.0\\.1:${port} +services/notes \\(src/main\\.ts\\)`));
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      dev.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (dev.exitCode === null) dev.kill('SIGKILL');
+      await database.drop();
+    }
+  }, 90_000);
 
   it('runs the service with its start script against a real Postgres: /health, the token, the notes, a clean stop', async () => {
     const database = await createTestDatabase();
