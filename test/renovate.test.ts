@@ -1,6 +1,6 @@
 /**
- * renovate.json, checked with the Renovate version the repository installs (39, the last major
- * that runs on Node 20), fully offline:
+ * renovate.json, checked with the Renovate version the repository installs for its tests
+ * (tools/renovate: Renovate 39, the last major that reads fileMatch), fully offline:
  *
  * - the config validator in strict mode accepts it;
  * - `renovate --platform=local --dry-run=extract` on a copy of the working tree finds every pin,
@@ -18,9 +18,9 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { argOf, parseDockerfile, parseImageRef } from './helpers/dockerfile.ts';
+import { findRenovate, type RenovateTool } from './helpers/renovate-tool.ts';
 import { render, temporaryDirectory } from './helpers/synth.ts';
 
-const BIN = join(REPO_ROOT, 'node_modules', '.bin');
 /** Renovate starts slowly (it loads every manager and datasource); on two busy cores allow a minute. */
 const RENOVATE_TIMEOUT_MS = 60_000;
 
@@ -198,8 +198,11 @@ let report: ExtractReport;
 let deps: FoundDep[];
 let log: { msg?: string; level?: number; requests?: number; fileName?: string }[];
 let extractSeconds: number;
+/** Found before anything runs; missing, every test here fails naming `npm run install:renovate`. */
+let tool: RenovateTool;
 
 beforeAll(() => {
+  tool = findRenovate();
   const work = temporaryDirectory('renovate-extract-');
   copy = join(work, 'repo');
   mkdirSync(join(work, 'home'));
@@ -233,8 +236,8 @@ beforeAll(() => {
   const reportPath = join(work, 'report.json');
   const started = performance.now();
   const run = spawnSync(
-    join(BIN, 'renovate'),
-    ['--platform=local', '--dry-run=extract', '--report-type=file', `--report-path=${reportPath}`],
+    process.execPath,
+    [tool.renovate, '--platform=local', '--dry-run=extract', '--report-type=file', `--report-path=${reportPath}`],
     {
       cwd: copy,
       encoding: 'utf8',
@@ -281,7 +284,7 @@ const TOKEN_SKIP = 'github-token-required';
 
 describe('renovate-config-validator --strict', () => {
   const validate = (file: string, cwd: string) =>
-    spawnSync(join(BIN, 'renovate-config-validator'), ['--strict', file], {
+    spawnSync(process.execPath, [tool.configValidator, '--strict', file], {
       cwd,
       encoding: 'utf8',
       timeout: RENOVATE_TIMEOUT_MS,
@@ -483,7 +486,7 @@ interface VersioningApi {
 }
 
 describe('renovate.json package rules (Renovate 39 code, presets resolved offline)', () => {
-  const renovate = createRequire(join(REPO_ROOT, 'node_modules', 'renovate', 'package.json'));
+  let renovate: NodeJS.Require;
   let base: Record<string, unknown>;
   let effective: (dep: FoundDep, extra?: Record<string, unknown>) => Promise<EffectiveConfig>;
   let getVersioning: (name: string) => VersioningApi;
@@ -491,6 +494,7 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
   let filterVersions: (config: EffectiveConfig, current: string, latest: string | undefined, releases: { version: string }[], versioning: VersioningApi) => { version: string }[];
 
   beforeAll(async () => {
+    renovate = createRequire(join(tool.packageDir, 'package.json'));
     const { getConfig } = renovate('./dist/config/defaults') as { getConfig: () => Record<string, unknown> };
     const { mergeChildConfig } = renovate('./dist/config/utils') as { mergeChildConfig: (a: unknown, b: unknown) => Record<string, unknown> };
     const { resolveConfigPresets } = renovate('./dist/config/presets') as { resolveConfigPresets: (config: unknown) => Promise<Record<string, unknown>> };
@@ -623,11 +627,13 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
     }
   });
 
-  it('the renovate dev dependency stays on 39 (the last major that runs on Node 20 and reads fileMatch)', async () => {
-    const [dep] = extracted((candidate) => candidate.manager === 'npm' && candidate.depName === 'renovate', 'renovate');
-    const config = await effective(dep!);
+  it('Renovate for the tests: only in tools/renovate, and on 39 (the last major that reads fileMatch)', async () => {
+    const found = extracted((candidate) => candidate.manager === 'npm' && candidate.depName === 'renovate', 'renovate');
+    expect(found.map((dep) => dep.packageFile)).toEqual(['tools/renovate/package.json']);
+    const dep = found[0]!;
+    const config = await effective(dep);
     const releases = ['39.264.1', '39.265.0', '40.0.0', '41.2.3'].map((version) => ({ version }));
-    const allowed = filterVersions(config, dep!.currentValue!, undefined, releases, getVersioning(config.versioning ?? 'npm')).map((release) => release.version);
+    const allowed = filterVersions(config, dep.currentValue!, undefined, releases, getVersioning(config.versioning ?? 'npm')).map((release) => release.version);
     expect(allowed.every((version) => version.startsWith('39.'))).toBe(true);
     expect(allowed).toContain('39.265.0');
   });
@@ -668,5 +674,12 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
       expect(labelsOf(config)).toContain('github-actions');
       expect(config.groupName, action.depName).toBe('GitHub Actions');
     }
+  });
+});
+
+describe('the Renovate tool (tools/renovate)', () => {
+  it('says how to install it when a directory has none: the tests above fail with that message, never skip', () => {
+    const empty = temporaryDirectory('renovate-tool-');
+    expect(() => findRenovate(empty)).toThrow(/^Renovate is not installed in .*: run `npm run install:renovate` \(npm test does it first\)$/);
   });
 });

@@ -328,7 +328,7 @@ describe('commands the workflows call', () => {
 
   it('are found: the test would notice a missing one', () => {
     const names = new Set(uses.map((use) => use.name));
-    for (const expected of ['test', 'synth', 'plan', 'deploy', 'health', 'renovate-config-validator']) expect(names, expected).toContain(expected);
+    for (const expected of ['test', 'synth', 'plan', 'deploy', 'health', 'check:renovate-config']) expect(names, expected).toContain(expected);
     expect(uses.find((use) => use.name === 'deploy' && use.flags.includes('--rollback'))).toBeDefined();
     expect(uses.find((use) => use.name === 'plan' && use.flags.includes('--format'))).toBeDefined();
     // And a made-up script, command or flag is reported.
@@ -379,7 +379,8 @@ describe('ci.yml', () => {
     const drift = scripts.findIndex((script) => /git diff --exit-code[^\n]*-- dist \.railway/.test(script));
     expect(synth).toBeGreaterThan(-1);
     expect(drift).toBeGreaterThan(synth);
-    expect(scripts).toContain('npx renovate-config-validator --strict renovate.json');
+    expect(scripts).toContain('npm run check:renovate-config');
+    expect(PACKAGE_SCRIPTS['check:renovate-config']).toMatch(/renovate\/dist\/config-validator\.js --strict renovate\.json$/);
   });
 });
 

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from './rendered-mcp-server.ts';
 
 const PACKAGE_ROOT = join(REPO_ROOT, 'tools/mcp-conformance');
-/** Node 22 from the npm package `node` (the suite needs it; the repository runs on Node 20). */
+/** Node 22 from the npm package `node` (the suite needs it, whatever Node runs the tests). */
 export const NODE_22 = join(PACKAGE_ROOT, 'node_modules/node/bin/node');
 const SUITE = join(PACKAGE_ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 
