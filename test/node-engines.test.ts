@@ -11,6 +11,7 @@ import semver from 'semver';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
+import { nodeVersionProblem } from './prerequisites.ts';
 
 interface LockEntry {
   version?: string;
@@ -87,5 +88,11 @@ describe('engines.node', () => {
     // setup-node takes the newest release of the line it is given ('22' is the newest 22.x).
     const unsupported = versions.filter((entry) => !semver.intersects(`${entry.split(': ')[1]}.x`, declared));
     expect(unsupported).toEqual([]);
+  });
+
+  it("is what npm test's prerequisite check accepts, version for version", () => {
+    const versions = ['18.20.8', '20.19.0', '20.20.2', '22.12.0', '22.13.0', '22.23.3', '23.11.1', '24.0.0', '24.11.1', '26.1.0'];
+    for (const version of versions) expect(nodeVersionProblem(version) === undefined, version).toBe(semver.satisfies(version, declared));
+    expect(nodeVersionProblem('v20.20.2')).toBe('this is Node 20.20.2, and the repository supports 22.13 or newer on the 22 line, and 24 or newer');
   });
 });

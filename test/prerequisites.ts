@@ -25,6 +25,8 @@ export interface Missing {
   readonly packages: readonly string[];
   /** How to start it, for a server that is not running. */
   readonly start?: string;
+  /** How to install it, where no Debian package does (Node). */
+  readonly install?: string;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -36,6 +38,8 @@ interface Prerequisite {
 }
 
 const PYTHON_MIN = [3, 10] as const;
+/** How .ci/run gets a supported Node on a machine whose own is older (Debian's nodejs is 18). */
+export const NODE_INSTALL = 'npm ci --prefix tools/node, then put tools/node/node_modules/node/bin first on PATH (export PATH="$PWD/tools/node/node_modules/node/bin:$PATH"), as .ci/run does';
 const PROBE_TIMEOUT_MS = 2_000;
 const VERSION_TIMEOUT_MS = 30_000;
 const POSTGRES_BINARIES = '/usr/lib/postgresql';
@@ -103,6 +107,24 @@ const python: Prerequisite = {
     const run = spawnSync(path, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { env, encoding: 'utf8', timeout: VERSION_TIMEOUT_MS });
     const problem = run.status === 0 ? pythonVersionProblem(run.stdout) : `python3 failed (${run.error?.message ?? `exit ${run.status}`})`;
     return problem === undefined ? undefined : { name, problem: `${problem}; ${neededBy}`, packages: ['python3'] };
+  },
+};
+
+/**
+ * Why a Node version is outside package.json's `engines.node` (`^22.13.0 || >=24`), or undefined
+ * when it is inside; written out because this file may use only Node's own modules
+ * (test/node-engines.test.ts holds it to the declared range with semver).
+ */
+export function nodeVersionProblem(version: string): string | undefined {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  return major >= 24 || (major === 22 && minor >= 13) ? undefined : `this is Node ${version.replace(/^v/, '')}, and the repository supports 22.13 or newer on the 22 line, and 24 or newer`;
+}
+
+const node: Prerequisite = {
+  kind: 'tool',
+  check: async () => {
+    const problem = nodeVersionProblem(process.versions.node);
+    return problem === undefined ? undefined : { name: 'Node 22.13+', problem, packages: [], install: NODE_INSTALL };
   },
 };
 
@@ -210,6 +232,7 @@ const redisServer: Prerequisite = {
 
 /** Everything the suites need from the machine, in the order the message lists it. */
 const PREREQUISITES: readonly Prerequisite[] = [
+  node,
   chromium,
   tool('espeak-ng', ['espeak-ng'], "the fake TEN agent speaks its test speech with it (test/fakes/ten-agent)"),
   tool('sox', ['sox'], 'the TEN and bridge tests convert test speech and tones to 16 kHz PCM with it'),
@@ -237,7 +260,13 @@ export function aptPackages(missing: readonly Missing[]): string[] {
 export function report(missing: readonly Missing[]): string {
   const lines = ['npm test cannot start: this machine lacks what the test suites need.'];
   for (const item of missing) {
-    const fix = [item.packages.length > 0 ? `Debian: ${item.packages.join(' ')}` : '', item.start === undefined ? '' : `start it: ${item.start}`].filter(Boolean).join('; ');
+    const fix = [
+      item.packages.length > 0 ? `Debian: ${item.packages.join(' ')}` : '',
+      item.install === undefined ? '' : `install it: ${item.install}`,
+      item.start === undefined ? '' : `start it: ${item.start}`,
+    ]
+      .filter(Boolean)
+      .join('; ');
     lines.push(`  - ${item.name}: ${item.problem}${fix === '' ? '' : `. ${fix}`}`);
   }
   const packages = aptPackages(missing);
