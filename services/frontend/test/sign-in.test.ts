@@ -131,7 +131,10 @@ describe('an identity provider that cannot be reached', () => {
       expect(response.headers.get('location')).toBe(`${unreachable.url}/?signin_error=unavailable`);
       expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('console-login='))).toBe(false);
 
-      const line = unreachable.output().split('\n').find((candidate) => candidate.includes('sign-in cannot start')) ?? '';
+      // The log line may reach the pipe after the response does: wait for it, not for a fixed time.
+      const logged = () => unreachable.output().split('\n').find((candidate) => candidate.includes('sign-in cannot start'));
+      for (const started = Date.now(); logged() === undefined && Date.now() - started < 10_000; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      const line = logged() ?? '';
       expect(line).toContain(`OIDC_ISSUER=${issuer}`);
       expect(line).toContain(`${issuer}/.well-known/openid-configuration`);
       expect(line).toMatch(/fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
