@@ -99,25 +99,18 @@ export function compareSecrets(
   source = `${secrets.doppler.project}/${secrets.doppler.config}`,
   skipped: readonly string[] = [],
 ): SecretsCheckReport {
-  const problems: Record<string, string> = {};
   const services = Object.keys(secrets.services)
     .sort()
     .map((service) => {
       const needed = Object.fromEntries(Object.entries(secrets.services[service] ?? {}).filter(([name]) => !skipped.includes(name)));
       const names = Object.keys(needed).sort();
-      const invalid = names.filter((name) => {
-        const state = present.get(name);
-        if (typeof state !== 'object') return false;
-        problems[name] = state.invalid;
-        return true;
-      });
       return {
         service,
         needed,
         set: names.filter((name) => present.get(name) === 'set'),
         empty: names.filter((name) => present.get(name) === 'empty'),
         missing: names.filter((name) => !present.has(name)),
-        invalid,
+        invalid: names.filter((name) => typeof present.get(name) === 'object'),
       };
     })
     .filter((service) => Object.keys(service.needed).length > 0);
@@ -134,7 +127,7 @@ export function compareSecrets(
     missing,
     empty,
     invalid,
-    problems: Object.fromEntries(Object.entries(problems).sort(([a], [b]) => a.localeCompare(b))),
+    problems: Object.fromEntries(invalid.map((name) => [name, (present.get(name) as { readonly invalid: string }).invalid])),
     skipped: [...skipped].sort(),
     ok: missing.length === 0 && empty.length === 0 && invalid.length === 0,
   };
@@ -198,7 +191,8 @@ async function checkDotenv(environment: StackEnvironment, secrets: EnvironmentSe
 export function formatSecretsReport(report: SecretsCheckReport): string[] {
   const width = Math.max(0, ...report.services.map((service) => service.service.length));
   const nameWidth = Math.max(0, ...report.services.flatMap((service) => [...service.missing, ...service.empty, ...service.invalid].map((name) => name.length)));
-  const from = report.source === `${report.doppler.project}/${report.doppler.config}` ? `Doppler project "${report.doppler.project}", config "${report.doppler.config}"` : `file ${report.source}`;
+  const fromDoppler = report.source === `${report.doppler.project}/${report.doppler.config}`;
+  const from = fromDoppler ? `Doppler project "${report.doppler.project}", config "${report.doppler.config}"` : `file ${report.source}`;
   const lines = [`secrets check: environment "${report.environment}", ${from}`];
   for (const service of report.services) {
     const total = Object.keys(service.needed).length;
@@ -221,7 +215,7 @@ export function formatSecretsReport(report: SecretsCheckReport): string[] {
     ];
     const bad = report.missing.length + report.empty.length + report.invalid.length;
     lines.push(`${bad} of ${report.needed.length} secrets are not set in ${report.source} (${parts.join('; ')}).`);
-    if (report.source !== `${report.doppler.project}/${report.doppler.config}`) {
+    if (!fromDoppler) {
       lines.push(`what each one is and how to make one: the comments in dist/compose/${report.environment}/.env.example, from constructs/secret-catalog.ts`);
     }
   }

@@ -69,15 +69,18 @@ export class ServiceEndpointRef {
     public readonly replica?: number,
   ) {}
 
-  /** The value in its form, once a target has said how `host` reaches the service there. */
-  public text(host: string): string {
+  /**
+   * The value in its form, once a target has said how `host` reaches the service there (and on
+   * which `port`, where that is not the service's own: `npm run dev` runs everything on one host).
+   */
+  public text(host: string, port: number = this.port): string {
     switch (this.form) {
       case 'host':
         return host;
       case 'port':
-        return String(this.port);
+        return String(port);
       case 'url':
-        return `${this.scheme}://${host}:${this.port}${this.path}`;
+        return `${this.scheme}://${host}:${port}${this.path}`;
     }
   }
 }

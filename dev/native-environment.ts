@@ -4,7 +4,6 @@ import {
   PublicUrlRef,
   ReplicaNameRef,
   SecretRef,
-  ServiceEndpointRef,
   UniqueList,
   type DatabaseEngine,
   type EnvValue,
@@ -52,24 +51,13 @@ export function nativeEnvironment(service: StackService, placement: NativePlacem
         return url;
       }
       if (part instanceof DatabaseOutputRef) return databaseOutput(placement.databaseUrl(part.database.engine), part.output);
-      return endpoint(part, placement, () => nothingInPlace(service, variable, `"${part.service.name}" port ${part.port}`));
+      const address = placement.endpoint(part.service.name, part.port, part.replica);
+      if (address === undefined) throw nothingInPlace(service, variable, `"${part.service.name}" port ${part.port}`);
+      return part.text(address.host, address.port);
     };
     environment[variable] = resolve(value);
   }
   return environment;
-}
-
-function endpoint(ref: ServiceEndpointRef, placement: NativePlacement, missing: () => Error): string {
-  const address = placement.endpoint(ref.service.name, ref.port, ref.replica);
-  if (address === undefined) throw missing();
-  switch (ref.form) {
-    case 'host':
-      return address.host;
-    case 'port':
-      return String(address.port);
-    case 'url':
-      return `${ref.scheme}://${address.host}:${address.port}${ref.path}`;
-  }
 }
 
 /** One of a database's fixed outputs, read from its connection URL. */

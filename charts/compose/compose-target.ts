@@ -1,13 +1,12 @@
-import { instancesOf, servicesOf } from '../../constructs/index.ts';
+import { servicesOf } from '../../constructs/index.ts';
 import { COMPOSE_FIELDS } from '../compose-file/compose-fields.ts';
 import { VOICE_PROFILE } from '../compose-file/compose-file.ts';
 import { composeUnits } from '../compose-file/compose-units.ts';
 import { validateComposeFiles } from '../compose-file/compose-validation.ts';
-import { composeSecretNames } from '../compose-file/compose-values.ts';
 import { emptyOutput, mergeOutput } from '../rendered-output.ts';
-import { addSecrets, type DeployTarget } from '../targets/deploy-target.ts';
+import type { DeployTarget } from '../targets/deploy-target.ts';
 import { instancesNote, publicServices } from '../targets/public-services.ts';
-import { composeFilePath, renderCompose } from './index.ts';
+import { composeFilePath, composeServiceSecrets, renderCompose } from './index.ts';
 
 /** Docker Compose: the whole stack on one Docker host, `dist/compose/<env>/compose.yaml`. */
 export const composeTarget: DeployTarget = {
@@ -21,11 +20,7 @@ export const composeTarget: DeployTarget = {
     for (const environment of environments) mergeOutput(output, renderCompose(environment));
     return output;
   },
-  secretNames(environment) {
-    const names = new Map<string, Set<string>>();
-    for (const service of servicesOf(environment)) for (const instance of instancesOf(service)) addSecrets(names, instance.name, composeSecretNames(service));
-    return names;
-  },
+  secretNames: (environment) => composeServiceSecrets(servicesOf(environment)),
   publicEndpoints(environment) {
     // The published port on the environment's domain, plain HTTP: there is no TLS edge locally.
     const endpoints = publicServices(environment).map((service) => {

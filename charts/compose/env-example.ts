@@ -9,8 +9,8 @@ export function envExamplePath(environmentName: string): string {
 /** What `.env.example` is made from: the secrets the Compose file reads, and by whom. */
 export interface EnvExampleInput {
   readonly environment: StackEnvironment;
-  /** Secret name → the Compose services that read it. */
-  readonly readers: ReadonlyMap<string, readonly string[]>;
+  /** Compose service → the secrets it reads. */
+  readonly serviceSecrets: ReadonlyMap<string, ReadonlySet<string>>;
   /** Secrets only the voice profile's services read. */
   readonly voiceOnly: ReadonlySet<string>;
 }
@@ -22,8 +22,9 @@ export interface EnvExampleInput {
  */
 export function renderEnvExample(input: EnvExampleInput): string {
   const { environment } = input;
+  const readers = readersOf(input.serviceSecrets);
   const dotenv = `dist/compose/${environment.name}/.env`;
-  const names = [...input.readers.keys()].sort();
+  const names = [...readers.keys()].sort();
   const core = names.filter((name) => !input.voiceOnly.has(name));
   const voice = names.filter((name) => input.voiceOnly.has(name));
   const lines = [
@@ -36,14 +37,21 @@ export function renderEnvExample(input: EnvExampleInput): string {
     '# keys at the end of this file are filled in (or pass --profile voice to docker compose).',
     `# COMPOSE_PROFILES=${VOICE_PROFILE}`,
     '',
-    ...core.flatMap((name) => entry(name, input)),
-    ...(voice.length > 0 ? ['# Voice profile only: the TEN agent reads these; the core runs without them.', '', ...voice.flatMap((name) => entry(name, input))] : []),
+    ...core.flatMap((name) => entry(name, readers.get(name) ?? [])),
+    ...(voice.length > 0 ? ['# Voice profile only: the TEN agent reads these; the core runs without them.', '', ...voice.flatMap((name) => entry(name, readers.get(name) ?? []))] : []),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-function entry(name: string, input: EnvExampleInput): string[] {
-  const readers = input.readers.get(name) ?? [];
+/** Secret name → the services that read it, sorted. */
+function readersOf(serviceSecrets: ReadonlyMap<string, ReadonlySet<string>>): Map<string, string[]> {
+  const readers = new Map<string, string[]>();
+  for (const [service, names] of serviceSecrets) for (const name of names) readers.set(name, [...(readers.get(name) ?? []), service]);
+  for (const list of readers.values()) list.sort();
+  return readers;
+}
+
+function entry(name: string, readers: readonly string[]): string[] {
   const entry = SECRET_CATALOG[name];
   if (entry === undefined) return [`# (no entry in constructs/secret-catalog.ts)`, `#   read by: ${readers.join(', ')}`, `${name}=`, ''];
   const { purpose, rule, source } = entry;

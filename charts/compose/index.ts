@@ -5,6 +5,7 @@ import { toYaml } from '../serialize.ts';
 import { composeDocument, VOICE_PROFILE, voiceOnlySecrets } from '../compose-file/compose-file.ts';
 import { MIN_COMPOSE_VERSION } from '../compose-file/compose-version.ts';
 import { composeSecretNames, type ComposePlacement } from '../compose-file/compose-values.ts';
+import { addSecrets } from '../targets/deploy-target.ts';
 import { envExamplePath, renderEnvExample } from './env-example.ts';
 
 /** Path of an environment's Compose file, relative to the output root. */
@@ -38,21 +39,17 @@ export function renderCompose(environment: StackEnvironment): RenderedOutput {
     },
   });
   output.files.set(filePath, toYaml(document));
-  output.files.set(envExamplePath(environment.name), renderEnvExample({ environment, readers: secretReaders(services), voiceOnly: voiceOnlySecrets(services) }));
+  output.files.set(envExamplePath(environment.name), renderEnvExample({ environment, serviceSecrets: composeServiceSecrets(services), voiceOnly: voiceOnlySecrets(services) }));
   output.warnings.push(...warnings.map((message) => ({ environment: environment.name, message })));
   return output;
 }
 
-/** Secret name → the Compose services (one per replica where replicas are services) that read it. */
-function secretReaders(services: readonly StackService[]): Map<string, string[]> {
-  const readers = new Map<string, string[]>();
-  for (const service of services) {
-    for (const name of composeSecretNames(service)) {
-      const list = readers.get(name) ?? [];
-      list.push(...instancesOf(service).map((instance) => instance.name));
-      readers.set(name, list);
-    }
-  }
-  for (const list of readers.values()) list.sort();
-  return readers;
+/**
+ * The secrets each Compose service reads (a replica addressed on its own is a service of its own),
+ * as the renderer interpolates them: the target's secret list and `.env.example` both come from it.
+ */
+export function composeServiceSecrets(services: readonly StackService[]): Map<string, Set<string>> {
+  const names = new Map<string, Set<string>>();
+  for (const service of services) for (const instance of instancesOf(service)) addSecrets(names, instance.name, composeSecretNames(service));
+  return names;
 }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from '../../mcp-server/test/helpers/private-redis.ts';
 import { freePort } from '../../../test/helpers/free-port.ts';
 import { SIGN_IN_ERRORS } from '../lib/sign-in-errors.ts';
@@ -132,9 +132,14 @@ describe('an identity provider that cannot be reached', () => {
       expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('console-login='))).toBe(false);
 
       // The log line may reach the pipe after the response does: wait for it, not for a fixed time.
-      const logged = () => unreachable.output().split('\n').find((candidate) => candidate.includes('sign-in cannot start'));
-      for (const started = Date.now(); logged() === undefined && Date.now() - started < 10_000; ) await new Promise((resolve) => setTimeout(resolve, 50));
-      const line = logged() ?? '';
+      const line = await vi.waitFor(
+        () => {
+          const logged = unreachable.output().split('\n').find((candidate) => candidate.includes('sign-in cannot start'));
+          if (logged === undefined) throw new Error('the console has not logged "sign-in cannot start" yet');
+          return logged;
+        },
+        { timeout: 10_000, interval: 50 },
+      );
       expect(line).toContain(`OIDC_ISSUER=${issuer}`);
       expect(line).toContain(`${issuer}/.well-known/openid-configuration`);
       expect(line).toMatch(/fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+/);
