@@ -8,6 +8,7 @@ import { addDiffCommand } from './commands/diff.ts';
 import { addHealthCommand } from './commands/health.ts';
 import { addPlanCommand } from './commands/plan.ts';
 import { addSecretsCommand } from './commands/secrets.ts';
+import { addSmokeCommand } from './commands/smoke.ts';
 import { addSynthCommand } from './commands/synth.ts';
 import { addValidateCommand } from './commands/validate.ts';
 
@@ -22,7 +23,7 @@ export function voiceAgentProgram(): Command {
     .name('voice-agent')
     .description('Render and check the voice-agent stack for Kubernetes, Docker Compose and Railway.')
     .showHelpAfterError();
-  for (const addCommand of [addSynthCommand, addValidateCommand, addPlanCommand, addDiffCommand, addSecretsCommand, addDeployCommand, addHealthCommand, addCheckUpdatesCommand]) {
+  for (const addCommand of [addSynthCommand, addValidateCommand, addPlanCommand, addDiffCommand, addSecretsCommand, addDeployCommand, addHealthCommand, addCheckUpdatesCommand, addSmokeCommand]) {
     addCommand(program);
   }
   // On every command too: each npm script runs one (`npm run synth -- --version`).

@@ -55,6 +55,8 @@ export const FAKE_PIPEDREAM_PROJECT = { clientId: 'client_fake', clientSecret: '
 export interface FakePipedreamOptions {
   /** @default 0 (any free port) */
   readonly port?: number;
+  /** The address to listen on; the smoke test's containers reach it on the Docker host's. @default 127.0.0.1 */
+  readonly host?: string;
 }
 
 export async function startFakePipedream(options: FakePipedreamOptions = {}): Promise<FakePipedream> {
@@ -131,7 +133,7 @@ export async function startFakePipedream(options: FakePipedreamOptions = {}): Pr
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
