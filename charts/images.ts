@@ -31,3 +31,14 @@ export function imageOf(service: StackService): string {
   }
   return `${registry}/${service.name}:sha-${buildContextHash(build)}`;
 }
+
+/**
+ * The platform a built service's image is built for when it declares none: what GitHub's
+ * ubuntu runners build natively (no QEMU emulation) and what Railway runs.
+ */
+export const DEFAULT_IMAGE_PLATFORM = 'linux/amd64';
+
+/** The buildx platform list a built service's image is built for: the one it declares, or the default. */
+export function imagePlatforms(service: StackService): string {
+  return service.data.platform ?? DEFAULT_IMAGE_PLATFORM;
+}

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_IMAGE_PLATFORM, imagePlatforms } from '../charts/images.ts';
+import type { ImageBuild } from '../cli/plan/plan-types.ts';
+import { servicesOf } from '../constructs/index.ts';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
+import { buildEnvironments } from './helpers/synth.ts';
 
 /**
  * The GitHub Actions workflows (.github/workflows): schema-valid, pinned, least-privilege, and
@@ -12,7 +16,7 @@ import { REPO_ROOT } from '../constructs/repo-root.ts';
  */
 
 const WORKFLOW_DIR = join(REPO_ROOT, '.github', 'workflows');
-const WORKFLOWS = ['ci.yml', 'deploy.yml', 'renovate-render.yml', 'rollback.yml'] as const;
+const WORKFLOWS = ['ci.yml', 'deploy.yml', 'renovate-render.yml', 'rollback.yml', 'smoke.yml'] as const;
 const VALIDATOR = join(REPO_ROOT, 'node_modules', '.bin', 'action-validator');
 
 /**
@@ -95,6 +99,24 @@ function validate(file: string): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}${result.stderr}${result.error?.message ?? ''}` };
 }
 
+/** A job's step that uses an action, by the action's name (`docker/build-push-action`). */
+function actionStep(name: string, job: string, action: string): JsonObject | undefined {
+  return steps(name).find((step) => step.job === job && String(step.step['uses']).startsWith(`${action}@`))?.step;
+}
+
+/** The fields of a plan's image (cli/plan/plan-types.ts ImageBuild), which the image jobs' matrix is. */
+const IMAGE_BUILD_FIELDS: Record<keyof ImageBuild, true> = { service: true, image: true, context: true, dockerfile: true, platforms: true };
+
+/** The platform GitHub's ubuntu runners build for without emulation. */
+const RUNNER_PLATFORM = 'linux/amd64';
+
+/** Where the images are built: each job's build step, by workflow. */
+const IMAGE_BUILDS = [
+  { workflow: 'ci.yml', job: 'images', action: 'docker/build-push-action' },
+  { workflow: 'deploy.yml', job: 'images', action: 'docker/build-push-action' },
+  { workflow: 'smoke.yml', job: 'smoke', action: 'docker/bake-action' },
+] as const;
+
 // ---------------------------------------------------------------------------------------------
 // Commands the workflows call.
 
@@ -103,6 +125,8 @@ interface CommandUse {
   /** `script` for `npm run <script>` / `npm test`, `bin` for `npx <bin>`. */
   readonly kind: 'script' | 'bin';
   readonly name: string;
+  /** Words after `--` before the first flag: a subcommand (`smoke prepare`) or arguments (`plan "$BASE"`). */
+  readonly words: readonly string[];
   /** Flags passed after `--` to the script (the CLI's own options). */
   readonly flags: readonly string[];
 }
@@ -115,14 +139,17 @@ function commandUses(where: string, script: string): CommandUse[] {
     const npmRun = /\bnpm\s+(?:run|run-script)((?:\s+--?[\w-]+)*)\s+([\w:.-]+)(.*)$/.exec(command);
     if (npmRun) {
       const rest = npmRun[3] ?? '';
-      const cliArgs = rest.includes(' -- ') || rest.startsWith(' --') ? rest.slice(rest.indexOf('--') + 2) : '';
-      const flags = [...cliArgs.replace(/[<>].*$/, '').matchAll(/(?:^|\s)(--[a-z][\w-]*)/g)].map((match) => match[1] as string);
-      uses.push({ where, kind: 'script', name: npmRun[2] as string, flags });
+      const cliArgs = (rest.includes(' -- ') || rest.startsWith(' --') ? rest.slice(rest.indexOf('--') + 2) : '').replace(/[<>].*$/, '');
+      const flags = [...cliArgs.matchAll(/(?:^|\s)(--[a-z][\w-]*)/g)].map((match) => match[1] as string);
+      const tokens = cliArgs.trim().split(/\s+/).filter(Boolean);
+      const firstFlag = tokens.findIndex((token) => token.startsWith('-'));
+      const words = firstFlag === -1 ? tokens : tokens.slice(0, firstFlag);
+      uses.push({ where, kind: 'script', name: npmRun[2] as string, words, flags });
       continue;
     }
-    if (/\bnpm\s+test\b/.test(command)) uses.push({ where, kind: 'script', name: 'test', flags: [] });
+    if (/\bnpm\s+test\b/.test(command)) uses.push({ where, kind: 'script', name: 'test', words: [], flags: [] });
     const npx = /\bnpx\s+(?:--no-install\s+)?([\w@./-]+)/.exec(command);
-    if (npx) uses.push({ where, kind: 'bin', name: npx[1] as string, flags: [] });
+    if (npx) uses.push({ where, kind: 'bin', name: npx[1] as string, words: [], flags: [] });
   }
   return uses;
 }
@@ -142,15 +169,36 @@ function cliSources(): string[] {
   return files;
 }
 
-/** The options a registered CLI command declares, or undefined when no file under cli/ registers it. */
-function registeredOptions(command: string): Set<string> | undefined {
+/** How a CLI command is registered: its options, and its subcommands' (`smoke prepare`), if it has any. */
+interface Registration {
+  readonly options: Set<string>;
+  /** Each subcommand's options, by name; empty for a command without subcommands. */
+  readonly subcommands: Map<string, Set<string>>;
+}
+
+/** The options one `.command(...)` block declares. */
+function declaredOptions(block: string): Set<string> {
+  return new Set([...block.matchAll(/(?:new Option|\.option|\.requiredOption)\(\s*['"`](?:-\w,\s*)?(--[a-z][\w-]*)/g)].map((match) => match[1] as string));
+}
+
+/**
+ * How a top-level CLI command is registered, or undefined when no file under cli/ registers it.
+ * Each `.command(...)` call's block runs to the next one; a command's subcommands are the
+ * `.command(...)` calls on the variable it is assigned to (`const smoke = program.command('smoke')`,
+ * then `smoke.command('prepare')`).
+ */
+function registration(command: string): Registration | undefined {
   for (const file of cliSources()) {
     const source = readFileSync(file, 'utf8');
-    const start = source.search(new RegExp(`\\.command\\(\\s*['"\`]${command.replace(/[-]/g, '\\-')}['"\`]`));
-    if (start === -1) continue;
-    const next = source.indexOf('.command(', start + 1);
-    const block = source.slice(start, next === -1 ? undefined : next);
-    return new Set([...block.matchAll(/(?:new Option|\.option|\.requiredOption)\(\s*['"`](?:-\w,\s*)?(--[a-z][\w-]*)/g)].map((match) => match[1] as string));
+    const calls = [...source.matchAll(/(\w+)\s*\.command\(\s*['"`]([\w-]+)['"`]/g)];
+    const blocks = calls.map((call, index) => ({ receiver: call[1] as string, name: call[2] as string, text: source.slice(call.index, calls[index + 1]?.index) }));
+    const variableOf = new Map([...source.matchAll(/(?:const|let)\s+(\w+)\s*=\s*\w+\s*\.command\(\s*['"`]([\w-]+)['"`]/g)].map((match) => [match[2] as string, match[1] as string]));
+    const commandVariables = new Set(variableOf.values());
+    const own = blocks.find((block) => block.name === command && !commandVariables.has(block.receiver));
+    if (own === undefined) continue;
+    const variable = variableOf.get(command);
+    const subcommands = new Map(blocks.filter((block) => variable !== undefined && block.receiver === variable).map((block) => [block.name, declaredOptions(block.text)]));
+    return { options: declaredOptions(own.text), subcommands };
   }
   return undefined;
 }
@@ -170,10 +218,21 @@ function problemWith(use: CommandUse): string | undefined {
   const command = cliCommandOf(use.name);
   if (PACKAGE_SCRIPTS[use.name] === undefined && !PENDING_COMMANDS.has(use.name)) return `${use.where}: npm run ${use.name}: no such script in package.json (nor in PENDING_COMMANDS)`;
   if (command === undefined) return use.flags.length > 0 ? `${use.where}: npm run ${use.name} is not a CLI command but gets flags ${use.flags.join(' ')}` : undefined;
-  const options = registeredOptions(command);
-  if (options === undefined) return PENDING_COMMANDS.has(command) ? undefined : `${use.where}: CLI command "${command}" is not registered under cli/ (nor in PENDING_COMMANDS)`;
+  const registered = registration(command);
+  if (registered === undefined) return PENDING_COMMANDS.has(command) ? undefined : `${use.where}: CLI command "${command}" is not registered under cli/ (nor in PENDING_COMMANDS)`;
+  let name = command;
+  let options = registered.options;
+  if (registered.subcommands.size > 0) {
+    const subcommand = use.words[0];
+    const known = [...registered.subcommands.keys()].join(', ');
+    const subcommandOptions = subcommand === undefined ? undefined : registered.subcommands.get(subcommand);
+    if (subcommandOptions === undefined) return `${use.where}: ${command} has no subcommand ${subcommand === undefined ? '(none given)' : `"${subcommand}"`} (it has ${known})`;
+    name = `${command} ${subcommand}`;
+    // Commander parses the parent command's options on the subcommand's line too.
+    options = new Set([...registered.options, ...subcommandOptions]);
+  }
   const unknown = use.flags.filter((flag) => !options.has(flag));
-  return unknown.length > 0 ? `${use.where}: ${command} does not declare ${unknown.join(', ')} (it declares ${[...options].join(', ') || 'no options'})` : undefined;
+  return unknown.length > 0 ? `${use.where}: ${name} does not declare ${unknown.join(', ')} (it declares ${[...options].join(', ') || 'no options'})` : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +243,7 @@ afterAll(() => {
 });
 
 describe('the workflow files', () => {
-  it('are exactly ci, deploy, renovate-render and rollback', () => {
+  it('are exactly ci, deploy, renovate-render, rollback and smoke', () => {
     expect(readdirSync(WORKFLOW_DIR).sort()).toEqual([...WORKFLOWS].sort());
   });
 
@@ -201,7 +260,7 @@ describe('the workflow files', () => {
       // A job without runs-on.
       ['no-runs-on.yml', 'ci.yml', text('ci.yml').replace(/^ {4}runs-on: .*\n/gm, '')],
       // Production waiting for a job that does not exist.
-      ['dangling-needs.yml', 'deploy.yml', text('deploy.yml').replace('needs: [plan, railway-staging]', 'needs: [plan, railway-staging-typo]')],
+      ['dangling-needs.yml', 'deploy.yml', text('deploy.yml').replace('needs: [plan, smoke, railway-staging]', 'needs: [plan, smoke, railway-staging-typo]')],
       // A concurrency setting of the wrong type.
       ['bad-concurrency.yml', 'rollback.yml', text('rollback.yml').replace('cancel-in-progress: false', 'cancel-in-progress: sometimes')],
       // A step that both runs a script and uses an action.
@@ -331,20 +390,39 @@ describe('commands the workflows call', () => {
     for (const expected of ['test', 'synth', 'plan', 'deploy', 'health', 'check:renovate-config']) expect(names, expected).toContain(expected);
     expect(uses.find((use) => use.name === 'deploy' && use.flags.includes('--rollback'))).toBeDefined();
     expect(uses.find((use) => use.name === 'plan' && use.flags.includes('--format'))).toBeDefined();
+    // Every smoke subcommand smoke.yml runs, each read as a subcommand.
+    const smokeSteps = uses.filter((use) => use.name === 'smoke').map((use) => use.words[0]);
+    expect(new Set(smokeSteps)).toEqual(new Set(['prepare', 'up', 'check', 'logs', 'down']));
     // And a made-up script, command or flag is reported.
     const made = commandUses('fixture', 'npm run --silent no-such-script -- --x\nnpx no-such-bin\nnpm run synth -- --no-such-flag');
     expect(made.map(problemWith).filter((problem) => problem !== undefined)).toHaveLength(3);
-    expect(problemWith({ where: 'fixture', kind: 'script', name: 'validate', flags: ['--dir'] })).toBeUndefined();
-    expect(problemWith({ where: 'fixture', kind: 'script', name: 'validate', flags: ['--nope'] })).toMatch(/does not declare --nope/);
+    expect(problemWith({ where: 'fixture', kind: 'script', name: 'validate', words: [], flags: ['--dir'] })).toBeUndefined();
+    expect(problemWith({ where: 'fixture', kind: 'script', name: 'validate', words: [], flags: ['--nope'] })).toMatch(/does not declare --nope/);
+    // A subcommand's flags are checked against its own block, not a sibling's or another file's
+    // `check` (secrets check declares --env, smoke check does not).
+    const [prepare, madeSubcommand, noSubcommand, madeFlag, siblingFlag] = commandUses(
+      'fixture',
+      [
+        'npm run --silent smoke -- prepare --env development --out "$SMOKE_DIR"',
+        'npm run --silent smoke -- no-such-subcommand --dir "$SMOKE_DIR"',
+        'npm run --silent smoke -- --dir "$SMOKE_DIR"',
+        'npm run --silent smoke -- check --dir "$SMOKE_DIR" --no-such-flag',
+        'npm run --silent smoke -- check --dir "$SMOKE_DIR" --env development',
+      ].join('\n'),
+    ).map(problemWith);
+    expect(prepare).toBeUndefined();
+    expect(madeSubcommand).toMatch(/smoke has no subcommand "no-such-subcommand" \(it has prepare, up, check, logs, down\)/);
+    expect(noSubcommand).toMatch(/smoke has no subcommand \(none given\)/);
+    expect(madeFlag).toMatch(/smoke check does not declare --no-such-flag/);
+    expect(siblingFlag).toMatch(/smoke check does not declare --env/);
   });
 
   it('PENDING_COMMANDS lists only commands not yet registered or whose flags are checked once they are', () => {
-    // A pending command that is registered is checked like any other: the workflows' flags must exist.
+    // A pending command that is registered is checked like any other: the workflows' subcommands and flags must exist.
     for (const command of PENDING_COMMANDS) {
-      const options = registeredOptions(command);
-      if (options === undefined) continue;
-      const flags = uses.filter((use) => cliCommandOf(use.name) === command).flatMap((use) => use.flags);
-      expect(flags.filter((flag) => !options.has(flag)), `${command} is registered`).toEqual([]);
+      if (registration(command) === undefined) continue;
+      const problems = uses.filter((use) => cliCommandOf(use.name) === command).map(problemWith);
+      expect(problems.filter((problem) => problem !== undefined), `${command} is registered`).toEqual([]);
     }
   });
 });
@@ -382,6 +460,104 @@ describe('ci.yml', () => {
     expect(scripts).toContain('npm run check:renovate-config');
     expect(PACKAGE_SCRIPTS['check:renovate-config']).toMatch(/renovate\/dist\/config-validator\.js --strict renovate\.json$/);
   });
+
+  it('plans, builds the changed images and smoke-tests them on pull requests only', () => {
+    expect(Object.keys(ci).sort()).toEqual(['images', 'plan', 'rendered-output', 'smoke', 'test']);
+    // plan alone says pull_request; images and smoke run only after it succeeded.
+    const plan = ci['plan']!;
+    expect(plan['if']).toBe("github.event_name == 'pull_request'");
+    for (const job of ['test', 'rendered-output']) expect(ci[job]?.['if'], job).toBeUndefined();
+    expect(ci['images']?.['needs']).toBe('plan');
+    expect(ci['images']?.['if']).toBe("needs.plan.outputs.images != '[]'");
+    const smoke = ci['smoke']!;
+    expect(smoke['needs']).toEqual(['plan', 'images']);
+    const condition = String(smoke['if']);
+    expect(condition).toContain("needs.plan.result == 'success'");
+    expect(condition).toContain("needs.images.result != 'failure'");
+    expect(condition).not.toMatch(/always\(\)/);
+    expect(smoke['uses']).toBe('./.github/workflows/smoke.yml');
+    expect(smoke['secrets']).toBeUndefined();
+
+    // The plan from the PR's base, passed through env, its images the matrix.
+    const checkout = actionStep('ci.yml', 'plan', 'actions/checkout');
+    expect(object(checkout?.['with'], 'checkout with')['fetch-depth']).toBe(0);
+    const planStep = steps('ci.yml').find(({ job, step }) => job === 'plan' && step['id'] === 'plan')?.step;
+    expect(object(planStep?.['env'], 'plan env')['BASE_SHA']).toBe('${{ github.event.pull_request.base.sha }}');
+    const script = String(planStep?.['run']);
+    expect(script).toContain('npm run --silent plan -- "$BASE_SHA" --format json > plan.json');
+    expect(script).toContain(`echo "images=$(jq -c '.images // []' plan.json)" >> "$GITHUB_OUTPUT"`);
+    expect(script).toMatch(/--format markdown[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/);
+    expect(object(plan['outputs'], 'plan outputs')['images']).toBe('${{ steps.plan.outputs.images }}');
+    const images = ci['images']!;
+    expect(object(images['strategy'], 'strategy')).toEqual({ 'fail-fast': false, matrix: { include: '${{ fromJSON(needs.plan.outputs.images) }}' } });
+    expect(images['name']).toBe('image ${{ matrix.service }}');
+    expect(images['continue-on-error']).toBeUndefined();
+
+    // Built, never pushed, into the cache scope deploy.yml writes and smoke.yml reads.
+    const build = object(actionStep('ci.yml', 'images', 'docker/build-push-action')?.['with'], 'build with');
+    expect(build).toMatchObject({
+      context: '${{ matrix.context }}',
+      file: '${{ matrix.context }}/${{ matrix.dockerfile }}',
+      platforms: '${{ matrix.platforms }}',
+      push: false,
+      tags: '${{ matrix.image }}',
+      'cache-from': 'type=gha,scope=${{ matrix.service }}',
+      'cache-to': 'type=gha,mode=max,scope=${{ matrix.service }}',
+    });
+    expect(build['load']).toBeUndefined();
+    expect(actionStep('ci.yml', 'images', 'docker/login-action')).toBeUndefined();
+    const deployBuild = object(actionStep('deploy.yml', 'images', 'docker/build-push-action')?.['with'], 'deploy build with');
+    for (const key of ['context', 'file', 'platforms', 'tags', 'cache-from', 'cache-to']) expect(build[key], key).toBe(deployBuild[key]);
+  });
+});
+
+describe('smoke.yml', () => {
+  const list = steps('smoke.yml').map(({ step }) => step);
+  const at = (find: (step: JsonObject) => boolean, what: string) => {
+    const index = list.findIndex(find);
+    expect(index, `${what} in ${list.map((step) => String(step['name'] ?? step['uses'])).join(', ')}`).toBeGreaterThan(-1);
+    return index;
+  };
+  const runs = (subcommand: string) => (step: JsonObject) => String(step['run'] ?? '').includes(`npm run --silent smoke -- ${subcommand} `);
+
+  it('is a reusable workflow of one job that reads the repository and nothing else', () => {
+    const document = workflow('smoke.yml');
+    expect(object(document['on'], 'on')).toEqual({ workflow_call: null });
+    expect(document['permissions']).toEqual({ contents: 'read' });
+    const all = jobs('smoke.yml');
+    expect(Object.keys(all)).toEqual(['smoke']);
+    expect(all['smoke']?.['runs-on']).toBe('ubuntu-24.04');
+    expect(Number(all['smoke']?.['timeout-minutes'])).toBeLessThanOrEqual(30);
+    expect(object(actionStep('smoke.yml', 'smoke', 'actions/checkout')?.['with'], 'checkout with')['persist-credentials']).toBe(false);
+    // No secrets at all: a fork's pull request runs it the same, and nothing real is at stake.
+    expect(strings(document).filter(({ value }) => /\bsecrets\./.test(value))).toEqual([]);
+    expect(text('smoke.yml')).not.toMatch(/\$\{\{\s*secrets\b|^\s*secrets:/m);
+  });
+
+  it('prepares, builds from the cache, starts and checks in that order; logs only on failure, tears down always and last', () => {
+    const prepare = at(runs('prepare'), 'smoke prepare');
+    const bake = at((step) => String(step['uses']).startsWith('docker/bake-action@'), 'docker/bake-action');
+    const buildx = at((step) => String(step['uses']).startsWith('docker/setup-buildx-action@'), 'docker/setup-buildx-action');
+    const up = at(runs('up'), 'smoke up');
+    const check = at(runs('check'), 'smoke check');
+    const logs = at(runs('logs'), 'smoke logs');
+    const down = at(runs('down'), 'smoke down');
+    expect(buildx < bake && prepare < bake && bake < up && up < check, `prepare ${prepare}, bake ${bake}, up ${up}, check ${check}`).toBe(true);
+    // The smoke directory is $RUNNER_TEMP/smoke, for this step and (through GITHUB_ENV) the later ones.
+    const prepareScript = String(list[prepare]?.['run']);
+    expect(prepareScript).toMatch(/smoke_dir="\$RUNNER_TEMP\/smoke"\n\s*echo "SMOKE_DIR=\$smoke_dir" >> "\$GITHUB_ENV"/);
+    expect(prepareScript).toContain('npm run --silent smoke -- prepare --env development --out "$smoke_dir"');
+    const bakeWith = object(list[bake]?.['with'], 'bake with');
+    expect(bakeWith).toMatchObject({ source: '.', files: '${{ runner.temp }}/smoke/bake.json', load: true });
+    expect(bakeWith['push']).toBeUndefined();
+    for (const index of [prepare, bake, up, check]) expect(list[index]?.['if'], String(list[index]?.['name'] ?? list[index]?.['uses'])).toBeUndefined();
+    expect(String(list[up]?.['run'])).toBe('npm run --silent smoke -- up --dir "$SMOKE_DIR" --timeout 300');
+    expect(String(list[check]?.['run'])).toBe('npm run --silent smoke -- check --dir "$SMOKE_DIR"');
+    expect(list[logs]?.['if']).toBe("failure() && steps.prepare.outcome == 'success'");
+    expect(list[down]?.['if']).toBe("always() && steps.prepare.outcome == 'success'");
+    expect(list[prepare]?.['id']).toBe('prepare');
+    expect(down).toBe(list.length - 1);
+  });
 });
 
 describe('deploy.yml and rollback.yml', () => {
@@ -409,7 +585,26 @@ describe('deploy.yml and rollback.yml', () => {
     const condition = String(production?.['if']);
     expect(condition).toContain("needs.railway-staging.result == 'success'");
     expect(condition).not.toMatch(/always\(\)/);
-    expect(deploy['railway-staging']?.['needs']).toBe('plan');
+  });
+
+  it('smoke-test the pushed images before either Railway environment deploys', () => {
+    const smoke = deploy['smoke']!;
+    expect(smoke['needs']).toEqual(['plan', 'images']);
+    expect(smoke['uses']).toBe('./.github/workflows/smoke.yml');
+    expect(smoke['secrets']).toBeUndefined();
+    expect(String(smoke['if'])).toContain("needs.images.result != 'failure'");
+    // Called workflows get at most what the calling job has; deploy.yml's top level grants nothing.
+    expect(smoke['permissions']).toEqual({ contents: 'read' });
+    const staging = deploy['railway-staging']!;
+    expect(staging['needs']).toEqual(['plan', 'smoke']);
+    const stagingCondition = String(staging['if']);
+    expect(stagingCondition).toContain("needs.smoke.result == 'success'");
+    expect(stagingCondition).toContain("needs.plan.outputs.railway-staging == 'true'");
+    expect(stagingCondition).not.toMatch(/always\(\)/);
+    // A failed smoke test skips staging, which production would otherwise take for "nothing to deploy".
+    const production = deploy['railway-production']!;
+    expect(production['needs']).toContain('smoke');
+    expect(String(production['if'])).toContain("needs.smoke.result == 'success'");
   });
 
   it('apply Railway IaC with the environment project token, then deploy (adopting what the apply started) and health-check from the plan base', () => {
@@ -436,6 +631,7 @@ describe('deploy.yml and rollback.yml', () => {
     const build = steps('deploy.yml').find(({ job, step }) => job === 'images' && String(step['uses']).startsWith('docker/build-push-action@'));
     expect(object(build?.step['with'], 'build with')['tags']).toBe('${{ matrix.image }}');
     expect(object(build?.step['with'], 'build with')['push']).toBe(true);
+    expect(object(build?.step['with'], 'build with')['platforms']).toBe('${{ matrix.platforms }}');
   });
 
   it('rollback shares the deploy concurrency group of the environment it rolls back', () => {
@@ -486,5 +682,43 @@ describe('renovate-render.yml', () => {
     const comment = list.find((step) => String(step['run'] ?? '').includes('issues/comments/'));
     expect(String(comment?.['run'])).toContain('<!-- renovate-render -->');
     expect(list.some((step) => String(step['run'] ?? '').includes('plan -- "$BASE_SHA" --format markdown'))).toBe(true);
+  });
+});
+
+describe('the images the workflows build', () => {
+  it("read only fields the plan's images have", () => {
+    for (const [name, job] of [['ci.yml', 'images'], ['deploy.yml', 'images']] as const) {
+      const fields = [...JSON.stringify(jobs(name)[job]).matchAll(/matrix\.([\w-]+)/g)].map((match) => match[1] as string);
+      expect(fields.length, `${name} ${job}`).toBeGreaterThan(3);
+      expect(fields.filter((field) => !(field in IMAGE_BUILD_FIELDS)), `${name} ${job}`).toEqual([]);
+    }
+  });
+
+  it('are built for linux/amd64 unless QEMU is set up first, and from Dockerfiles that exist', async () => {
+    expect(DEFAULT_IMAGE_PLATFORM).toBe(RUNNER_PLATFORM);
+    const built = (await buildEnvironments()).flatMap((environment) =>
+      servicesOf(environment)
+        .filter((service) => service.data.build !== undefined)
+        .map((service) => ({ where: `${environment.name} ${service.name}`, build: service.data.build!, platforms: imagePlatforms(service), declared: service.data.platform })),
+    );
+    expect(new Set(built.map(({ where }) => where.split(' ')[1]))).toEqual(new Set(['mcp-server', 'frontend', 'ten-agent', 'jitsi-agent-bridge']));
+    // The TEN agent declares its platform (the others take the default): declarations are read.
+    expect(built.filter(({ declared }) => declared !== undefined).map(({ where }) => where.split(' ')[1])).toContain('ten-agent');
+    const withoutQemu = IMAGE_BUILDS.filter(({ workflow: name, job, action }) => {
+      const list = steps(name).filter((step) => step.job === job).map(({ step }) => String(step['uses'] ?? ''));
+      const qemu = list.findIndex((uses) => uses.startsWith('docker/setup-qemu-action@'));
+      return qemu === -1 || qemu > list.findIndex((uses) => uses.startsWith(`${action}@`));
+    }).map(({ workflow: name, job }) => `${name} ${job}`);
+    const problems: string[] = [];
+    for (const { where, build, platforms } of built) {
+      for (const platform of platforms.split(',')) {
+        if (platform !== RUNNER_PLATFORM && withoutQemu.length > 0) {
+          problems.push(`${where} declares ${platform}: GitHub's ubuntu runners build only ${RUNNER_PLATFORM} natively; add docker/setup-qemu-action before the build in ${withoutQemu.join(', ')}`);
+        }
+      }
+      // What the image jobs pass as file: the Dockerfile relative to the context.
+      if (!existsSync(join(REPO_ROOT, build.context, build.dockerfile))) problems.push(`${where}: no Dockerfile at ${join(build.context, build.dockerfile)}`);
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -34,9 +34,12 @@ export interface ImageBuild {
   readonly service: string;
   /** `<registry>/<service>:sha-<build-context hash>`, exactly as the Kubernetes rendering names it. */
   readonly image: string;
-  /** Docker build context and Dockerfile, relative to the repository root. */
+  /** Docker build context, relative to the repository root. */
   readonly context: string;
+  /** The Dockerfile, relative to the context (as Compose's `build.dockerfile` reads it). */
   readonly dockerfile: string;
+  /** The buildx platform list to build for, comma-separated (`linux/amd64`): the service's declared platform, or the default one. */
+  readonly platforms: string;
 }
 
 /** The result of `plan <base-ref>`: environments in their order of promotion (development, staging, production). */

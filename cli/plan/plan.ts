@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildInputs, gitCommit, inputsChanged, workingTree, type RepositoryFiles } from '../../charts/build-context.ts';
-import { imageOf } from '../../charts/images.ts';
+import { imageOf, imagePlatforms } from '../../charts/images.ts';
 import { lockfileSlice } from '../../charts/lockfile-slice.ts';
 import { renderEnvironments } from '../../charts/render.ts';
 import { rootPackageSlice } from '../../charts/root-package-slice.ts';
@@ -226,7 +226,7 @@ function imagesToBuild(environments: StackEnvironment[], plans: EnvironmentPlan[
       const build = service?.data.build;
       if (service === undefined || build === undefined || !change.reasons.some(isCodeReason)) continue;
       const image = imageOf(service);
-      images.set(image, { service: service.name, image, context: build.context, dockerfile: build.dockerfile });
+      images.set(image, { service: service.name, image, context: build.context, dockerfile: build.dockerfile, platforms: imagePlatforms(service) });
     }
   });
   return [...images.values()].sort((a, b) => a.image.localeCompare(b.image));

@@ -1,8 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_IMAGE_PLATFORM } from '../../charts/images.ts';
 import type { RenderedService } from './compose-rendering.ts';
-
-/** What a service declares no platform for is built for: what GitHub's runners build natively. */
-export const DEFAULT_BUILD_PLATFORM = 'linux/amd64';
 
 /** An image the smoke test builds before it starts the stack, tagged as the rendering names it. */
 export interface SmokeImage {
@@ -63,7 +61,7 @@ export function smokeImages(started: readonly RenderedService[], composeDirector
     if (service.image === undefined) throw new Error(`the Compose rendering gives ${service.name} a build but no image name to tag it with`);
     const context = resolve(composeDirectory, service.build.context);
     const dockerfile = isAbsolute(service.build.dockerfile) ? service.build.dockerfile : join(context, service.build.dockerfile);
-    return [{ service: service.name, image: service.image, context, dockerfile, platforms: service.platform ?? DEFAULT_BUILD_PLATFORM }];
+    return [{ service: service.name, image: service.image, context, dockerfile, platforms: service.platform ?? DEFAULT_IMAGE_PLATFORM }];
   });
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
+import { DEFAULT_IMAGE_PLATFORM } from '../../charts/images.ts';
 import type { DeployPlan } from '../../cli/plan/plan-types.ts';
 
 /**
@@ -144,6 +145,8 @@ describe('plan', () => {
     expect(result.environments[2]!.changes[2]!.reasons).toEqual(expect.arrayContaining(['code: services/ten-agent/Dockerfile']));
     expect(result.images.map((image) => image.service)).toEqual(['ten-agent']);
     expect(result.images[0]?.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/ten-agent:sha-[0-9a-f]{12}$/);
+    // The TEN agent declares linux/amd64 (its base images are published for it only).
+    expect(result.images[0]?.platforms).toBe('linux/amd64');
   });
 
   it('plans only the MCP server when only its MCP SDK moves, and names the package', () => {
@@ -162,6 +165,8 @@ describe('plan', () => {
     expect(change.reasons.some((reason) => reason.startsWith('code: services/mcp-server/package.json'))).toBe(true);
     expect(result.images.map((image) => image.service)).toEqual(['mcp-server']);
     expect(result.images[0]?.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/mcp-server:sha-[0-9a-f]{12}$/);
+    // The MCP server declares no platform: the default one.
+    expect(result.images[0]?.platforms).toBe(DEFAULT_IMAGE_PLATFORM);
   });
 
   it('plans the MCP server before the console when Renovate bumps the SDK both use', () => {
@@ -212,6 +217,8 @@ describe('plan', () => {
     expect(services(overrides)).toEqual(everywhere(['mcp-server', 'frontend']));
     for (const change of overrides.environments[1]!.changes) expect(change.reasons).toEqual(['root package.json: overrides changed']);
     expect(overrides.images.map((image) => image.service)).toEqual(['frontend', 'mcp-server']);
+    // Every image carries the buildx platforms CI builds it for.
+    for (const image of overrides.images) expect(Object.keys(image).sort(), image.service).toEqual(['context', 'dockerfile', 'image', 'platforms', 'service']);
   });
 
   it('sees the off-Railway video bridge change on a media host of another name', () => {
