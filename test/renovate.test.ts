@@ -601,7 +601,9 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
 
   it(`${SDK}: pinned to exact versions, labelled mcp-sdk, one group; npm dependencies pinned, engines ranges left alone`, async () => {
     const sdk = extracted((dep) => dep.depName === SDK, SDK);
-    expect(sdk.map((dep) => dep.packageFile).sort()).toEqual([...SDK_PACKAGE_FILES].sort());
+    // The root's is the smoke test's client (cli/smoke), a devDependency: bumped with the others.
+    expect(sdk.map((dep) => dep.packageFile).sort()).toEqual([...SDK_PACKAGE_FILES, 'package.json'].sort());
+    expect(new Set(sdk.map((dep) => dep.currentValue)).size, 'one SDK version across the repository').toBe(1);
     const configs = await Promise.all(sdk.map((dep) => effective(dep)));
     for (const config of configs) {
       expect(config.rangeStrategy).toBe('pin');
