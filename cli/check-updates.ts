@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { CliError } from './cli-error.ts';
-import { MCP_SDK, readPins, type VersionPin } from './check-updates/pins.ts';
+import { readPins, type VersionPin } from './check-updates/pins.ts';
 import { ghcrTags, githubTags, npmLatest, RegistryError, type Client, type Fetch } from './check-updates/registries.ts';
 import { jitsiKey, newest, semverKey, statusOf, tenKey } from './check-updates/release-order.ts';
 import { formatUpdateTable, type UpdateCheck } from './check-updates/update-check.ts';
@@ -97,7 +97,7 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
     if (!lookups.has(key)) lookups.set(key, run);
     return key;
   };
-  const sdkKey = lookup(`npm:${MCP_SDK}`, () => npmLatest(client, npm, MCP_SDK));
+  const sdkKeys = new Map(pins.sdk.map(({ package: name }) => [name, lookup(`npm:${name}`, () => npmLatest(client, npm, name))]));
   const tenSourcesKey = lookup(`github:${pins.tenSources.depName}`, () => githubTags(client, github, pins.tenSources.depName));
   const tenImageKeys = pins.tenImages.map((pin) => lookup(`ghcr:${pin.depName}`, () => ghcrTags(client, ghcr, repositoryOf(pin.depName))));
   const jitsiKeys = jitsiImages.map((image) => lookup(`ghcr:${image}`, () => ghcrTags(client, ghcr, repositoryOf(image))));
@@ -154,15 +154,15 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
     });
   }
 
-  const sdkLatest = value<string>(sdkKey);
-  for (const { file, version } of pins.sdk) {
+  for (const { file, package: name, version } of pins.sdk) {
+    const latest = value<string>(sdkKeys.get(name)!);
     results.push({
-      dependency: MCP_SDK,
-      package: MCP_SDK,
+      dependency: name,
+      package: name,
       pinnedIn: file,
       current: version,
-      latest: sdkLatest,
-      status: statusOf(version, sdkLatest, semverKey),
+      latest,
+      status: statusOf(version, latest, semverKey),
       registry: npm,
       ...(semverKey(version) === undefined ? { note: `${version} is not an exact version; renovate.json pins it` } : {}),
     });

@@ -271,9 +271,19 @@ function depsIn(manager: string, packageFile: string): FoundDep[] {
 }
 
 const versionsSource = () => readFileSync(join(REPO_ROOT, 'environments/versions.ts'), 'utf8');
-const packageJson = (path: string) => JSON.parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as { dependencies?: Record<string, string> };
+const packageJson = (path: string) => JSON.parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
 const SDK = '@modelcontextprotocol/sdk';
-const SDK_PACKAGE_FILES = ['services/mcp-server/package.json', 'services/frontend/package.json'];
+/** The MCP SDK's packages: the 1.x SDK and the split v2 line; renovate.json groups them all. */
+const MCP_PACKAGES = [SDK, '@modelcontextprotocol/client', '@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/node', '@modelcontextprotocol/express', '@modelcontextprotocol/server-legacy'];
+/**
+ * Where each is pinned: the MCP server still on the 1.x SDK; the console and the smoke test's
+ * client (the root's devDependency) on the v2 client.
+ */
+const MCP_PINS = [
+  { file: 'services/mcp-server/package.json', name: SDK, depType: 'dependencies' },
+  { file: 'services/frontend/package.json', name: '@modelcontextprotocol/client', depType: 'dependencies' },
+  { file: 'package.json', name: '@modelcontextprotocol/client', depType: 'devDependencies' },
+] as const;
 const DOCKERFILES = ['services/mcp-server/Dockerfile', 'services/frontend/Dockerfile', 'services/jitsi-agent-bridge/Dockerfile'];
 /** The TEN agent's image: TEN's sources by git tag (an ARG) and TEN's build image (a FROM). */
 const TEN_DOCKERFILE = 'services/ten-agent/Dockerfile';
@@ -409,11 +419,11 @@ describe('renovate --platform=local --dry-run=extract (offline) on a copy of the
     }
   });
 
-  it(`finds ${SDK} at the exact version each workspace pins`, () => {
-    for (const file of SDK_PACKAGE_FILES) {
-      const version = packageJson(file).dependencies?.[SDK];
-      expect(version, `${file} depends on ${SDK}`).toMatch(/^\d+\.\d+\.\d+$/);
-      expect(depsIn('npm', file)).toContainEqual(expect.objectContaining({ depName: SDK, currentValue: version, datasource: 'npm', depType: 'dependencies' }));
+  it('finds the MCP SDK packages at the exact version each workspace pins', () => {
+    for (const { file, name, depType } of MCP_PINS) {
+      const version = packageJson(file)[depType]?.[name];
+      expect(version, `${file} ${depType} has ${name}`).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(depsIn('npm', file)).toContainEqual(expect.objectContaining({ depName: name, currentValue: version, datasource: 'npm', depType }));
     }
   });
 
@@ -599,12 +609,13 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
     expect(await allowedIn('services/zz-other/Dockerfile')).toContain('24.04');
   });
 
-  it(`${SDK}: pinned to exact versions, labelled mcp-sdk, one group; npm dependencies pinned, engines ranges left alone`, async () => {
-    const sdk = extracted((dep) => dep.depName === SDK, SDK);
-    // The root's is the smoke test's client (cli/smoke), a devDependency: bumped with the others.
-    expect(sdk.map((dep) => dep.packageFile).sort()).toEqual([...SDK_PACKAGE_FILES, 'package.json'].sort());
-    expect(new Set(sdk.map((dep) => dep.currentValue)).size, 'one SDK version across the repository').toBe(1);
-    const configs = await Promise.all(sdk.map((dep) => effective(dep)));
+  it('the MCP SDK packages, 1.x and v2: pinned to exact versions, labelled mcp-sdk, one group; npm dependencies pinned, engines ranges left alone', async () => {
+    const sdk = extracted((dep) => MCP_PACKAGES.includes(dep.depName ?? ''), 'the MCP SDK packages');
+    expect(sdk.map((dep) => `${dep.packageFile} ${dep.depName}`).sort()).toEqual(MCP_PINS.map(({ file, name }) => `${file} ${name}`).sort());
+    // The v2 packages the MCP server will move to fall in the same group before anything uses them.
+    const unused = MCP_PACKAGES.filter((name) => !sdk.some((dep) => dep.depName === name)).map((name) => ({ ...sdk[0]!, depName: name, packageName: name }));
+    expect(unused.length).toBeGreaterThan(0);
+    const configs = await Promise.all([...sdk, ...unused].map((dep) => effective(dep)));
     for (const config of configs) {
       expect(config.rangeStrategy).toBe('pin');
       expect(labelsOf(config)).toContain('mcp-sdk');

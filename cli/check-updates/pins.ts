@@ -5,7 +5,19 @@ import { CliError } from '../cli-error.ts';
 // The pins check-updates compares: environments/versions.ts (through its `// renovate:` comments)
 // and the MCP SDK in every workspace's package.json.
 
-export const MCP_SDK = '@modelcontextprotocol/sdk';
+/**
+ * The MCP SDK's npm packages: the 1.x SDK and the split v2 line that replaces it (renovate.json
+ * groups them; the workspaces move from one to the other one at a time).
+ */
+export const MCP_SDK_PACKAGES = [
+  '@modelcontextprotocol/sdk',
+  '@modelcontextprotocol/client',
+  '@modelcontextprotocol/server',
+  '@modelcontextprotocol/core',
+  '@modelcontextprotocol/node',
+  '@modelcontextprotocol/express',
+  '@modelcontextprotocol/server-legacy',
+] as const;
 
 /** The repository whose git tags the agent image builds from (TEN_VERSION in versions.ts). */
 export const TEN_SOURCES = 'TEN-framework/ten-framework';
@@ -32,7 +44,8 @@ export interface Pins {
   tenSources: VersionPin;
   tenImages: VersionPin[];
   jitsi: VersionPin;
-  sdk: { file: string; version: string }[];
+  /** Each MCP SDK package a workspace pins, by file. */
+  sdk: { file: string; package: string; version: string }[];
 }
 
 export function readPins(root: string): Pins {
@@ -57,9 +70,11 @@ export function readPins(root: string): Pins {
       } catch {
         return [];
       }
-      const version = manifest.dependencies?.[MCP_SDK] ?? manifest.devDependencies?.[MCP_SDK];
-      return version === undefined ? [] : [{ file, version }];
+      return MCP_SDK_PACKAGES.flatMap((name) => {
+        const version = manifest.dependencies?.[name] ?? manifest.devDependencies?.[name];
+        return version === undefined ? [] : [{ file, package: name, version }];
+      });
     });
-  if (sdk.length === 0) throw new CliError(`no services/*/package.json depends on ${MCP_SDK}`);
+  if (sdk.length === 0) throw new CliError(`no services/*/package.json depends on the MCP SDK (${MCP_SDK_PACKAGES.join(', ')})`);
   return { tenSources: tenSources[0]!, tenImages, jitsi: jitsi[0]!, sdk };
 }

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FakePipedream } from '../../services/mcp-server/test/fakes/fake-pipedream.ts';
 import { docker, execArguments } from './docker-compose.ts';
 import type { SmokePlan } from './smoke-plan.ts';
@@ -61,7 +60,7 @@ export const INTEGRATION_CHECKS: readonly IntegrationCheck[] = [
       const transport = new StreamableHTTPClientTransport(new URL(`${origin(context, 'mcp-server')}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
       try {
         await client.connect(transport, { timeout: context.timeoutMs });
-        const result = await client.callTool({ name: tool.name, arguments: tool.arguments }, undefined, { timeout: context.timeoutMs });
+        const result = await client.callTool({ name: tool.name, arguments: tool.arguments }, { timeout: context.timeoutMs });
         if (result.isError === true) throw new Error(`${tool.name} answered an error: ${JSON.stringify(result.content).slice(0, 300)}`);
       } finally {
         await client.close().catch(() => undefined);

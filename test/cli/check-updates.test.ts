@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../cli/cli-error.ts';
 import { checkUpdates, JITSI_COMPONENTS, type UpdateCheck } from '../../cli/check-updates.ts';
+import { MCP_SDK_PACKAGES } from '../../cli/check-updates/pins.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { JITSI_VERSION, TEN_AGENT_BUILD_VERSION, TEN_VERSION } from '../../environments/versions.ts';
 import { startFakeRegistries, type FakeRegistries, type FakeRegistriesState } from '../fakes/fake-registries.ts';
@@ -13,7 +14,14 @@ import { startFakeRegistries, type FakeRegistries, type FakeRegistriesState } fr
 // The pins, read from the repository so Renovate's bumps never break these tests.
 const SDK = '@modelcontextprotocol/sdk';
 const SDK_FILES = ['services/frontend/package.json', 'services/mcp-server/package.json'];
-const sdkVersions = SDK_FILES.map((file) => (JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as { dependencies: Record<string, string> }).dependencies[SDK]!);
+/** Each MCP SDK package a workspace pins (the MCP server the 1.x SDK, the console the v2 client). */
+const sdkPins = SDK_FILES.flatMap((file) => {
+  const dependencies = (JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  return MCP_SDK_PACKAGES.flatMap((name) => (dependencies[name] === undefined ? [] : [{ file, name, version: dependencies[name] }]));
+});
+/** The version of each of those packages (one per package across the workspaces). */
+const sdkCurrent: Readonly<Record<string, string>> = Object.fromEntries(sdkPins.map((pin) => [pin.name, pin.version]));
+
 const VERSIONS = readFileSync(join(REPO_ROOT, 'environments/versions.ts'), 'utf8');
 /** TEN's sources on GitHub (`owner/name`) and its build image on GHCR (without `ghcr.io/`). */
 const TEN_SOURCES = /datasource=github-tags depName=(\S+)\nexport const TEN_VERSION /.exec(VERSIONS)![1]!;
@@ -22,11 +30,12 @@ const JITSI_REPOSITORIES = JITSI_COMPONENTS.map((component) => `jitsi/${componen
 
 const bumpPatch = (version: string) => version.replace(/(\d+)$/, (patch) => String(Number(patch) + 1));
 const bumpMinor = (version: string) => version.replace(/^(\d+)\.(\d+)\.\d+$/, (_, major: string, minor: string) => `${major}.${Number(minor) + 1}.0`);
+const sdkBumped = Object.fromEntries(Object.entries(sdkCurrent).map(([name, version]) => [name, bumpMinor(version)]));
 const [, JITSI_MAJOR = '0', JITSI_RESPIN = '0'] = /^stable-(\d+)(?:-(\d+))?$/.exec(JITSI_VERSION)!;
 const jitsiStable = (offset: number, respin?: number) => `stable-${Number(JITSI_MAJOR) + offset}${respin === undefined ? '' : `-${respin}`}`;
 
 /** Tags like the real repositories carry: releases, describe builds of branch pushes, floating tags, old v-tags. */
-function registryState(options: { tenLatest: string; buildLatest?: string; jitsiLatest: string; jitsiWebOnly?: string; sdkLatest: string }): Partial<FakeRegistriesState> {
+function registryState(options: { tenLatest: string; buildLatest?: string; jitsiLatest: string; jitsiWebOnly?: string; sdkLatest: Readonly<Record<string, string>> }): Partial<FakeRegistriesState> {
   const buildLatest = options.buildLatest ?? TEN_AGENT_BUILD_VERSION;
   const jitsiTags = [
     jitsiStable(-200),
@@ -40,9 +49,10 @@ function registryState(options: { tenLatest: string; buildLatest?: string; jitsi
     'unstable-2099-01-02',
     `${options.jitsiLatest}-arm64`,
   ];
-  const uniqueSdkVersions = [...new Set([...sdkVersions, options.sdkLatest, '0.1.0'])];
   return {
-    npm: { [SDK]: { latest: options.sdkLatest, versions: uniqueSdkVersions } },
+    npm: Object.fromEntries(
+      Object.entries(sdkCurrent).map(([name, current]) => [name, { latest: options.sdkLatest[name]!, versions: [...new Set([current, options.sdkLatest[name]!, '0.1.0'])] }]),
+    ),
     // GitHub lists tags newest name first; TEN's history also holds v-prefixed TEN-Agent tags.
     github: {
       [TEN_SOURCES]: [...new Set([`${bumpMinor(options.tenLatest)}-rc.1`, options.tenLatest, TEN_VERSION, '0.10.38', '0.5.0', 'v9.9.9', 'v0.4.1'])],
@@ -124,8 +134,7 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
     const buildLatest = bumpPatch(TEN_AGENT_BUILD_VERSION);
     const jitsiLatest = jitsiStable(100);
     const jitsiWebOnly = jitsiStable(200);
-    const sdkLatest = bumpMinor(sdkVersions[0]!);
-    const registries = await fake(registryState({ tenLatest, buildLatest, jitsiLatest, jitsiWebOnly, sdkLatest }));
+    const registries = await fake(registryState({ tenLatest, buildLatest, jitsiLatest, jitsiWebOnly, sdkLatest: sdkBumped }));
     const results = await checkUpdates({ ...at(registries), env: {} });
 
     expect(results).toEqual<UpdateCheck[]>([
@@ -157,24 +166,24 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
         registry: registries.url,
         note: `${jitsiWebOnly} is not yet published for prosody, jicofo, jvb`,
       },
-      ...SDK_FILES.map((file, index) => ({
-        dependency: SDK,
-        package: SDK,
-        pinnedIn: file,
-        current: sdkVersions[index]!,
-        latest: sdkLatest,
+      ...sdkPins.map((pin) => ({
+        dependency: pin.name,
+        package: pin.name,
+        pinnedIn: pin.file,
+        current: pin.version,
+        latest: sdkBumped[pin.name]!,
         status: 'update available' as const,
         registry: registries.url,
       })),
     ]);
 
-    // The real flows: one npm request for the package; for each image an anonymous 401, a token
+    // The real flows: one npm request per package; for each image an anonymous 401, a token
     // for exactly its pull scope, then the tag list page by page with that token; for TEN's git
     // tags GitHub's largest page, then wherever GitHub's Link header points.
     const github = registries.requests.filter((request) => request.path.startsWith('/repos/') || request.path.startsWith('/repositories/'));
-    expect(registries.requests.filter((request) => !request.path.startsWith('/v2/') && request.path !== '/token' && !github.includes(request))).toEqual([
-      expect.objectContaining({ path: '/@modelcontextprotocol%2fsdk', status: 200 }),
-    ]);
+    const npmRequests = registries.requests.filter((request) => !request.path.startsWith('/v2/') && request.path !== '/token' && !github.includes(request));
+    expect(npmRequests.map((request) => [request.path, request.status]).sort()).toEqual(Object.keys(sdkCurrent).map((name) => [`/${name.replace('/', '%2f')}`, 200]).sort());
+    expect(Object.keys(sdkCurrent)).toEqual(expect.arrayContaining([SDK, '@modelcontextprotocol/client']));
     const gitTags = registries.state.github[TEN_SOURCES]!;
     expect(github.map((request) => [request.path.replace(/\d+/, '<id>'), request.query, request.status])).toEqual([
       [`/repos/${TEN_SOURCES}/tags`, { per_page: '100' }, 200],
@@ -192,19 +201,19 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
   });
 
   it('reports up to date when the pins are the newest releases', async () => {
-    const registries = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const registries = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
     const results = await checkUpdates({ ...at(registries), env: {} });
     expect(results.map((result) => [result.dependency, result.current, result.latest, result.status, result.note])).toEqual([
       ['TEN Framework', TEN_VERSION, TEN_VERSION, 'up to date', undefined],
       ['TEN build image', TEN_AGENT_BUILD_VERSION, TEN_AGENT_BUILD_VERSION, 'up to date', undefined],
       ['Jitsi Meet', JITSI_VERSION, JITSI_VERSION, 'up to date', undefined],
-      ...SDK_FILES.map((_, index) => [SDK, sdkVersions[index], sdkVersions[0], sdkVersions[index] === sdkVersions[0] ? 'up to date' : 'update available', undefined]),
+      ...sdkPins.map((pin) => [pin.name, pin.version, pin.version, 'up to date', undefined]),
     ]);
   });
 
   it('prints a table, or JSON with --json; --exit-code exits 3 only when an update is available', async () => {
-    const upToDate = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
-    const newer = await fake(registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const upToDate = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
+    const newer = await fake(registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
     const env = (registries: FakeRegistries) => ({
       CHECK_UPDATES_NPM_REGISTRY: registries.url,
       CHECK_UPDATES_GHCR_REGISTRY: registries.url,
@@ -219,7 +228,7 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
     expect(lines.find((line) => line.startsWith('TEN Framework'))).toMatch(new RegExp(`${TEN_VERSION.replaceAll('.', '\\.')} +${TEN_VERSION.replaceAll('.', '\\.')} +up to date$`));
     expect(lines.find((line) => line.startsWith('TEN build image'))).toMatch(new RegExp(`${TEN_AGENT_BUILD_VERSION.replaceAll('.', '\\.')} +${TEN_AGENT_BUILD_VERSION.replaceAll('.', '\\.')} +up to date$`));
     expect(lines.find((line) => line.startsWith('Jitsi Meet'))).toMatch(new RegExp(`${JITSI_VERSION} +${JITSI_VERSION} +up to date$`));
-    expect(lines.filter((line) => line.startsWith(SDK))).toHaveLength(SDK_FILES.length);
+    expect(lines.filter((line) => line.startsWith('@modelcontextprotocol/'))).toHaveLength(sdkPins.length);
     expect(table.stdout).toContain(`registries: ${upToDate.url}`);
 
     expect(json.status, json.stderr).toBe(3);
@@ -229,7 +238,7 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
   });
 
   it('names the registry and the cause when a registry is down (HTTP 503), and prints nothing else', async () => {
-    const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
     const npm = await fake({ down: true });
     const error = await rejection(checkUpdates({ npmRegistry: npm.url, ghcrRegistry: ghcr.url, githubApi: ghcr.url, env: {} }));
     expect(error).toBeInstanceOf(CliError);
@@ -250,7 +259,7 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
 
   it("GitHub's anonymous rate limit used up mid-list: the error says so and until when", async () => {
     // Three pages of git tags, two requests left.
-    const registries = await fake({ ...registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }), githubRateLimit: 2 });
+    const registries = await fake({ ...registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }), githubRateLimit: 2 });
     expect(registries.state.github[TEN_SOURCES]!.length).toBeGreaterThan(2 * 3);
     const error = await rejection(checkUpdates({ ...at(registries), env: {} }));
     expect(error).toBeInstanceOf(CliError);
@@ -286,9 +295,10 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     servers.push({ close: () => new Promise<void>((resolve) => (silent.closeAllConnections(), silent.close(() => resolve()))) });
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkVersions[0]! }));
+    const ghcr = await fake(registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
     const error = await rejection(checkUpdates({ npmRegistry: url, ghcrRegistry: ghcr.url, githubApi: ghcr.url, timeoutMs: 300, env: {} }));
-    expect(error.message).toContain(`npm registry (${url}): no answer within 0.3 s (looking up ${SDK})`);
+    // One line for the registry, naming every package it was asked for.
+    expect(error.message).toContain(`npm registry (${url}): no answer within 0.3 s (looking up ${Object.keys(sdkCurrent).join(', ')})`);
   });
 
   it('an answer that is not what the registry protocol promises is an error, not a guess (injected fetch)', async () => {

@@ -169,8 +169,9 @@ describe('plan', () => {
     expect(result.images[0]?.platforms).toBe(DEFAULT_IMAGE_PLATFORM);
   });
 
-  it('plans the MCP server before the console when Renovate bumps the SDK both use', () => {
-    bumpLockedPackage('node_modules/@modelcontextprotocol/sdk', '1.33.0', ['services/mcp-server', 'services/frontend']);
+  it("plans the MCP server before the console when Renovate's MCP SDK group bumps the SDK and the client in one PR", () => {
+    bumpLockedPackage('node_modules/@modelcontextprotocol/sdk', '1.33.0', ['services/mcp-server']);
+    bumpLockedPackage('node_modules/@modelcontextprotocol/client', '2.5.0', ['services/frontend']);
     expect(services(plan())).toEqual(everywhere(['mcp-server', 'frontend']));
   });
 

@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Client, ProtocolError, SdkHttpError, StreamableHTTPClientTransport, type Tool } from '@modelcontextprotocol/client';
 import type { Config } from './config.ts';
 import { endUserId } from './end-user-id.ts';
 import { UpstreamError } from './upstream-error.ts';
@@ -37,16 +35,20 @@ export const TOOL_SERVER_BUSY = 'The tool server is busy; try again in a moment.
 
 /** What the console answers for a failure before the request reached a tool. */
 function refusal(error: unknown): UpstreamError {
-  if (error instanceof StreamableHTTPError && error.code === 429) return new UpstreamError(TOOL_SERVER_BUSY, 429, { cause: error });
-  // A protocol error means the request was refused (an unknown tool, arguments that do not fit).
-  if (error instanceof McpError) return new UpstreamError('The tool server refused the request; check the tool name and its arguments.', 400, { cause: error });
+  if (error instanceof SdkHttpError && error.status === 429) return new UpstreamError(TOOL_SERVER_BUSY, 429, { cause: error });
+  // A JSON-RPC error from the server means the request was refused (an unknown tool, arguments
+  // that do not fit). The client's own failures (a timeout, a closed connection) are SdkErrors.
+  if (error instanceof ProtocolError) return new UpstreamError('The tool server refused the request; check the tool name and its arguments.', 400, { cause: error });
   return new UpstreamError('The tool server cannot be reached right now; try again in a moment.', 502, { cause: error });
 }
 
-/** After the tool call went out: an HTTP refusal (4xx) or a JSON-RPC error means it did not run; the rest is unknown. */
+/**
+ * After the tool call went out: an HTTP refusal (4xx) or a JSON-RPC error from the server means
+ * it did not run; the rest (a timeout, a cut connection, a 5xx) is unknown.
+ */
 function afterSending(error: unknown): UpstreamError {
-  if (error instanceof StreamableHTTPError && error.code !== undefined && error.code >= 400 && error.code < 500) return refusal(error);
-  if (error instanceof McpError && error.code !== ErrorCode.RequestTimeout && error.code !== ErrorCode.ConnectionClosed) return refusal(error);
+  if (error instanceof SdkHttpError && error.status >= 400 && error.status < 500) return refusal(error);
+  if (error instanceof ProtocolError) return refusal(error);
   return new ToolOutcomeUnknown({ cause: error });
 }
 
@@ -90,14 +92,16 @@ export async function listTools(config: Config, subject?: string): Promise<ToolS
 export async function callTool(config: Config, subject: string, name: string, args: Record<string, unknown>): Promise<ToolOutcome> {
   return withClient(config, subject, async (client, sending) => {
     sending();
-    const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const result = await client.callTool({ name, arguments: args });
     const text = result.content
       .map((part) => (part.type === 'text' ? part.text : `[${part.type}]`))
       .join('\n');
+    const structured = result.structuredContent;
     return {
       isError: result.isError === true,
       text,
-      ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent } : {}),
+      // The specification makes it a JSON object; anything else is not passed on.
+      ...(typeof structured === 'object' && structured !== null && !Array.isArray(structured) ? { structuredContent: structured as Record<string, unknown> } : {}),
     };
   });
 }
