@@ -276,11 +276,15 @@ const SDK = '@modelcontextprotocol/sdk';
 /** The MCP SDK's packages: the 1.x SDK and the split v2 line; renovate.json groups them all. */
 const MCP_PACKAGES = [SDK, '@modelcontextprotocol/client', '@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/node', '@modelcontextprotocol/express', '@modelcontextprotocol/server-legacy'];
 /**
- * Where each is pinned: the MCP server still on the 1.x SDK; the console and the smoke test's
- * client (the root's devDependency) on the v2 client.
+ * Where each is pinned: the MCP server on the v2 server packages (server, core, the Node and
+ * Express adapters, and server-legacy for the HTTP+SSE transport); the console and the root (the
+ * smoke test's and the MCP server tests' client, a devDependency) on the v2 client. Nothing pins
+ * the 1.x SDK any more.
  */
 const MCP_PINS = [
-  { file: 'services/mcp-server/package.json', name: SDK, depType: 'dependencies' },
+  ...['@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/node', '@modelcontextprotocol/express', '@modelcontextprotocol/server-legacy'].map(
+    (name) => ({ file: 'services/mcp-server/package.json', name, depType: 'dependencies' }) as const,
+  ),
   { file: 'services/frontend/package.json', name: '@modelcontextprotocol/client', depType: 'dependencies' },
   { file: 'package.json', name: '@modelcontextprotocol/client', depType: 'devDependencies' },
 ] as const;
@@ -612,7 +616,7 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
   it('the MCP SDK packages, 1.x and v2: pinned to exact versions, labelled mcp-sdk, one group; npm dependencies pinned, engines ranges left alone', async () => {
     const sdk = extracted((dep) => MCP_PACKAGES.includes(dep.depName ?? ''), 'the MCP SDK packages');
     expect(sdk.map((dep) => `${dep.packageFile} ${dep.depName}`).sort()).toEqual(MCP_PINS.map(({ file, name }) => `${file} ${name}`).sort());
-    // The v2 packages the MCP server will move to fall in the same group before anything uses them.
+    // A package nothing pins any more (the 1.x SDK, still in renovate.json's group) falls in the same group too.
     const unused = MCP_PACKAGES.filter((name) => !sdk.some((dep) => dep.depName === name)).map((name) => ({ ...sdk[0]!, depName: name, packageName: name }));
     expect(unused.length).toBeGreaterThan(0);
     const configs = await Promise.all([...sdk, ...unused].map((dep) => effective(dep)));

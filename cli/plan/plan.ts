@@ -75,7 +75,7 @@ function packageName(path: string): string {
   return index === -1 ? path : path.slice(index + 'node_modules/'.length);
 }
 
-/** Which packages of a workspace's slice moved: `@modelcontextprotocol/sdk 1.32.2 → 1.33.0`. */
+/** Which packages of a workspace's slice moved: `@modelcontextprotocol/server 2.4.0 → 2.5.0`. */
 function dependencyChanges(before: string, after: string): string[] {
   const versions = (slice: string) => new Map((JSON.parse(slice) as Array<[string, { version?: string }]>).map(([path, entry]) => [packageName(path), entry.version ?? '']));
   const was = versions(before);

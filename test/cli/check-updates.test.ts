@@ -12,9 +12,10 @@ import { JITSI_VERSION, TEN_AGENT_BUILD_VERSION, TEN_VERSION } from '../../envir
 import { startFakeRegistries, type FakeRegistries, type FakeRegistriesState } from '../fakes/fake-registries.ts';
 
 // The pins, read from the repository so Renovate's bumps never break these tests.
-const SDK = '@modelcontextprotocol/sdk';
+/** The MCP server's SDK package (the v2 server; nothing pins the 1.x `@modelcontextprotocol/sdk` any more). */
+const SDK = '@modelcontextprotocol/server';
 const SDK_FILES = ['services/frontend/package.json', 'services/mcp-server/package.json'];
-/** Each MCP SDK package a workspace pins (the MCP server the 1.x SDK, the console the v2 client). */
+/** Each MCP SDK package a workspace pins (the MCP server the v2 server packages, the console the v2 client). */
 const sdkPins = SDK_FILES.flatMap((file) => {
   const dependencies = (JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
   return MCP_SDK_PACKAGES.flatMap((name) => (dependencies[name] === undefined ? [] : [{ file, name, version: dependencies[name] }]));
@@ -242,7 +243,7 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
     const npm = await fake({ down: true });
     const error = await rejection(checkUpdates({ npmRegistry: npm.url, ghcrRegistry: ghcr.url, githubApi: ghcr.url, env: {} }));
     expect(error).toBeInstanceOf(CliError);
-    expect(error.message).toContain(`npm registry (${npm.url}): answered HTTP 503 Service Unavailable for GET /@modelcontextprotocol%2fsdk (looking up ${SDK})`);
+    expect(error.message).toContain(`npm registry (${npm.url}): answered HTTP 503 Service Unavailable for GET /${SDK.replace('/', '%2f')} (looking up ${SDK})`);
     expect(error.message).not.toContain(`GHCR (${ghcr.url})`);
     expect(error.message).not.toContain(`GitHub API (${ghcr.url})`);
 
@@ -318,8 +319,8 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
         },
       }),
     );
-    expect(calls).toContain('https://npm.example/@modelcontextprotocol%2fsdk');
-    expect(error.message).toContain('npm registry (https://npm.example): answered GET /@modelcontextprotocol%2fsdk with a packument missing dist-tags');
+    expect(calls).toContain(`https://npm.example/${SDK.replace('/', '%2f')}`);
+    expect(error.message).toContain(`npm registry (https://npm.example): answered GET /${SDK.replace('/', '%2f')} with a packument missing dist-tags`);
     expect(error.message).toContain('GHCR (https://ghcr.example): answered HTTP 401 without a Bearer challenge');
     expect(calls).toContain(`https://github-api.example/repos/${TEN_SOURCES}/tags?per_page=100`);
     expect(error.message).toContain(`GitHub API (https://github-api.example): answered GET /repos/${TEN_SOURCES}/tags with a tag list missing the expected fields`);

@@ -153,15 +153,15 @@ describe('plan', () => {
     // npm nests a version only one workspace uses under that workspace.
     edit('package-lock.json', (text) => {
       const lock = JSON.parse(text) as { packages: Record<string, Record<string, unknown>> };
-      lock.packages['services/mcp-server/node_modules/@modelcontextprotocol/sdk'] = { ...lock.packages['node_modules/@modelcontextprotocol/sdk'], version: '1.33.0', integrity: 'sha512-bumped' };
-      (lock.packages['services/mcp-server']!['dependencies'] as Record<string, string>)['@modelcontextprotocol/sdk'] = '1.33.0';
+      lock.packages['services/mcp-server/node_modules/@modelcontextprotocol/server'] = { ...lock.packages['node_modules/@modelcontextprotocol/server'], version: '2.5.0', integrity: 'sha512-bumped' };
+      (lock.packages['services/mcp-server']!['dependencies'] as Record<string, string>)['@modelcontextprotocol/server'] = '2.5.0';
       return `${JSON.stringify(lock, null, 2)}\n`;
     });
-    edit('services/mcp-server/package.json', (text) => text.replace(/"@modelcontextprotocol\/sdk": "[^"]+"/, '"@modelcontextprotocol/sdk": "1.33.0"'));
+    edit('services/mcp-server/package.json', (text) => text.replace(/"@modelcontextprotocol\/server": "[^"]+"/, '"@modelcontextprotocol/server": "2.5.0"'));
     const result = plan();
     expect(services(result)).toEqual(everywhere(['mcp-server']));
     const change = result.environments[1]!.changes[0]!;
-    expect(change.reasons).toContain('dependencies: @modelcontextprotocol/sdk 1.32.2 → 1.33.0');
+    expect(change.reasons).toContain('dependencies: @modelcontextprotocol/server 2.4.0 → 2.5.0');
     expect(change.reasons.some((reason) => reason.startsWith('code: services/mcp-server/package.json'))).toBe(true);
     expect(result.images.map((image) => image.service)).toEqual(['mcp-server']);
     expect(result.images[0]?.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/mcp-server:sha-[0-9a-f]{12}$/);
@@ -169,8 +169,8 @@ describe('plan', () => {
     expect(result.images[0]?.platforms).toBe(DEFAULT_IMAGE_PLATFORM);
   });
 
-  it("plans the MCP server before the console when Renovate's MCP SDK group bumps the SDK and the client in one PR", () => {
-    bumpLockedPackage('node_modules/@modelcontextprotocol/sdk', '1.33.0', ['services/mcp-server']);
+  it("plans the MCP server before the console when Renovate's MCP SDK group bumps the server and the client in one PR", () => {
+    bumpLockedPackage('node_modules/@modelcontextprotocol/server', '2.5.0', ['services/mcp-server']);
     bumpLockedPackage('node_modules/@modelcontextprotocol/client', '2.5.0', ['services/frontend']);
     expect(services(plan())).toEqual(everywhere(['mcp-server', 'frontend']));
   });

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { hostHeaderValidation, requireBearerAuth } from '@modelcontextprotocol/express';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -153,7 +152,7 @@ export function createApp(deps: AppDependencies): McpApp {
   // for both ends, and the spec lets the server choose).
   app.post('/mcp', ...authenticated, ...body, batchRules(), rateLimit.chargeBatch(), async (req, res) => {
     const server = createMcpServer(tools, 'mcp');
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(req.body) });
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(req.body) });
     res.on('close', () => {
       void transport.close();
       void server.close();

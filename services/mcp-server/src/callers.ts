@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { OAuthError, OAuthErrorCode, type AuthInfo } from '@modelcontextprotocol/server';
 import { ConfigError } from './config.ts';
 
 /** Who may call tools: a named caller holding one of the configured tokens. */
@@ -60,7 +59,8 @@ export function tokenVerifier(callers: readonly Caller[]) {
   return {
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       const caller = findCaller(callers, token);
-      if (caller === undefined) throw new InvalidTokenError('Unknown token');
+      // An OAuthError, so the bearer middleware answers 401 (anything else would be a 500).
+      if (caller === undefined) throw new OAuthError(OAuthErrorCode.InvalidToken, 'Unknown token');
       return { token, clientId: caller.name, scopes: [], expiresAt: NEVER };
     },
   };

@@ -1,20 +1,11 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import { ProtocolError, ProtocolErrorCode, Server, type AuthInfo } from '@modelcontextprotocol/server';
 import type { ToolService } from './tool-service.ts';
-
-/**
- * One validator for every server: the SDK builds a new Ajv per Server by default, which costs
- * more than the rest of a stateless request.
- */
-const SHARED_VALIDATOR = new AjvJsonSchemaValidator();
 
 export const SERVER_INFO = { name: 'voice-agent-mcp-server', version: '0.1.0' };
 
 /** What the HTTP layer learned about the caller, carried in the SDK's AuthInfo.extra. */
 export function callerOf(authInfo: AuthInfo | undefined): { caller: string; externalUserId: string } {
-  if (authInfo === undefined) throw new McpError(ErrorCode.InvalidRequest, 'not authenticated');
+  if (authInfo === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'not authenticated');
   const externalUserId = authInfo.extra?.['externalUserId'];
   return { caller: authInfo.clientId, externalUserId: typeof externalUserId === 'string' ? externalUserId : authInfo.clientId };
 }
@@ -25,20 +16,22 @@ export function callerOf(authInfo: AuthInfo | undefined): { caller: string; exte
  * which reaches it over the request's SSE stream.
  */
 export function createMcpServer(tools: ToolService, transport: 'mcp' | 'sse'): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, jsonSchemaValidator: SHARED_VALIDATOR });
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: tools.list() }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  // The SDK's default JSON Schema validator builds its Ajv only on first use (the server uses it
+  // for elicitation alone), so a Server per stateless request costs no Ajv setup.
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } } });
+  server.setRequestHandler('tools/list', () => ({ tools: tools.list() }));
+  server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
-    if (!tools.has(name)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    const { caller, externalUserId } = callerOf(extra.authInfo);
+    if (!tools.has(name)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const { caller, externalUserId } = callerOf(ctx.http?.authInfo);
     const progressToken = request.params._meta?.progressToken;
     // Best effort: a progress notice that cannot be sent must not turn a call that ran into an error.
     const progress = async (value: number, message: string) => {
       if (progressToken === undefined) return;
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: value, total: 1, message } }).catch(() => undefined);
+      await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: value, total: 1, message } }).catch(() => undefined);
     };
     await progress(0, `calling ${name}`);
-    const result = await tools.call(name, args ?? {}, { caller, externalUserId, transport, signal: extra.signal });
+    const result = await tools.call(name, args ?? {}, { caller, externalUserId, transport, signal: ctx.mcpReq.signal });
     await progress(1, `${name} finished`);
     return result;
   });

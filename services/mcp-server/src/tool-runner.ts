@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { checkArgumentBounds, type ArgumentLimits } from './argument-bounds.ts';
 import type { ActionTool, CatalogTool, WorkflowTool } from './catalog.ts';
 import type { PipedreamConnect } from './pipedream-connect.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { ArgumentLimits } from './argument-bounds.ts';
 import { describeArguments, type ArgumentDescription } from './audit/argument-description.ts';

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePipedream, type FakePipedream } from './fakes/fake-pipedream.ts';
 import { auditSettled, createTestDatabase, startMcpServer, TOKENS, type RunningServer } from './helpers/mcp.ts';

@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePipedream, type FakePipedream } from './fakes/fake-pipedream.ts';
 import { createTestDatabase, startMcpServer, TOKENS, type RunningServer } from './helpers/mcp.ts';

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePipedream, type FakePipedream } from './fakes/fake-pipedream.ts';
 import { auditSettled, connectClient, createTestDatabase, startMcpServer, TOKENS, WORKFLOW_TOKEN, type RunningServer } from './helpers/mcp.ts';
@@ -47,7 +47,7 @@ describe('tools over /mcp', () => {
   it('calls a workflow with its bearer token and the caller as external user, and returns its answer', async () => {
     fake.setWorkflow('lookup-order', { body: { status: 'shipped', eta: 'Friday' } });
     const progress: number[] = [];
-    const result = await tenAgent.callTool({ name: 'lookup_order', arguments: { order_id: 'A-1001' } }, undefined, {
+    const result = await tenAgent.callTool({ name: 'lookup_order', arguments: { order_id: 'A-1001' } }, {
       onprogress: (event) => progress.push(event.progress),
     });
     expect(result.isError).toBeFalsy();

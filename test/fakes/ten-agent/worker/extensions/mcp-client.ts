@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import type { Cmd, Extension, ExtensionContext, Respond } from '../runtime.ts';
 import type { ToolMetadata } from './llm-wire.ts';
 
