@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { TENAPP_DIR } from '../constructs/ten/tenapp.ts';
 import { FAKE_PIPEDREAM_PROJECT } from '../services/mcp-server/test/fakes/fake-pipedream.ts';
 import { writeDevCatalog } from './dev-catalog.ts';
+import { fromImage } from './image-paths.ts';
 import { DevSecrets, testUserPassword } from './dev-secrets.ts';
 import { developmentServices, serviceNamed } from './development-model.ts';
 import { STAND_IN_OPTIONS } from './fakes/run-stand-in.ts';
@@ -196,11 +197,6 @@ function required(environment: Readonly<Record<string, string>>, variable: strin
   const value = environment[variable];
   if (value === undefined || value === '') throw new Error(`the development model gives ${service} no ${variable}, which npm run dev needs (dev/stack-plan.ts)`);
   return value;
-}
-
-/** The image copies the repository under /app (each service's Dockerfile); natively it is the repository itself. */
-function fromImage(path: string): string {
-  return path.startsWith('/app/') ? join(REPO_ROOT, path.slice('/app/'.length)) : path;
 }
 
 /** A service's own origins name the port it listens on, which differs here. */

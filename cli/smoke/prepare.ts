@@ -6,6 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { writeDevCatalog } from '../../dev/dev-catalog.ts';
+import { fromImage } from '../../dev/image-paths.ts';
 import { FAKE_PIPEDREAM_PROJECT } from '../../services/mcp-server/test/fakes/fake-pipedream.ts';
 import { CliError } from '../cli-error.ts';
 import { readComposeRendering, secretReferences, type RenderedService } from './compose-rendering.ts';
@@ -65,6 +66,9 @@ export async function prepareSmoke(options: PrepareOptions): Promise<SmokePlan> 
 
   const secrets = throwAwaySecrets([...new Set(started.flatMap(secretReferences))].sort());
   const fakePipedreamUrl = `http://${options.fakePipedreamHost}:${options.fakePipedreamPort}`;
+  // A host name (host.docker.internal) is the containers' way to the runner; an address is one
+  // this machine has (services started natively), which the stand-in then listens on alone.
+  const reachedByName = isIP(options.fakePipedreamHost) === 0;
   const catalogSource = catalogOnDisk(mcp);
   // Where writeDevCatalog puts it.
   const catalog = join(out, 'tools.json');
@@ -75,7 +79,7 @@ export async function prepareSmoke(options: PrepareOptions): Promise<SmokePlan> 
       [mcp.name]: {
         environment: { PIPEDREAM_BASE_URL: fakePipedreamUrl, [CATALOG_VARIABLE]: CATALOG_IN_CONTAINER },
         // The stand-in runs on the runner, beside Docker: the host's bridge address, under the name.
-        ...(isIP(options.fakePipedreamHost) === 0 ? { extra_hosts: [`${options.fakePipedreamHost}:host-gateway`] } : {}),
+        ...(reachedByName ? { extra_hosts: [`${options.fakePipedreamHost}:host-gateway`] } : {}),
         // Published on loopback only, for the workflow check, which calls it from the runner.
         ports: [`127.0.0.1:${mcpPort}:${mcpPort}`],
         volumes: [{ type: 'bind', source: catalog, target: CATALOG_IN_CONTAINER, read_only: true }],
@@ -94,7 +98,7 @@ export async function prepareSmoke(options: PrepareOptions): Promise<SmokePlan> 
     images: smokeImages(started, composeDirectory),
     healthCommands: Object.fromEntries(started.flatMap((service) => (service.healthcheck === undefined ? [] : [[service.name, service.healthcheck]]))),
     hostPorts: Object.fromEntries(started.flatMap((service) => hostPortOf(service, service === mcp ? mcpPort : undefined))),
-    fakePipedream: { port: options.fakePipedreamPort, listen: isIP(options.fakePipedreamHost) === 0 ? '0.0.0.0' : options.fakePipedreamHost, containerHost: options.fakePipedreamHost },
+    fakePipedream: { port: options.fakePipedreamPort, listen: reachedByName ? '0.0.0.0' : options.fakePipedreamHost, containerHost: options.fakePipedreamHost },
     catalog,
   };
   // Everything is decided before anything is written: a refusal leaves --out as it was.
@@ -111,7 +115,7 @@ export async function prepareSmoke(options: PrepareOptions): Promise<SmokePlan> 
 /** The catalog file the image carries (/app/… in the image is the repository's path). */
 function catalogOnDisk(mcp: RenderedService): string {
   const inImage = mcp.environment[CATALOG_VARIABLE] ?? '';
-  const path = inImage.startsWith('/app/') ? join(REPO_ROOT, inImage.slice('/app/'.length)) : inImage;
+  const path = fromImage(inImage);
   if (!existsSync(path)) throw new CliError(`${mcp.name}'s ${CATALOG_VARIABLE} ${inImage} is not a file of this repository (looked for ${relative(REPO_ROOT, path)})`);
   return path;
 }
