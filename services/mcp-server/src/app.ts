@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { hostHeaderValidation, requireBearerAuth } from '@modelcontextprotocol/express';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -19,6 +18,7 @@ import { createMcpServer } from './mcp-protocol.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { PipedreamConnect } from './pipedream-connect.ts';
 import { jsonBody, requestErrors } from './request-body.ts';
+import { streamableHttp } from './streamable-http.ts';
 import { ToolService } from './tool-service.ts';
 
 /** How soon a client refused a new SSE stream while this replica drains should try again. */
@@ -52,8 +52,8 @@ export interface McpApp {
    */
   startShutdown(): void;
   /**
-   * Closes the SSE streams still open, waits for running tool calls (up to `timeoutMs`), flushes
-   * the audit log; `auditLeft` records could not be written and went to the log instead.
+   * Closes the SSE streams still open, waits for running tool calls (up to `timeoutMs`) and the
+   * answers still being written at /mcp, flushes the audit log; `auditLeft` records could not be written and went to the log instead.
    * (`src/shutdown.ts` first gives the streams time to end on their own.)
    */
   drain(timeoutMs: number): Promise<{ drained: boolean; auditLeft: number }>;
@@ -88,6 +88,7 @@ export function createApp(deps: AppDependencies): McpApp {
     logger,
     metrics,
   });
+  const streamable = streamableHttp(tools, logger);
   const rateLimit = new CallRateLimit(config.RATE_LIMIT_PER_MINUTE);
   const bodyLimits = { maxBytes: config.BODY_LIMIT_BYTES, timeoutMs: config.BODY_TIMEOUT_MS };
   const body = jsonBody(bodyLimits);
@@ -147,19 +148,8 @@ export function createApp(deps: AppDependencies): McpApp {
 
   const authenticated = [requireBearerAuth({ verifier: tokenVerifier(callers) }), endUser(config.MCP_TRUSTED_CALLERS), rateLimit.admit()];
 
-  // Stateless Streamable HTTP: a new server and transport per request, so any replica can answer.
-  // The answer is an SSE stream when the client asked for progress, plain JSON otherwise (cheaper
-  // for both ends, and the spec lets the server choose).
-  app.post('/mcp', ...authenticated, ...body, batchRules(), rateLimit.chargeBatch(), async (req, res) => {
-    const server = createMcpServer(tools, 'mcp');
-    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(req.body) });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-  });
+  // Stateless Streamable HTTP in both protocol eras (src/streamable-http.ts), so any replica can answer.
+  app.post('/mcp', ...authenticated, ...body, batchRules(), rateLimit.chargeBatch(), (req, res) => streamable.serve(req, res));
   app.all('/mcp', (_req, res) => jsonRpcError(res.set('Allow', 'POST'), 405, -32000, 'Method not allowed: this server is stateless, POST only'));
 
   app.post('/execute-tool', ...authenticated, ...body, async (req, res) => {
@@ -229,17 +219,14 @@ export function createApp(deps: AppDependencies): McpApp {
       const deadline = Date.now() + timeoutMs;
       // Closing a stream aborts the calls it is waiting for, so the tool drain can end.
       await legacySse.closeAll();
-      const drained = await tools.drain(timeoutMs);
+      const toolsDrained = await tools.drain(timeoutMs);
+      // The answers of calls that have just finished are still to be written.
+      const answersSent = await streamable.drain(Math.max(1_000, deadline - Date.now()));
+      const drained = toolsDrained && answersSent;
       const auditLeft = await audit.close(Math.max(1_000, deadline - Date.now()));
       return { drained, auditLeft };
     },
   };
-}
-
-/** True when a JSON-RPC message (or batch) carries a progress token. */
-function asksForProgress(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((message) => (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
 }
 
 /** True when the check answers within two seconds. */

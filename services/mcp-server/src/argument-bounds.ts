@@ -19,15 +19,24 @@ export interface BoundsProblem {
  * at the first level too deep, so the check itself cannot overflow.
  */
 export function checkArgumentBounds(args: unknown, limits: ArgumentLimits): BoundsProblem | undefined {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value: args, depth: 1 }];
-  while (pending.length > 0) {
-    const { value, depth } = pending.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > limits.maxDepth) return { errorClass: 'arguments_too_deep', reason: `its arguments are nested more than ${limits.maxDepth} levels deep` };
-    for (const child of Object.values(value)) pending.push({ value: child, depth: depth + 1 });
-  }
+  if (nestedDeeperThan(args, limits.maxDepth)) return { errorClass: 'arguments_too_deep', reason: `its arguments are nested more than ${limits.maxDepth} levels deep` };
   if (Buffer.byteLength(JSON.stringify(args) ?? '') > limits.maxBytes) {
     return { errorClass: 'arguments_too_large', reason: `its arguments are larger than ${limits.maxBytes} bytes` };
   }
   return undefined;
+}
+
+/**
+ * True when objects or arrays in `value` nest more than `maxDepth` levels (`value` itself is
+ * level 1). Walks iteratively and stops at the first level too deep, so it cannot overflow.
+ */
+export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth > maxDepth) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 }

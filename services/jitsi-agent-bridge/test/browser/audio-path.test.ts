@@ -84,12 +84,12 @@ describe('the room to TEN: what the bot hears', () => {
   });
 
   it('gives every utterance onset of the human a frame onset after it', async () => {
-    const latencies = await speechToFrameLatencies(room);
-    const spoken = onsets(await room.human.spoke(), ONSET_THRESHOLD);
-    if (VERBOSE) console.log(`speech onset → first non-silent frame: ${latencies.map((ms) => ms.toFixed(0)).join(', ')} ms`);
-    // The last onset may be too recent for its frames to be in yet.
-    expect(spoken.length).toBeGreaterThanOrEqual(2);
-    expect(latencies.length).toBeGreaterThanOrEqual(spoken.length - 1);
+    const { onsets: spoken, latencies } = await speechToFrameLatencies(room);
+    if (VERBOSE) console.log(`${spoken} speech onsets → first non-silent frame: ${latencies.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+    expect(spoken).toBeGreaterThanOrEqual(2);
+    // One may be lost to a loaded machine's timing (measured 3 of 5 once, with the onsets still
+    // too recent for their frames counted and 300 ms of quiet asked of the frames as well).
+    expect(latencies.length).toBeGreaterThanOrEqual(spoken - 1);
     expect(latencies.every((ms) => ms >= 0)).toBe(true);
   });
 });

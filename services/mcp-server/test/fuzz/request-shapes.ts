@@ -70,20 +70,31 @@ const toolArguments = fc.oneof(
 
 const requestId = fc.oneof({ weight: 4, arbitrary: fc.integer() }, { weight: 2, arbitrary: fc.string({ maxLength: 6 }) }, { weight: 1, arbitrary: fc.constant(null) });
 
+/**
+ * A request's `_meta`: a progress token, and (for a 2026-07-28 request) the envelope, sometimes
+ * naming another revision or missing a key, which the headers may or may not match.
+ */
+const requestMeta = fc.record(
+  {
+    progressToken: fc.oneof(fc.integer(), fc.string({ maxLength: 4 })),
+    'io.modelcontextprotocol/protocolVersion': fc.constantFrom('2026-07-28', '2026-07-28', '2025-11-25', '2099-01-01'),
+    'io.modelcontextprotocol/clientInfo': fc.constant({ name: 'fuzz', version: '1' }),
+    'io.modelcontextprotocol/clientCapabilities': fc.oneof(fc.constant({}), fc.jsonValue({ maxDepth: 1 })),
+  },
+  { requiredKeys: [] },
+);
+
 const jsonRpcMessage = fc.oneof(
   { weight: 10, arbitrary: fc.record({
     jsonrpc: fc.constant('2.0'),
     id: fc.constant('$CALL'),
     method: fc.constant('tools/call'),
-    params: fc.record(
-      { name: fc.constantFrom(...TOOL_NAMES), arguments: toolArguments, _meta: fc.record({ progressToken: fc.oneof(fc.integer(), fc.string({ maxLength: 4 })) }) },
-      { requiredKeys: ['name'] },
-    ),
+    params: fc.record({ name: fc.constantFrom(...TOOL_NAMES), arguments: toolArguments, _meta: requestMeta }, { requiredKeys: ['name'] }),
   }) },
   { weight: 2, arbitrary: fc.record({
     jsonrpc: fc.constant('2.0'),
     id: requestId,
-    method: fc.constantFrom('initialize', 'tools/list', 'ping', 'resources/list', 'nope/nope'),
+    method: fc.constantFrom('initialize', 'tools/list', 'ping', 'resources/list', 'nope/nope', 'server/discover'),
     params: fc.oneof(
       fc.constant({ protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } }),
       fc.constant({ protocolVersion: '2099-01-01', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } }),
@@ -187,9 +198,12 @@ const headers = fc
     host: mostly(undefined, fc.constantFrom('localhost', 'mcp-server:8080', 'evil.example.com', ''), 20),
     'mcp-protocol-version': fc.oneof(
       { weight: 6, arbitrary: fc.constant(undefined) },
-      { weight: 3, arbitrary: fc.constantFrom('2025-03-26', '2024-11-05', '2025-06-18', '2025-11-25') },
+      { weight: 3, arbitrary: fc.constantFrom('2025-03-26', '2024-11-05', '2025-06-18', '2025-11-25', '2026-07-28', '2026-07-28') },
       { weight: 1, arbitrary: fc.oneof(fc.constant('2099-01-01'), headerText) },
     ),
+    // 2026-07-28's standard headers, which must match the body (-32020 otherwise).
+    'mcp-method': mostly(undefined, fc.constantFrom('tools/call', 'tools/call', 'tools/list', 'server/discover', ''), 2),
+    'mcp-name': mostly(undefined, fc.constantFrom(...TOOL_NAMES), 2),
     'x-end-user-id': mostly(undefined, fc.oneof(fc.constantFrom('user-1', 'user-2', 'has space', 'x'.repeat(300)), headerText), 3),
     'x-forwarded-for': mostly(undefined, fc.constantFrom('203.0.113.9', '10.0.0.7', '10.0.0.7, 203.0.113.9', 'garbage', '::1'), 10),
   })

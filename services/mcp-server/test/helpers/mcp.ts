@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, type VersionNegotiationOptions } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { createApp, type McpApp } from '../../src/app.ts';
 import { migrate } from '../../src/audit/migrations.ts';
@@ -192,9 +192,12 @@ export async function startMcpServer(options: StartOptions): Promise<RunningServ
   };
 }
 
-/** An MCP client connected over Streamable HTTP with a bearer token. */
-export async function connectClient(url: string, token: string, headers: Record<string, string> = {}): Promise<Client> {
-  const client = new Client({ name: 'mcp-server-tests', version: '1.0.0' });
+/**
+ * An MCP client connected over Streamable HTTP with a bearer token: a 2025-11-25 client unless
+ * `versionNegotiation` asks it to probe for 2026-07-28 (`{ mode: 'auto' }`) or pin it.
+ */
+export async function connectClient(url: string, token: string, headers: Record<string, string> = {}, versionNegotiation?: VersionNegotiationOptions): Promise<Client> {
+  const client = new Client({ name: 'mcp-server-tests', version: '1.0.0' }, versionNegotiation !== undefined ? { versionNegotiation } : {});
   const transport = new StreamableHTTPClientTransport(new URL('/mcp', url), {
     requestInit: { headers: { authorization: `Bearer ${token}`, ...headers } },
   });
