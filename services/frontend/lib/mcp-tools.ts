@@ -1,6 +1,7 @@
 import { Client, ProtocolError, SdkHttpError, StreamableHTTPClientTransport, type Tool } from '@modelcontextprotocol/client';
 import type { Config } from './config.ts';
 import { endUserId } from './end-user-id.ts';
+import { DiscoveryCache } from './mcp-discovery.ts';
 import { UpstreamError } from './upstream-error.ts';
 
 /** A tool as the browser sees it: what it needs to draw a form, nothing more. */
@@ -31,6 +32,8 @@ export class ToolOutcomeUnknown extends UpstreamError {
 }
 
 const CLIENT_INFO = { name: 'voice-console', version: '1.0.0' };
+/** What each connection learned of the server's protocol era, for the next ones in this process. */
+const discoveries = new DiscoveryCache();
 export const TOOL_SERVER_BUSY = 'The tool server is busy; try again in a moment.';
 
 /** What the console answers for a failure before the request reached a tool. */
@@ -57,19 +60,29 @@ function afterSending(error: unknown): UpstreamError {
  * as X-End-User-Id, encoded the way the server accepts it, so the server uses that user's Connect
  * accounts and counts their requests apart from everyone else's; without it (the smoke test) the
  * console counts as itself. The token never reaches the browser. Each use is one short
- * connection: the server is stateless, so there is nothing to keep.
+ * connection: the server is stateless, so there is nothing to keep but its protocol era. The
+ * client speaks 2026-07-28 when the server offers it (`server/discover`) and 2025-11-25
+ * otherwise; a 2026-07-28 verdict is reused for a minute (`DiscoveryCache`).
  */
 async function withClient<T>(config: Config, subject: string | undefined, use: (client: Client, sending: () => void) => Promise<T>): Promise<T> {
-  const client = new Client(CLIENT_INFO);
+  const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
   const headers: Record<string, string> = { authorization: `Bearer ${config.MCP_CONSOLE_TOKEN}` };
   if (subject !== undefined) headers['x-end-user-id'] = endUserId(subject);
+  const url = config.MCP_SERVER_URL;
   let sent = false;
   try {
-    await client.connect(new StreamableHTTPClientTransport(new URL(config.MCP_SERVER_URL), { requestInit: { headers } }));
+    const prior = discoveries.get(url);
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }), prior !== undefined ? { prior } : {});
+    // Only a modern verdict is kept: the SDK also falls back to 2025 when the probe was merely
+    // refused (a busy server's 429), and a kept legacy verdict would never be found out.
+    const discover = client.getDiscoverResult();
+    if (discover !== undefined) discoveries.remember(url, { kind: 'modern', discover });
     return await use(client, () => {
       sent = true;
     });
   } catch (error) {
+    // A busy server says nothing about its era; any other failure may mean it changed.
+    if (!(error instanceof SdkHttpError && error.status === 429)) discoveries.forget(url);
     throw sent ? afterSending(error) : refusal(error);
   } finally {
     await client.close();

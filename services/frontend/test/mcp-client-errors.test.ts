@@ -29,6 +29,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   let text = '';
   for await (const chunk of req) text += String(chunk);
   const message = JSON.parse(text) as { id?: number; method: string };
+  // The console probes for 2026-07-28 first; a 2025 server knows no such method.
+  if (message.method === 'server/discover') {
+    if (failure === 'busy-at-connect') return answer(res, 429, { error: 'rate limited' });
+    return answer(res, 200, { jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } });
+  }
   if (message.method === 'initialize') {
     if (failure === 'busy-at-connect') return answer(res, 429, { error: 'rate limited' });
     return answer(res, 200, { jsonrpc: '2.0', id: message.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1.0.0' } } });

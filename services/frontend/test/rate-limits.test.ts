@@ -103,6 +103,8 @@ describe('two replicas', () => {
 describe('the MCP server', () => {
   it('is reported busy when it answers 429, and the tool did not run', async () => {
     const cookie = await signedInCookie(stack.redisUrl, { sub: unique('grace'), name: 'Grace' });
+    // A connection first, so the console has the server's era and the refused request is the call itself.
+    expect((await consoleCall(stack.url, '/api/tools', { cookie })).status).toBe(200);
     const before = stack.pipedream.requestsTo('/workflows/lookup-order').length;
     stack.mcpProxy!.refuseNext(1, 429);
     const busy = await consoleCall(stack.url, '/api/tools/call', { cookie, body: { name: 'lookup_order', arguments: { order_id: 'B-1' } } });
@@ -114,6 +116,18 @@ describe('the MCP server', () => {
     const list = await consoleCall(stack.url, '/api/tools', { cookie });
     expect(list.status).toBe(429);
     expect(await list.json()).toEqual({ error: 'The tool server is busy; try again in a moment.' });
+  });
+
+  it('is spoken to in 2026-07-28, probed once for many requests rather than once each', async () => {
+    const cookie = await signedInCookie(stack.redisUrl, { sub: unique('ida'), name: 'Ida' });
+    const before = stack.mcpProxy!.requests.length;
+    for (let request = 0; request < 3; request += 1) expect((await consoleCall(stack.url, '/api/tools', { cookie })).status).toBe(200);
+    const sent = stack.mcpProxy!.requests.slice(before);
+    expect(sent.filter((request) => request.rpcMethod === 'tools/list')).toHaveLength(3);
+    // At most one probe (none when an earlier test's is still fresh), and no 2025 handshake.
+    expect(sent.filter((request) => request.rpcMethod === 'server/discover').length).toBeLessThanOrEqual(1);
+    expect(sent.filter((request) => request.rpcMethod === 'initialize')).toEqual([]);
+    expect(sent.filter((request) => request.rpcMethod === 'tools/list').every((request) => request.headers['mcp-protocol-version'] === '2026-07-28')).toBe(true);
   });
 
   it('is told which signed-in user every tool request is for', async () => {

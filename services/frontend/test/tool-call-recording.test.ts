@@ -64,6 +64,22 @@ afterAll(async () => {
   await redis?.destroy();
 });
 
+describe('a Connect action for a user with no account connected', () => {
+  it('gives the user the Connect Link and stores none of its token', async () => {
+    const response = await callTool({ text: 'hello', channel: 'C1' }, undefined, 'send_slack_message');
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as ToolAnswer & { structuredContent?: { connectLinkUrl?: string } };
+    const link = answer.structuredContent?.connectLinkUrl;
+    expect(link).toMatch(/connect\.html\?token=ctok_\d+&connectLink=true&app=slack$/);
+    expect(answer.isError).toBe(true);
+    expect(answer.text).toContain(link);
+    const token = /token=(ctok_\d+)/.exec(link!)![1]!;
+    const { rows } = await db.query<{ result_text: string }>('SELECT result_text FROM console_tool_calls WHERE id = $1', [answer.callId]);
+    expect(rows[0]?.result_text).toContain('connect.html?token=[redacted]&connectLink=true&app=slack');
+    expect(rows[0]?.result_text).not.toContain(token);
+  });
+});
+
 describe('a tool call that ran', () => {
   it('is recorded even with arguments jsonb refuses (NUL, lone surrogates), with a marker in their place', async () => {
     const response = await callTool({ sku: 'before\u0000after', note: 'half \ud800 pair' }, undefined, 'flaky_service');

@@ -14,7 +14,7 @@ export interface ConnectRunRequest {
 export type ConnectRunResult =
   | { readonly kind: 'ran'; readonly ret: unknown; readonly summary?: string }
   /** The user has no connected account for the app: they must connect it first, at this link. */
-  | { readonly kind: 'not-connected'; readonly connectLinkUrl?: string };
+  | { readonly kind: 'not-connected'; readonly connectLinkUrl?: string; readonly connectLinkExpiresAt?: string };
 
 export interface ConnectCredentials {
   readonly clientId: string;
@@ -50,7 +50,11 @@ export class PipedreamConnect {
     const account = await this.accountFor(request.externalUserId, request.app, options);
     if (account === undefined) {
       const token = await this.client.tokens.create({ externalUserId: request.externalUserId }, { ...options, maxRetries: 0 });
-      return { kind: 'not-connected', connectLinkUrl: `${token.connectLinkUrl}&app=${encodeURIComponent(request.app)}` };
+      return {
+        kind: 'not-connected',
+        connectLinkUrl: `${token.connectLinkUrl}&app=${encodeURIComponent(request.app)}`,
+        connectLinkExpiresAt: token.expiresAt.toISOString(),
+      };
     }
     const response = await this.client.actions.run(
       {

@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { checkArgumentBounds, type ArgumentLimits } from './argument-bounds.ts';
 import type { ActionTool, CatalogTool, WorkflowTool } from './catalog.ts';
-import type { PipedreamConnect } from './pipedream-connect.ts';
+import type { ConnectRunResult, PipedreamConnect } from './pipedream-connect.ts';
 
 /** How a call ended, for the audit log and metrics. */
 export type Outcome = 'ok' | 'tool_error' | 'timeout' | 'invalid_arguments' | 'not_connected' | 'cancelled';
@@ -83,18 +83,30 @@ async function runAction(entry: ActionTool, args: unknown, context: RunContext, 
     retries: entry.retries,
     signal,
   });
-  if (result.kind === 'not-connected') {
-    return {
-      outcome: 'not_connected',
-      errorClass: 'not_connected',
-      result: {
-        isError: true,
-        content: [{ type: 'text', text: `You need to connect your ${entry.app} account before I can use ${entry.title}.` }],
-        ...(result.connectLinkUrl !== undefined ? { structuredContent: { connectLinkUrl: result.connectLinkUrl } } : {}),
-      },
-    };
-  }
+  if (result.kind === 'not-connected') return notConnected(entry, result);
   return success(result.summary !== undefined ? { result: result.ret, summary: result.summary } : result.ret);
+}
+
+/**
+ * The user has no account connected for the action's app: the action did not run (an error
+ * result, so neither the model nor the console says it did), and the result says what to do,
+ * with the user's Connect Link in the text (the model can pass it on) and in structured content
+ * (the console shows it as a link).
+ */
+function notConnected(entry: ActionTool, result: Extract<ConnectRunResult, { kind: 'not-connected' }>): ToolRun {
+  const needed = `You need to connect your ${entry.app} account before I can use ${entry.title}.`;
+  const text = result.connectLinkUrl !== undefined ? `${needed} Open this link to connect it, then ask me again: ${result.connectLinkUrl}` : needed;
+  return {
+    outcome: 'not_connected',
+    errorClass: 'not_connected',
+    result: {
+      isError: true,
+      content: [{ type: 'text', text }],
+      ...(result.connectLinkUrl !== undefined
+        ? { structuredContent: { app: entry.app, connectLinkUrl: result.connectLinkUrl, ...(result.connectLinkExpiresAt !== undefined ? { connectLinkExpiresAt: result.connectLinkExpiresAt } : {}) } }
+        : {}),
+    },
+  };
 }
 
 function success(value: unknown): ToolRun {

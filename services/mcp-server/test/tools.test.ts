@@ -91,8 +91,12 @@ describe('tools over /mcp', () => {
     await agentAsUser.close();
     // The agent acts as itself, and has no Slack account connected.
     expect(result.isError).toBe(true);
-    expect(text(result)).toBe('You need to connect your slack account before I can use Slack message.');
-    expect((result.structuredContent as { connectLinkUrl: string }).connectLinkUrl).toMatch(/connect\.html\?token=ctok_\d+&connectLink=true&app=slack$/);
+    const { connectLinkUrl, connectLinkExpiresAt, app } = result.structuredContent as { connectLinkUrl: string; connectLinkExpiresAt: string; app: string };
+    expect(connectLinkUrl).toMatch(/connect\.html\?token=ctok_\d+&connectLink=true&app=slack$/);
+    expect(connectLinkExpiresAt).toBe('2099-01-01T00:00:00.000Z');
+    expect(app).toBe('slack');
+    // The link is in the text as well, for the model to pass on, with what to do next.
+    expect(text(result)).toBe(`You need to connect your slack account before I can use Slack message. Open this link to connect it, then ask me again: ${connectLinkUrl}`);
     expect(fake.requestsTo(`/v1/connect/${fake.projectId}/accounts`).at(-1)?.query.get('external_user_id')).toBe('ten-agent');
   });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NextResponse } from 'next/server';
+import { withoutConnectTokens } from '../../../../lib/connect-link.ts';
 import { endUserId } from '../../../../lib/end-user-id.ts';
 import type { Recorded } from '../../../../lib/history/recorder.ts';
 import { callTool, ToolOutcomeUnknown } from '../../../../lib/mcp-tools.ts';
@@ -64,7 +65,8 @@ export const POST = route(async (request, { runtime, session }) => {
       userSub: session.user.sub,
       tool: name,
       arguments: args as Record<string, unknown>,
-      resultText: outcome.text,
+      // A Connect Link in the result is for the user, now: never stored.
+      resultText: withoutConnectTokens(outcome.text),
       isError: outcome.isError,
       durationMs,
       calledAt: calledAt.toISOString(),
