@@ -272,14 +272,12 @@ function depsIn(manager: string, packageFile: string): FoundDep[] {
 
 const versionsSource = () => readFileSync(join(REPO_ROOT, 'environments/versions.ts'), 'utf8');
 const packageJson = (path: string) => JSON.parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-const SDK = '@modelcontextprotocol/sdk';
-/** The MCP SDK's packages: the 1.x SDK and the split v2 line; renovate.json groups them all. */
-const MCP_PACKAGES = [SDK, '@modelcontextprotocol/client', '@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/node', '@modelcontextprotocol/express', '@modelcontextprotocol/server-legacy'];
+/** The MCP SDK's packages, the split v2 line; renovate.json groups them all. */
+const MCP_PACKAGES = ['@modelcontextprotocol/client', '@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/node', '@modelcontextprotocol/express', '@modelcontextprotocol/server-legacy'];
 /**
  * Where each is pinned: the MCP server on the v2 server packages (server, core, the Node and
  * Express adapters, and server-legacy for the HTTP+SSE transport); the console and the root (the
- * smoke test's and the MCP server tests' client, a devDependency) on the v2 client. Nothing pins
- * the 1.x SDK any more.
+ * smoke test's and the MCP server tests' client, a devDependency) on the v2 client.
  */
 const MCP_PINS = [
   ...['@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/node', '@modelcontextprotocol/express', '@modelcontextprotocol/server-legacy'].map(
@@ -613,13 +611,12 @@ describe('renovate.json package rules (Renovate 39 code, presets resolved offlin
     expect(await allowedIn('services/zz-other/Dockerfile')).toContain('24.04');
   });
 
-  it('the MCP SDK packages, 1.x and v2: pinned to exact versions, labelled mcp-sdk, one group; npm dependencies pinned, engines ranges left alone', async () => {
+  it('the MCP SDK packages: pinned to exact versions, labelled mcp-sdk, one group; npm dependencies pinned, engines ranges left alone', async () => {
     const sdk = extracted((dep) => MCP_PACKAGES.includes(dep.depName ?? ''), 'the MCP SDK packages');
     expect(sdk.map((dep) => `${dep.packageFile} ${dep.depName}`).sort()).toEqual(MCP_PINS.map(({ file, name }) => `${file} ${name}`).sort());
-    // A package nothing pins any more (the 1.x SDK, still in renovate.json's group) falls in the same group too.
-    const unused = MCP_PACKAGES.filter((name) => !sdk.some((dep) => dep.depName === name)).map((name) => ({ ...sdk[0]!, depName: name, packageName: name }));
-    expect(unused.length).toBeGreaterThan(0);
-    const configs = await Promise.all([...sdk, ...unused].map((dep) => effective(dep)));
+    // No workspace pins the 1.x SDK any more.
+    expect(deps.filter((dep) => dep.depName === '@modelcontextprotocol/sdk')).toEqual([]);
+    const configs = await Promise.all(sdk.map((dep) => effective(dep)));
     for (const config of configs) {
       expect(config.rangeStrategy).toBe('pin');
       expect(labelsOf(config)).toContain('mcp-sdk');

@@ -5,12 +5,8 @@ import { CliError } from '../cli-error.ts';
 // The pins check-updates compares: environments/versions.ts (through its `// renovate:` comments)
 // and the MCP SDK in every workspace's package.json.
 
-/**
- * The MCP SDK's npm packages: the 1.x SDK and the split v2 line that replaces it (renovate.json
- * groups them; the workspaces move from one to the other one at a time).
- */
+/** The MCP SDK's npm packages, the split v2 line (renovate.json groups them). */
 export const MCP_SDK_PACKAGES = [
-  '@modelcontextprotocol/sdk',
   '@modelcontextprotocol/client',
   '@modelcontextprotocol/server',
   '@modelcontextprotocol/core',

@@ -5,7 +5,7 @@ import { formatTable } from '../report-table.ts';
 export type UpdateStatus = 'up to date' | 'update available' | 'newer than registry';
 
 export interface UpdateCheck {
-  /** What is pinned: `TEN Framework`, `TEN build image`, `Jitsi Meet`, an MCP SDK package (`@modelcontextprotocol/sdk`, `@modelcontextprotocol/client`, …). */
+  /** What is pinned: `TEN Framework`, `TEN build image`, `Jitsi Meet`, an MCP SDK package (`@modelcontextprotocol/server`, `@modelcontextprotocol/client`, …). */
   dependency: string;
   /** Git repository, image repository or npm package name(s) looked up. */
   package: string;

@@ -12,7 +12,7 @@ export function addCheckUpdatesCommand(program: Command): void {
       'after',
       `
 Pins are read from environments/versions.ts (TEN_VERSION, TEN_AGENT_BUILD_VERSION, JITSI_VERSION)
-and services/*/package.json (the MCP SDK: @modelcontextprotocol/sdk and the v2 packages). Latest releases come from public
+and services/*/package.json (the MCP SDK's v2 packages: @modelcontextprotocol/server, client, …). Latest releases come from public
 endpoints, without credentials; release tags only:
   TEN sources     git tags of TEN-framework/ten-framework from GitHub's REST API (anonymous:
                   60 requests an hour), x.y.z
