@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from '../constructs/repo-root.ts';
 import { CliError } from './cli-error.ts';
+import { GitHubIssues, githubCredentialsFromEnv } from './check-updates/github-issues.ts';
 import { readPins, type VersionPin } from './check-updates/pins.ts';
 import { ghcrTags, githubTags, npmLatest, RegistryError, type Client, type Fetch } from './check-updates/registries.ts';
 import { jitsiKey, newest, semverKey, statusOf, tenKey } from './check-updates/release-order.ts';
+import { readRenovateConfig, renovateCoverage, renovateDependency, renovateLimits } from './check-updates/renovate-coverage.ts';
 import { formatUpdateTable, type UpdateCheck } from './check-updates/update-check.ts';
+import { describeOutcome, syncUpdatesIssue, type IssueOutcome } from './check-updates/updates-issue.ts';
 
 export type { UpdateCheck, UpdateStatus } from './check-updates/update-check.ts';
 
@@ -25,6 +28,9 @@ export type { UpdateCheck, UpdateStatus } from './check-updates/update-check.ts'
  * Only release tags count, as in renovate.json: TEN `x.y.z` (not the `x.y.z-N-g<sha>` image
  * builds of every branch push, nor the old `v`-prefixed git tags), Jitsi `stable-NNNN[-N]`, and
  * for Jitsi only a tag that web, prosody, jicofo and jvb all carry, since the four run one version.
+ *
+ * With `--sync-issue` it then keeps one GitHub issue (check-updates/updates-issue.ts) listing
+ * what is behind, with GITHUB_TOKEN, which the GitHub tag lookups then send too.
  */
 
 export const DEFAULT_GHCR_REGISTRY = 'https://ghcr.io';
@@ -49,6 +55,8 @@ export interface CheckUpdatesOptions {
   githubApi?: string;
   /** Per request (default 15 s). */
   timeoutMs?: number;
+  /** Sent with the GitHub tag lookups (default: none, anonymous). */
+  githubToken?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -86,7 +94,11 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
   const npm = registryBase(options.npmRegistry, env, NPM_REGISTRY_ENV, options.npmRegistry === undefined && !env[NPM_REGISTRY_ENV] ? configuredNpmRegistry(env) : '');
   const ghcr = registryBase(options.ghcrRegistry, env, GHCR_REGISTRY_ENV, DEFAULT_GHCR_REGISTRY);
   const github = registryBase(options.githubApi, env, GITHUB_API_ENV, DEFAULT_GITHUB_API);
-  const client: Client = { fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)), timeoutMs: options.timeoutMs ?? 15_000 };
+  const client: Client = {
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: options.timeoutMs ?? 15_000,
+    ...(options.githubToken !== undefined ? { githubToken: options.githubToken } : {}),
+  };
   const pins = readPins(root);
   const repositoryOf = (image: string) => image.replace(/^ghcr\.io\//, '');
   const jitsiImages = JITSI_COMPONENTS.map((component) => `ghcr.io/jitsi/${component}`);
@@ -104,7 +116,7 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
   const keys = [...lookups.keys()];
   const outcomes = await Promise.allSettled(keys.map((key) => lookups.get(key)!()));
   const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
-  if (failures.length > 0) throw failureReport(failures, { npm, ghcr, github });
+  if (failures.length > 0) throw failureReport(failures, { npm, ghcr, github }, options.githubToken !== undefined);
   const settled = new Map(keys.map((key, index) => [key, (outcomes[index] as PromiseFulfilledResult<string | string[]>).value]));
   const value = <T extends string | string[]>(key: string) => settled.get(key) as T;
 
@@ -171,7 +183,7 @@ export async function checkUpdates(options: CheckUpdatesOptions = {}): Promise<U
 }
 
 /** One CliError for every failed lookup, grouped by registry and cause. */
-function failureReport(failures: unknown[], registries: { npm: string; ghcr: string; github: string }): Error {
+function failureReport(failures: unknown[], registries: { npm: string; ghcr: string; github: string }, withGitHubToken: boolean): Error {
   const grouped = new Map<string, string[]>();
   for (const failure of failures) {
     if (!(failure instanceof RegistryError)) return failure instanceof Error ? failure : new Error(String(failure));
@@ -183,7 +195,7 @@ function failureReport(failures: unknown[], registries: { npm: string; ghcr: str
     [
       'check-updates could not reach every registry it needs, so it cannot tell what is up to date:',
       ...lines,
-      `It needs HTTPS access to ${registries.npm}, ${registries.ghcr} and ${registries.github} (no credentials); ` +
+      `It needs HTTPS access to ${registries.npm}, ${registries.ghcr} and ${registries.github} (${withGitHubToken ? 'GitHub with GITHUB_TOKEN, the others without credentials' : 'no credentials'}); ` +
         `${NPM_REGISTRY_ENV}, ${GHCR_REGISTRY_ENV} and ${GITHUB_API_ENV} point it at mirrors.`,
     ].join('\n'),
   );
@@ -193,14 +205,52 @@ export interface CheckUpdatesCommandOptions {
   json?: boolean;
   exitCode?: boolean;
   timeout?: string;
+  /** Open, update or close the updates issue (GITHUB_TOKEN, GITHUB_REPOSITORY). */
+  syncIssue?: boolean;
 }
 
-/** The command: prints the table (or JSON) on stdout; returns the process exit code. */
+/**
+ * The command: prints the table (or JSON) on stdout, and with `syncIssue` what became of the
+ * updates issue; returns the process exit code.
+ */
 export async function checkUpdatesCommand(options: CheckUpdatesCommandOptions, dependencies: CheckUpdatesOptions = {}): Promise<number> {
   const timeoutSeconds = Number(options.timeout ?? '15');
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new CliError(`--timeout must be a positive number of seconds, got "${options.timeout}"`);
-  const results = await checkUpdates({ timeoutMs: timeoutSeconds * 1000, ...dependencies });
+  const env = dependencies.env ?? process.env;
+  const root = dependencies.root ?? REPO_ROOT;
+  // Before anything is sent: a missing token or repository is the first thing to say.
+  const credentials = options.syncIssue === true ? githubCredentialsFromEnv(env) : undefined;
+  const renovate = options.syncIssue === true ? readRenovateConfig(root) : undefined;
+  const results = await checkUpdates({
+    timeoutMs: timeoutSeconds * 1000,
+    ...dependencies,
+    env,
+    root,
+    ...(credentials !== undefined ? { githubToken: credentials.token } : {}),
+  });
   const updates = results.filter((result) => result.status === 'update available').length;
-  process.stdout.write(options.json === true ? `${JSON.stringify({ updatesAvailable: updates, results }, null, 2)}\n` : formatUpdateTable(results));
+  if (options.json !== true) process.stdout.write(formatUpdateTable(results));
+
+  let issue: IssueOutcome | undefined;
+  if (credentials !== undefined && renovate !== undefined) {
+    const github = new GitHubIssues({
+      ...credentials,
+      apiBase: registryBase(dependencies.githubApi, env, GITHUB_API_ENV, DEFAULT_GITHUB_API),
+      ...(dependencies.fetch !== undefined ? { fetch: dependencies.fetch } : {}),
+      timeoutMs: timeoutSeconds * 1000,
+    });
+    const pins = readPins(root);
+    const serverUrl = env['GITHUB_SERVER_URL'];
+    const runId = env['GITHUB_RUN_ID'];
+    issue = await syncUpdatesIssue(github, {
+      results,
+      renovate: results.map((result) => renovateCoverage(renovate, renovateDependency(result, pins))),
+      renovateLimits: renovateLimits(renovate),
+      checkedAt: new Date(),
+      ...(serverUrl && runId ? { runUrl: `${serverUrl.replace(/\/+$/, '')}/${credentials.repository}/actions/runs/${runId}` } : {}),
+    });
+    if (options.json !== true) process.stdout.write(`\n${describeOutcome(issue)}\n`);
+  }
+  if (options.json === true) process.stdout.write(`${JSON.stringify({ updatesAvailable: updates, results, ...(issue !== undefined ? { issue } : {}) }, null, 2)}\n`);
   return options.exitCode === true && updates > 0 ? 3 : 0;
 }

@@ -74,7 +74,7 @@ describe('engines.node', () => {
   });
 
   it('every workflow sets up a declared Node line', () => {
-    const workflows = ['ci.yml', 'deploy.yml', 'renovate-render.yml', 'rollback.yml'];
+    const workflows = ['check-updates.yml', 'ci.yml', 'deploy.yml', 'renovate-render.yml', 'rollback.yml'];
     const versions = workflows.flatMap((file) => {
       const source = readFileSync(join(REPO_ROOT, '.github/workflows', file), 'utf8');
       const found: string[] = [];

@@ -16,7 +16,7 @@ import { buildEnvironments } from './helpers/synth.ts';
  */
 
 const WORKFLOW_DIR = join(REPO_ROOT, '.github', 'workflows');
-const WORKFLOWS = ['ci.yml', 'deploy.yml', 'renovate-render.yml', 'rollback.yml', 'smoke.yml'] as const;
+const WORKFLOWS = ['check-updates.yml', 'ci.yml', 'deploy.yml', 'renovate-render.yml', 'rollback.yml', 'smoke.yml'] as const;
 const VALIDATOR = join(REPO_ROOT, 'node_modules', '.bin', 'action-validator');
 
 /**
@@ -28,6 +28,7 @@ const PENDING_COMMANDS = new Set(['plan', 'diff', 'deploy', 'health', 'check-upd
 
 /** Write permissions a job may hold, by workflow and job; everything else reads at most. */
 const ALLOWED_WRITES: Record<string, Record<string, readonly string[]>> = {
+  'check-updates.yml': { 'check-updates': ['issues'] },
   'deploy.yml': { images: ['packages'] },
   'renovate-render.yml': { render: ['pull-requests'] },
 };
@@ -243,7 +244,7 @@ afterAll(() => {
 });
 
 describe('the workflow files', () => {
-  it('are exactly ci, deploy, renovate-render, rollback and smoke', () => {
+  it('are exactly check-updates, ci, deploy, renovate-render, rollback and smoke', () => {
     expect(readdirSync(WORKFLOW_DIR).sort()).toEqual([...WORKFLOWS].sort());
   });
 
@@ -387,7 +388,8 @@ describe('commands the workflows call', () => {
 
   it('are found: the test would notice a missing one', () => {
     const names = new Set(uses.map((use) => use.name));
-    for (const expected of ['test', 'synth', 'plan', 'deploy', 'health', 'check:renovate-config']) expect(names, expected).toContain(expected);
+    for (const expected of ['test', 'synth', 'plan', 'deploy', 'health', 'check:renovate-config', 'check-updates']) expect(names, expected).toContain(expected);
+    expect(uses.find((use) => use.name === 'check-updates' && use.flags.includes('--sync-issue'))).toBeDefined();
     expect(uses.find((use) => use.name === 'deploy' && use.flags.includes('--rollback'))).toBeDefined();
     expect(uses.find((use) => use.name === 'plan' && use.flags.includes('--format'))).toBeDefined();
     // Every smoke subcommand smoke.yml runs, each read as a subcommand.
@@ -557,6 +559,43 @@ describe('smoke.yml', () => {
     expect(list[down]?.['if']).toBe("always() && steps.prepare.outcome == 'success'");
     expect(list[prepare]?.['id']).toBe('prepare');
     expect(down).toBe(list.length - 1);
+  });
+});
+
+describe('check-updates.yml', () => {
+  const document = workflow('check-updates.yml');
+  const all = jobs('check-updates.yml');
+  const list = steps('check-updates.yml').map(({ step }) => step);
+
+  it('runs weekly on a schedule and by hand, one run at a time', () => {
+    const on = object(document['on'], 'on');
+    expect(Object.keys(on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    const schedule = on['schedule'];
+    expect(Array.isArray(schedule) && schedule.length).toBe(1);
+    const cron = String(object((schedule as Json[])[0], 'schedule[0]')['cron']);
+    // Minute, hour, any day of the month, any month, one day of the week: weekly.
+    expect(cron).toMatch(/^\d{1,2} \d{1,2} \* \* [0-6]$/);
+    // Two runs at once could both open an issue.
+    expect(document['concurrency']).toEqual({ group: 'check-updates', 'cancel-in-progress': false });
+  });
+
+  it('reads the repository and writes issues, nothing else', () => {
+    expect(document['permissions']).toEqual({});
+    expect(Object.keys(all)).toEqual(['check-updates']);
+    expect(all['check-updates']?.['permissions']).toEqual({ contents: 'read', issues: 'write' });
+    expect(object(actionStep('check-updates.yml', 'check-updates', 'actions/checkout')?.['with'], 'checkout with')['persist-credentials']).toBe(false);
+  });
+
+  it('sets up Node 22 with the npm cache, installs with npm ci, then syncs the issue with GITHUB_TOKEN', () => {
+    expect(object(actionStep('check-updates.yml', 'check-updates', 'actions/setup-node')?.['with'], 'setup-node with')).toMatchObject({ 'node-version': '22', cache: 'npm' });
+    const scripts = list.map((step) => String(step['run'] ?? ''));
+    const install = scripts.findIndex((script) => /^npm ci\b/.test(script));
+    const sync = scripts.findIndex((script) => script === 'npm run --silent check-updates -- --sync-issue');
+    expect(install).toBeGreaterThan(-1);
+    expect(sync).toBeGreaterThan(install);
+    expect(object(list[sync]?.['env'], 'sync env')).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+    // Not --exit-code: the issue is the notification, the run stays green.
+    expect(scripts[sync]).not.toContain('--exit-code');
   });
 });
 

@@ -30,6 +30,13 @@ export class RegistryError extends Error {
 export interface Client {
   fetch: Fetch;
   timeoutMs: number;
+  /**
+   * Sent to GitHub's REST API with the tag lookups when set (`--sync-issue` has GITHUB_TOKEN
+   * anyway): GitHub then counts them against the token's rate limit, not the 60 anonymous
+   * requests an hour of the address, which runners can share.
+   * @default - anonymous
+   */
+  githubToken?: string;
 }
 
 /** Why a fetch threw, in words, as a registry's failure: `unreachable: <cause>` or the timeout. */
@@ -98,7 +105,7 @@ function parseChallenge(header: string | null): Record<string, string> | undefin
 }
 
 /** `<url>; rel="next"` of a Link header. */
-function nextLink(header: string | null): string | undefined {
+export function nextLink(header: string | null): string | undefined {
   if (header === null) return undefined;
   for (const part of header.split(',')) {
     const match = /<([^>]+)>\s*;(?:.*;)?\s*rel="?next"?/i.exec(part.trim());
@@ -147,13 +154,15 @@ export async function githubTags(client: Client, apiBase: string, repository: st
       'x-github-api-version': '2022-11-28',
       // GitHub refuses API requests without a User-Agent.
       'user-agent': 'voice-agent-check-updates',
+      ...(client.githubToken !== undefined ? { authorization: `Bearer ${client.githubToken}` } : {}),
     });
     if (response.status === 404) throw new RegistryError(registry, `has no repository ${repository} (HTTP 404)`, lookingUp);
     if ((response.status === 403 || response.status === 429) && response.headers.get('x-ratelimit-remaining') === '0') {
       const limit = response.headers.get('x-ratelimit-limit');
       const reset = Number(response.headers.get('x-ratelimit-reset'));
       const until = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
-      throw new RegistryError(registry, `refused with HTTP ${response.status}: its anonymous rate limit${limit !== null ? ` (${limit} requests an hour)` : ''} is used up${until}`, lookingUp);
+      const whose = client.githubToken !== undefined ? "GITHUB_TOKEN's rate limit" : 'its anonymous rate limit';
+      throw new RegistryError(registry, `refused with HTTP ${response.status}: ${whose}${limit !== null ? ` (${limit} requests an hour)` : ''} is used up${until}`, lookingUp);
     }
     if (!response.ok) throw new RegistryError(registry, httpFailure(response, url), lookingUp);
     const list = await readJson(client, response, GitHubTagPage, registry, lookingUp, url, 'a tag list');

@@ -9,6 +9,8 @@ import { checkUpdates, JITSI_COMPONENTS, type UpdateCheck } from '../../cli/chec
 import { MCP_SDK_PACKAGES } from '../../cli/check-updates/pins.ts';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { JITSI_VERSION, TEN_AGENT_BUILD_VERSION, TEN_VERSION } from '../../environments/versions.ts';
+import { UPDATES_ISSUE_LABEL } from '../../cli/check-updates/updates-issue.ts';
+import { fakeIssue, startFakeGitHub, type FakeGitHub, type FakeGitHubState } from '../fakes/fake-github.ts';
 import { startFakeRegistries, type FakeRegistries, type FakeRegistriesState } from '../fakes/fake-registries.ts';
 
 // The pins, read from the repository so Renovate's bumps never break these tests.
@@ -335,8 +337,116 @@ describe('check-updates against local registries speaking the npm, GHCR (Docker 
   it('--help explains the sources, the environment and the exit codes', async () => {
     const help = await runCheckUpdates(['--help'], {});
     expect(help.status).toBe(0);
-    for (const text of ['Usage: voice-agent check-updates', '--json', '--exit-code', '--timeout', 'CHECK_UPDATES_NPM_REGISTRY', 'CHECK_UPDATES_GHCR_REGISTRY', 'CHECK_UPDATES_GITHUB_API', 'Exit codes:']) {
+    for (const text of [
+      'Usage: voice-agent check-updates',
+      '--json',
+      '--exit-code',
+      '--timeout',
+      '--sync-issue',
+      'updates-behind',
+      'CHECK_UPDATES_NPM_REGISTRY',
+      'CHECK_UPDATES_GHCR_REGISTRY',
+      'CHECK_UPDATES_GITHUB_API',
+      'GITHUB_TOKEN',
+      'GITHUB_REPOSITORY',
+      'Exit codes:',
+    ]) {
       expect(help.stdout).toContain(text);
     }
+  });
+});
+
+describe('check-updates --sync-issue: the fake registries, and a fake GitHub API that also answers the tag lookups', () => {
+  const REPOSITORY = 'voice-agent/gitops';
+  const TOKEN = 'ghs_fakeScheduledCheckToken0123456789abcd';
+
+  async function fakeGitHub(registries: FakeRegistries, state: Partial<FakeGitHubState> = {}): Promise<FakeGitHub> {
+    // The tag lists share CHECK_UPDATES_GITHUB_API with the issues: the fake passes them to the registries.
+    const github = await startFakeGitHub({ repository: REPOSITORY, tokens: { [TOKEN]: 'write' }, otherwise: registries.url, ...state });
+    servers.push(github);
+    return github;
+  }
+  const env = (registries: FakeRegistries, github: FakeGitHub, overrides: Record<string, string> = {}) => ({
+    CHECK_UPDATES_NPM_REGISTRY: registries.url,
+    CHECK_UPDATES_GHCR_REGISTRY: registries.url,
+    CHECK_UPDATES_GITHUB_API: github.url,
+    GITHUB_TOKEN: TOKEN,
+    GITHUB_REPOSITORY: REPOSITORY,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '4242',
+    ...overrides,
+  });
+
+  it('opens the issue when a pin is behind and closes it once all are current; the tag lookups carry the token, which no output shows', async () => {
+    const tenLatest = bumpPatch(TEN_VERSION);
+    const registries = await fake(registryState({ tenLatest, jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
+    const github = await fakeGitHub(registries, { issues: [fakeIssue({ number: 1, title: 'Update TEN', labels: [UPDATES_ISSUE_LABEL], pullRequest: true })] });
+
+    const opened = await runCheckUpdates(['--sync-issue'], env(registries, github));
+    expect(opened.status, opened.stderr).toBe(0);
+    expect(opened.stdout).toMatch(/^dependency +pinned in +current +latest +status$/m);
+    expect(opened.stdout.trimEnd().split('\n').at(-1)).toBe(`issue: opened #2 https://github.com/${REPOSITORY}/issues/2`);
+    const issue = github.state.issues.find((candidate) => candidate.number === 2)!;
+    expect(issue).toMatchObject({ state: 'open', labels: [UPDATES_ISSUE_LABEL], title: 'Pinned versions behind their latest release: TEN Framework' });
+    expect(issue.body).toContain(`| TEN Framework | \`environments/versions.ts\` (TEN_VERSION) | \`${TEN_VERSION}\` | \`${tenLatest}\` | **update available** |`);
+    expect(issue.body).toContain(`([workflow run](https://github.com/${REPOSITORY}/actions/runs/4242))`);
+    expect(issue.body).toMatch(/Written by the check of \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /);
+    // Every GitHub request authenticated, the tag pages too (GitHub's first, then the Link pages at the registries).
+    const tagRequests = registries.requests.filter((request) => request.path.endsWith('/tags'));
+    expect(tagRequests.length).toBeGreaterThan(1);
+    expect(tagRequests.every((request) => request.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(github.requests.every((request) => request.authorization === `Bearer ${TOKEN}`)).toBe(true);
+
+    // The same again: unchanged; then everything current: commented and closed.
+    const unchanged = await runCheckUpdates(['--sync-issue'], env(registries, github, { GITHUB_RUN_ID: '4243' }));
+    expect(unchanged.stdout).toContain(`issue: #2 unchanged (it lists the same) https://github.com/${REPOSITORY}/issues/2`);
+    expect(github.requests.filter((request) => request.method === 'PATCH')).toEqual([]);
+    registries.state.github = registryState({ tenLatest: TEN_VERSION, jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }).github!;
+    const closed = await runCheckUpdates(['--sync-issue', '--json'], env(registries, github, { GITHUB_RUN_ID: '4244' }));
+    expect(closed.status, closed.stderr).toBe(0);
+    expect((JSON.parse(closed.stdout) as { updatesAvailable: number; issue: unknown })).toMatchObject({
+      updatesAvailable: 0,
+      issue: { action: 'closed', number: 2, url: `https://github.com/${REPOSITORY}/issues/2`, alsoLabelled: [] },
+    });
+    expect(issue).toMatchObject({ state: 'closed', state_reason: 'completed' });
+    expect(issue.comments).toEqual([expect.stringContaining(`are current as of the check of`)]);
+    expect(issue.comments[0]).toContain('actions/runs/4244');
+    // The pull request carrying the label was never touched.
+    expect(github.state.issues[0]).toMatchObject({ number: 1, state: 'open', comments: [] });
+
+    for (const run of [opened, unchanged, closed]) expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);
+  });
+
+  it('without GITHUB_TOKEN, or with GITHUB_REPOSITORY malformed, stops before sending anything and names it', async () => {
+    const registries = await fake(registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
+    const github = await fakeGitHub(registries);
+    const noToken = await runCheckUpdates(['--sync-issue'], env(registries, github, { GITHUB_TOKEN: '' }));
+    expect(noToken.status).toBe(1);
+    expect(noToken.stdout).toBe('');
+    expect(noToken.stderr).toMatch(/^error: GITHUB_TOKEN is not set: --sync-issue needs a token that may write issues/);
+    expect(noToken.stderr).not.toContain('    at ');
+    const malformed = await runCheckUpdates(['--sync-issue'], env(registries, github, { GITHUB_REPOSITORY: 'gitops' }));
+    expect(malformed.status).toBe(1);
+    expect(malformed.stderr).toBe('error: GITHUB_REPOSITORY must be owner/name, got "gitops"\n');
+    expect(malformed.stderr).not.toContain(TOKEN);
+    expect(registries.requests).toEqual([]);
+    expect(github.requests).toEqual([]);
+  });
+
+  it("GitHub's refusal is the error, with its status and message, exit 1; the table is printed first, the token nowhere", async () => {
+    const registries = await fake(registryState({ tenLatest: bumpPatch(TEN_VERSION), jitsiLatest: JITSI_VERSION, sdkLatest: sdkCurrent }));
+    const github = await fakeGitHub(registries, { tokens: { [TOKEN]: 'read' } });
+    const refused = await runCheckUpdates(['--sync-issue'], env(registries, github));
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/^TEN Framework .* update available$/m);
+    expect(refused.stderr).toBe(
+      `error: GitHub API (${github.url}): opening the updates issue: POST /repos/${REPOSITORY}/issues: answered HTTP 403: Resource not accessible by integration; ` +
+        `GITHUB_TOKEN may not write the issues of ${REPOSITORY}: the workflow job needs "permissions: issues: write"\n`,
+    );
+    const wrongToken = await runCheckUpdates(['--sync-issue'], env(registries, github, { GITHUB_TOKEN: `${TOKEN}x` }));
+    expect(wrongToken.status).toBe(1);
+    expect(wrongToken.stderr).toContain('answered HTTP 401: Bad credentials; GITHUB_TOKEN is not a valid, current GitHub token');
+    for (const run of [refused, wrongToken]) expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);
+    expect(github.state.issues).toEqual([]);
   });
 });
