@@ -4,7 +4,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { AuditLog } from './audit/audit-log.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { findCaller, parseCallers, tokenVerifier } from './callers.ts';
@@ -13,11 +12,11 @@ import type { Config } from './config.ts';
 import { endUser, jsonRpcError, originCheck, privateNetworkOnly } from './http-guards.ts';
 import { batchRules } from './json-rpc-batches.ts';
 import { LegacySse } from './legacy-sse.ts';
-import { redactUrl } from './logger.ts';
 import { createMcpServer } from './mcp-protocol.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { PipedreamConnect } from './pipedream-connect.ts';
 import { jsonBody, requestErrors } from './request-body.ts';
+import { requestLog } from './request-log.ts';
 import { streamableHttp } from './streamable-http.ts';
 import { ToolService } from './tool-service.ts';
 
@@ -102,16 +101,8 @@ export function createApp(deps: AppDependencies): McpApp {
     if (stopping) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(
-    pinoHttp({
-      logger,
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-      serializers: {
-        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  // A line per request, except for tool calls, which have their own (see src/request-log.ts).
+  app.use(requestLog(logger, (name) => tools.has(name)));
 
   // Liveness reveals nothing and needs nothing: any Host (Railway probes with healthcheck.railway.app).
   app.get('/health', (_req, res) => {

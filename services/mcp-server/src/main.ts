@@ -10,7 +10,7 @@ import { CatalogError, loadCatalog } from './catalog.ts';
 import { ConfigError, loadConfig, pipedreamCredentials } from './config.ts';
 import { createHttpServer } from './http-server.ts';
 import { createLogger } from './logger.ts';
-import { PipedreamConnect } from './pipedream-connect.ts';
+import type { PipedreamConnect } from './pipedream-connect.ts';
 import { connectRedis, redisReady } from './redis-connection.ts';
 import { shutDown } from './shutdown.ts';
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     pool,
     redis,
     redisSubscriber,
-    connect: credentials === undefined ? undefined : new PipedreamConnect(credentials),
+    connect: await connectFor(actions, credentials),
     logger,
   });
   const server = createHttpServer(mcp.app, config);
@@ -73,6 +73,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Pipedream Connect, for the catalog's Connect actions. Without any there is nothing to run
+ * through it, credentials or not, and the Pipedream SDK (some 12 MiB of heap) is not even loaded.
+ */
+async function connectFor(actions: readonly string[], credentials: ReturnType<typeof pipedreamCredentials>): Promise<PipedreamConnect | undefined> {
+  if (actions.length === 0 || credentials === undefined) return undefined;
+  const { PipedreamConnect } = await import('./pipedream-connect.ts');
+  return new PipedreamConnect(credentials);
 }
 
 async function migrateWithRetries(pool: pg.Pool, logger: ReturnType<typeof createLogger>): Promise<void> {

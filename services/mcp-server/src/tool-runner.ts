@@ -38,19 +38,49 @@ export async function runTool(tool: CatalogTool, args: unknown, context: RunCont
   if (problem !== undefined) {
     return failure('invalid_arguments', 'invalid_arguments', `I could not use ${tool.entry.title} because ${problem}.`);
   }
-  const timeout = AbortSignal.timeout(tool.entry.timeoutMs);
-  const signal = context.signal === undefined ? timeout : AbortSignal.any([timeout, context.signal]);
+  const { signal, timedOut, release } = callSignal(tool.entry.timeoutMs, context.signal);
   try {
     return tool.entry.kind === 'workflow'
       ? await runWorkflow(tool.entry, tool.bearerToken, args ?? {}, context, signal)
       : await runAction(tool.entry, args ?? {}, context, signal, connect);
   } catch (error) {
-    if (timeout.aborted) return failure('timeout', 'timeout', `${tool.entry.title} took too long to answer, so I stopped waiting.`);
+    if (timedOut()) return failure('timeout', 'timeout', `${tool.entry.title} took too long to answer, so I stopped waiting.`);
     if (context.signal?.aborted) return failure('cancelled', 'cancelled', `${tool.entry.title} was cancelled.`);
     const status = statusOf(error);
     if (status !== undefined) return upstreamFailure(tool.entry.title, status);
     return failure('tool_error', 'network', `I could not reach ${tool.entry.title} just now.`);
+  } finally {
+    release();
   }
+}
+
+/**
+ * The signal a call runs under: aborted after `timeoutMs` (with a TimeoutError, as
+ * AbortSignal.timeout) or when the caller's signal aborts. Unlike AbortSignal.timeout joined with
+ * AbortSignal.any, its timer is cleared as soon as the call ends (`release`), so a finished call
+ * leaves no timer behind to fire and abort seconds later, and nothing for the garbage collector to
+ * track.
+ */
+function callSignal(timeoutMs: number, caller: AbortSignal | undefined): { signal: AbortSignal; timedOut: () => boolean; release: () => void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, timeoutMs);
+  // Like AbortSignal.timeout's, the timer alone keeps no process alive.
+  timer.unref();
+  const cancel = () => controller.abort(caller?.reason);
+  if (caller?.aborted === true) cancel();
+  else caller?.addEventListener('abort', cancel, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    release: () => {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', cancel);
+    },
+  };
 }
 
 /** Calls a Pipedream HTTP-triggered workflow with our own fetch: the SDK's invoke drops the body. */

@@ -27,7 +27,8 @@ export function stripServiceSources(): string {
     // Node 20 cannot load .ts files; Node 22.6+ would load them as they are.
     const target = join(stripped, relative(sources, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, code.replace(/(from\s+['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2'));
+    // Static imports (`from './x.ts'`) and dynamic ones (`import('./x.ts')`).
+    writeFileSync(target, code.replace(/((?:from\s+|import\(\s*)['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2'));
   }
   return stripped;
 }
