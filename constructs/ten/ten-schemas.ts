@@ -60,11 +60,21 @@ export const tenPredefinedGraphSchema = z.strictObject({
   }),
 });
 
-/** A tenapp's property.json: `ten.predefined_graphs` and the log configuration. */
+/** One `ten.log` handler (property.schema.json `advancedLogHandler`), with the console and file emitters. */
+const tenLogHandlerSchema = z.strictObject({
+  matchers: z.array(z.strictObject({ level: z.enum(['off', 'debug', 'info', 'warn', 'error']), category: z.string().min(1).optional() })).min(1),
+  formatter: z.strictObject({ type: z.enum(['plain', 'json']), colored: z.boolean().optional() }),
+  emitter: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('console'), config: z.strictObject({ stream: z.enum(['stdout', 'stderr']) }) }),
+    z.strictObject({ type: z.literal('file'), config: z.strictObject({ path: z.string().min(1) }) }),
+  ]),
+});
+
+/** A tenapp's property.json: `ten.predefined_graphs` and the log configuration (`advancedLogConfiguration`). */
 export const tenPropertyFileSchema = z.strictObject({
   ten: z.strictObject({
     predefined_graphs: z.array(tenPredefinedGraphSchema),
-    log: z.record(z.string(), z.unknown()).optional(),
+    log: z.strictObject({ handlers: z.array(tenLogHandlerSchema).min(1) }).optional(),
   }),
 });
 

@@ -63,7 +63,14 @@ export function tenappManifest(graphs: readonly TenGraph[]): TenManifest {
   };
 }
 
-/** The app's property.json: the graphs, sorted by name, and logs to stdout. */
+/**
+ * The app's property.json: the graphs, sorted by name, and logs to stdout as plain text. TEN's
+ * `ten.log.handlers[].formatter` also takes `{type: "json"}` (its property schema,
+ * `core/src/ten_rust/src/json_schema/data/property.schema.json`, and `log/mod.rs`), but that
+ * formatter writes TEN's own keys (`timestamp`, `level` in capitals, `message`…), escapes only
+ * double quotes (a traceback is not valid JSON), and could not be confirmed at the pinned tag: a
+ * setting TEN's runtime refuses would stop every worker, which no test here can show.
+ */
 export function tenappProperty(graphs: readonly TenGraph[]): TenPropertyFile {
   return {
     ten: {

@@ -53,6 +53,18 @@ describe('the tenapp synth writes', () => {
     expect(tenManifestSchema.safeParse(JSON.parse(output.files.get(TENAPP_MANIFEST_PATH) ?? '')).success).toBe(true);
   });
 
+  it('has TEN log plain lines to stdout, in the log configuration TEN’s schema accepts', () => {
+    const property = JSON.parse(output.files.get(TENAPP_PROPERTY_PATH) ?? '');
+    const handler = { matchers: [{ level: 'info' }], formatter: { type: 'plain', colored: false }, emitter: { type: 'console', config: { stream: 'stdout' } } };
+    expect(property.ten.log).toEqual({ handlers: [handler] });
+    const accepted = (log: unknown) => tenPropertyFileSchema.safeParse({ ten: { ...property.ten, log } }).success;
+    expect(accepted({ handlers: [handler] })).toBe(true);
+    // TEN's formatters are "plain" and "json", spelled so, with `colored` their only option.
+    expect(accepted({ handlers: [{ ...handler, formatter: { type: 'JSON' } }] })).toBe(false);
+    expect(accepted({ handlers: [{ ...handler, formatter: { type: 'json', pretty: true } }] })).toBe(false);
+    expect(accepted({ handlers: [{ ...handler, emitter: { type: 'console', config: { stream: 'stdlog' } } }] })).toBe(false);
+  });
+
   it('holds the graph of every environment, and the agent bridge starts that graph', () => {
     const property = JSON.parse(output.files.get(TENAPP_PROPERTY_PATH) ?? '');
     const names = property.ten.predefined_graphs.map((graph: { name: string }) => graph.name);

@@ -2,6 +2,7 @@ import { cookies } from 'next/headers';
 import { Console } from '../components/console.tsx';
 import { SignIn } from '../components/sign-in.tsx';
 import { REDIS_UNAVAILABLE } from '../lib/dependency-unavailable.ts';
+import { startupLogger } from '../lib/logger.ts';
 import { getRuntime } from '../lib/runtime.ts';
 import { sessionCookie, type SessionStore } from '../lib/session.ts';
 import { sessionStore } from '../lib/route.ts';
@@ -18,7 +19,7 @@ export default async function Home({ searchParams }: PageProps) {
   try {
     runtime = await getRuntime();
   } catch (error) {
-    console.error(`console: cannot start: ${(error as Error).message}`);
+    startupLogger().error({ err: (error as Error).message }, 'cannot start');
     return (
       <main className="centered">
         <h1>Voice console</h1>

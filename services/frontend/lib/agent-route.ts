@@ -20,7 +20,7 @@ export function agentAction(act: (sessions: AgentSessions, room: string, user: S
     const problem = checkRoomName(room);
     if (problem !== undefined) return jsonError(400, problem);
     const state = await act(agentSessions(runtime), room as string, session.user);
-    runtime.logger.info({ room, user: session.user.sub, sessionId: state?.sessionId }, logMessage);
+    runtime.logger.info({ room, user: session.user.sub, session: state?.sessionId }, logMessage);
     // Whoever just acted on the agent may go on doing so (they started it, or passed the check).
     return NextResponse.json(agentStateBody(room as string, state, true));
   });

@@ -3,6 +3,8 @@ import { clientAddress } from './client-address.ts';
 import { ConfigError } from './config.ts';
 import { asDependencyUnavailable } from './dependency-unavailable.ts';
 import { endUserId } from './end-user-id.ts';
+import { httpRequestId, withRequestId } from './http-request-id.ts';
+import { startupLogger } from './logger.ts';
 import { consumeOrRefuse } from './rate-limits.ts';
 import { readJsonObject } from './request-body.ts';
 import { RequestRefused } from './request-refused.ts';
@@ -11,6 +13,7 @@ import { SessionStore, sessionCookie, type Session } from './session.ts';
 import { UpstreamError } from './upstream-error.ts';
 
 export interface RouteContext {
+  /** The process's runtime, with a logger whose every line carries this request's `requestId`. */
   readonly runtime: Runtime;
   readonly sessions: SessionStore;
   /** Present on routes that require sign-in. */
@@ -67,18 +70,27 @@ async function countRequest(request: NextRequest, runtime: Runtime, session: Ses
 
 /**
  * Wraps a route handler: builds the runtime, enforces same-origin writes, rate limits and sign-in,
- * and turns failures into short JSON errors (details go to the log, never to the browser).
+ * and turns failures into short JSON errors (details go to the log, never to the browser). Every
+ * line logged while handling the request carries its `requestId`, which the answer repeats in
+ * X-Request-Id (see http-request-id.ts).
  */
 export function route(handler: (request: NextRequest, context: RouteContext) => Promise<Response>, options: RouteOptions = {}) {
   return async (request: NextRequest): Promise<Response> => {
-    let runtime: Runtime;
+    const requestId = httpRequestId(request);
+    return withRequestId(await handle(request, requestId), requestId);
+  };
+
+  async function handle(request: NextRequest, requestId: string): Promise<Response> {
+    let shared: Runtime;
     try {
-      runtime = await getRuntime();
+      shared = await getRuntime();
     } catch (error) {
-      if (error instanceof ConfigError) console.error(`console: ${error.message}`);
-      else console.error(`console: cannot start: ${(error as Error).message}`);
+      const logger = startupLogger().child({ requestId });
+      if (error instanceof ConfigError) logger.error(error.message);
+      else logger.error({ err: (error as Error).message }, 'cannot start');
       return jsonError(503, 'The console is not ready; its operators have been told why in its log.');
     }
+    const runtime: Runtime = { ...shared, logger: shared.logger.child({ requestId }) };
     const sessions = sessionStore(runtime);
     const path = request.nextUrl.pathname;
     try {
@@ -101,5 +113,5 @@ export function route(handler: (request: NextRequest, context: RouteContext) => 
       runtime.logger.error({ err: (error as Error).message, path }, 'request failed');
       return jsonError(500, 'Something went wrong on our side; try again.');
     }
-  };
+  }
 }

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_CATALOG } from '../../../constructs/secret-catalog.ts';
 import { synthesize } from '../../../test/fakes/ten-agent/index.ts';
-import { TOKENS } from '../../mcp-server/test/helpers/mcp.ts';
+import { logLines, type LogLine } from '../../../test/helpers/log-lines.ts';
+import { VOICE_AGENT_ENV } from '../../../test/helpers/tenapp.ts';
+import { TOKENS, WORKFLOW_TOKEN } from '../../mcp-server/test/helpers/mcp.ts';
 import { AGENT_BRIDGE_TOKEN, JWT_APP_SECRET, SESSION_SECRET } from './helpers/config.ts';
-import { FRONTEND_ROOT, OIDC_CLIENT, startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
+import { consoleLogLines, FRONTEND_ROOT, OIDC_CLIENT, startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
 
 /** Debian's Chromium; `.ci/run` installs it. Playwright cannot download browsers here. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -23,6 +26,8 @@ let browser: Browser;
 let page: Page;
 /** Every text body the browser received from the console, to look for secrets in. */
 const bodies: string[] = [];
+/** Credentials the run made: the browser's session cookie and the room JWT the console minted for it. */
+const madeByTheRun: string[] = [];
 
 beforeAll(async () => {
   stack = await startConsoleStack({ ten: { script: { transcripts: [QUESTION], answers: [ANSWER] } } });
@@ -62,6 +67,7 @@ describe('the voice console in a browser', () => {
     await expect(page.getByTestId('signed-in-user').textContent()).resolves.toBe('ada');
     const cookies = await page.context().cookies(stack.url);
     expect(cookies.find((cookie) => cookie.name === 'console-session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    madeByTheRun.push(cookies.find((cookie) => cookie.name === 'console-session')?.value ?? '');
   });
 
   it('joins a Jitsi room with a room JWT minted for this user and room', async () => {
@@ -75,6 +81,7 @@ describe('the voice console in a browser', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]?.domain).toBe(stack.jitsi.domain);
     expect(calls[0]?.options).toMatchObject({ roomName: room, noSSL: true });
+    madeByTheRun.push(calls[0]?.options.jwt ?? '');
     const { payload } = await jwtVerify(calls[0]?.options.jwt ?? '', new TextEncoder().encode(JWT_APP_SECRET), {
       issuer: 'voice-agent',
       audience: 'voice-agent',
@@ -178,6 +185,61 @@ describe('the voice console in a browser', () => {
     expect(bodies.length).toBeGreaterThan(5);
     const everything = bodies.join('\n');
     for (const secret of [JWT_APP_SECRET, SESSION_SECRET, TOKENS.console, OIDC_CLIENT.secret, AGENT_BRIDGE_TOKEN]) expect(everything).not.toContain(secret);
+  });
+
+  it('never writes a secret to any service’s log, and every service we build logs JSON lines in the shared format', () => {
+    // The value this run gave each secret of the catalog (constructs/secret-catalog.ts), or why it has none.
+    const used: Record<string, readonly string[]> = {
+      AGENT_BRIDGE_TOKEN: [AGENT_BRIDGE_TOKEN],
+      CONSOLE_SESSION_SECRET: [SESSION_SECRET],
+      JWT_APP_SECRET: [JWT_APP_SECRET],
+      MCP_CONSOLE_TOKEN: [TOKENS.console, TOKENS.rotated],
+      MCP_TEN_AGENT_TOKEN: [TOKENS.tenAgent],
+      OIDC_CLIENT_SECRET: [OIDC_CLIENT.secret],
+      PIPEDREAM_CLIENT_ID: [stack.pipedream.clientId],
+      PIPEDREAM_CLIENT_SECRET: [stack.pipedream.clientSecret],
+      PIPEDREAM_PROJECT_ID: [stack.pipedream.projectId],
+      PIPEDREAM_WORKFLOW_TOKEN: [WORKFLOW_TOKEN],
+      DATABASE_URL: [stack.databaseUrl],
+      REDIS_URL: [stack.redisUrl],
+      DEEPGRAM_API_KEY: [VOICE_AGENT_ENV['DEEPGRAM_API_KEY']!],
+      OPENAI_API_KEY: [VOICE_AGENT_ENV['OPENAI_API_KEY']!],
+      ELEVENLABS_TTS_KEY: [VOICE_AGENT_ENV['ELEVENLABS_TTS_KEY']!],
+    };
+    const notUsed: Record<string, string> = {
+      JICOFO_AUTH_PASSWORD: 'no jicofo: the stand-in for Jitsi is a page',
+      JVB_AUTH_PASSWORD: 'no video bridge',
+      POSTGRES_PASSWORD: 'the shared test Postgres has no password (DATABASE_URL is checked)',
+      REDIS_PASSWORD: 'the shared test Redis has no password (REDIS_URL is checked)',
+    };
+    expect(Object.keys({ ...used, ...notUsed }).sort(), 'every secret of the catalog is checked or said to be unused').toEqual(Object.keys(SECRET_CATALOG).sort());
+    expect(madeByTheRun.filter((value) => value.length >= 16)).toHaveLength(2);
+
+    const logs: Record<string, string> = {
+      console: stack.output(),
+      'jitsi-agent-bridge': stack.bridge.logs.text.join('\n'),
+      'mcp-server': stack.mcp.logs.join(''),
+      // The stand-in for TEN's agent server: its lines imitate TEN's own (Go's text), not ours.
+      'ten-agent (fake)': stack.ten.logs.join('\n'),
+    };
+    for (const [service, text] of Object.entries(logs)) {
+      for (const [name, values] of Object.entries(used)) for (const value of values) expect(text, `${name} in the ${service} log`).not.toContain(value);
+      for (const value of madeByTheRun) expect(text, `a session cookie or room JWT in the ${service} log`).not.toContain(value);
+    }
+
+    const lines: Record<string, LogLine[]> = {
+      console: consoleLogLines(logs['console']!),
+      'jitsi-agent-bridge': logLines(logs['jitsi-agent-bridge']!, 'jitsi-agent-bridge'),
+      'mcp-server': logLines(logs['mcp-server']!, 'mcp-server'),
+    };
+    for (const [service, found] of Object.entries(lines)) expect(found.length, `lines of the ${service} log`).toBeGreaterThan(3);
+    // A request's lines carry its id; an agent session's lines its room and session, the same in both services.
+    const started = lines['console']!.find((line) => line.msg === 'agent started' && line['room'] === room);
+    expect(started).toMatchObject({ requestId: expect.any(String), session: expect.any(String) });
+    for (const line of lines['jitsi-agent-bridge']!.filter((candidate) => candidate.msg === 'request')) expect(line).toHaveProperty('requestId');
+    const session = lines['jitsi-agent-bridge']!.filter((line) => line['session'] === started?.['session']);
+    expect(session.map((line) => line.msg)).toEqual(expect.arrayContaining(['starting agent', 'agent active', 'agent stopped']));
+    for (const line of session) expect(line['room']).toBe(room);
   });
 
   it('signs out at the provider too, and is locked out afterwards', async () => {

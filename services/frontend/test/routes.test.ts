@@ -10,7 +10,9 @@ import { waitUntil } from '../../jitsi-agent-bridge/test/helpers/wait.ts';
 import { REDIS_URL, TOKENS } from '../../mcp-server/test/helpers/mcp.ts';
 import { SessionStore } from '../lib/session.ts';
 import { AGENT_BRIDGE_TOKEN, JWT_APP_SECRET, SESSION_SECRET } from './helpers/config.ts';
-import { startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
+import { consoleCall } from './helpers/console-client.ts';
+import { consoleLogLines, startConsoleStack, type ConsoleStack } from './helpers/console-stack.ts';
+import type { LogLine } from '../../../test/helpers/log-lines.ts';
 import type { ProxiedRequest } from './helpers/recording-proxy.ts';
 
 let stack: ConsoleStack;
@@ -313,6 +315,43 @@ describe('tools', () => {
     expect((await call('/api/tools/call', { cookie: ada, body: { arguments: {} } })).status).toBe(400);
     const unknown = await call('/api/tools/call', { cookie: ada, body: { name: 'format_disk', arguments: {} } });
     expect(unknown.status).toBe(400);
+  });
+});
+
+describe('the log', () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const logged = (what: string, match: (line: LogLine) => boolean) => waitUntil(what, () => consoleLogLines(stack.output()).find(match));
+
+  it('puts the caller’s X-Request-Id on its request’s lines and in its answer, and the agent’s room and session', async () => {
+    const name = room('logged');
+    const started = await consoleCall(stack.url, '/api/agent/start', { cookie: ada, body: { room: name }, headers: { 'x-request-id': 'browser-3c9e:start' } });
+    expect(started.status).toBe(200);
+    expect(started.headers.get('x-request-id')).toBe('browser-3c9e:start');
+    const session = (await stack.bridge.api.state(name)).body.sessionId;
+    const line = await logged('the start in the log', (candidate) => candidate.msg === 'agent started' && candidate['requestId'] === 'browser-3c9e:start');
+    expect(line).toMatchObject({ level: 'info', service: 'console', room: name, session, user: adaSub });
+    // The bridge names the same session the same way.
+    expect(stack.bridge.logs.lines.filter((candidate) => candidate['session'] === session).map((candidate) => candidate['msg'])).toContain('agent active');
+
+    // No usable id (129 characters): the console makes one up, answers with it and logs with it.
+    const stopped = await consoleCall(stack.url, '/api/agent/stop', { cookie: ada, body: { room: name }, headers: { 'x-request-id': 'x'.repeat(129) } });
+    expect(stopped.status).toBe(200);
+    const made = stopped.headers.get('x-request-id') ?? '';
+    expect(made).toMatch(UUID);
+    expect(await logged('the stop in the log', (candidate) => candidate.msg === 'agent stopped' && candidate['requestId'] === made)).toMatchObject({ room: name, session });
+    // Every route answers with an id, a redirect and a refusal too.
+    const out = await consoleCall(stack.url, '/api/auth/logout', { method: 'POST' });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('x-request-id')).toMatch(UUID);
+    expect((await consoleCall(stack.url, '/api/history')).headers.get('x-request-id')).toMatch(UUID);
+  });
+
+  it('is JSON lines in the shared format, Next.js’s own start lines aside', () => {
+    const lines = consoleLogLines(stack.output());
+    expect(lines.length).toBeGreaterThan(10);
+    // An agent's session is `session`, as in the bridge's log.
+    expect(lines.filter((line) => line.msg === 'agent started').length).toBeGreaterThan(1);
+    for (const line of lines) expect(line).not.toHaveProperty('sessionId');
   });
 });
 

@@ -174,7 +174,7 @@ describe('while Postgres is down', () => {
         async () => stack.output().split('\n').find((entry) => entry.includes('"historyRecord"') && entry.includes(key)),
         'the record in the log',
       );
-      expect(JSON.parse(line)).toMatchObject({ level: 50, msg: 'history record kept only in this log', historyRecord: { kind: 'tool-call', requestId: key, tool: 'lookup_order', arguments: { order_id: 'L-5005' } } });
+      expect(JSON.parse(line)).toMatchObject({ level: 'error', service: 'console', msg: 'history record kept only in this log', historyRecord: { kind: 'tool-call', requestId: key, tool: 'lookup_order', arguments: { order_id: 'L-5005' } } });
     } finally {
       stack.pipedream.setWorkflow('lookup-order', {});
       await redis.start();

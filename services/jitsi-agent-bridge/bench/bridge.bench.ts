@@ -184,7 +184,7 @@ async function run(): Promise<void> {
   probe ??= await probeCapacity(api, joiner.hasCapacity(), rooms.length);
 
   report(steps, { stopReason, probe });
-  const warnings = logs.lines.filter((line) => Number(line['level']) >= 40);
+  const warnings = logs.lines.filter((line) => ['warn', 'error', 'fatal'].includes(String(line['level'])));
   if (warnings.length > 0) {
     const kinds = [...new Set(warnings.map((line) => `${String(line['msg'])}${line['reason'] === undefined ? '' : `: ${String(line['reason'])}`}`))];
     progress(`the bridge logged ${warnings.length} warnings/errors: ${kinds.slice(0, 6).join(' | ')}`);

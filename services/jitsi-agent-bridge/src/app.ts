@@ -16,6 +16,7 @@ import { forwardToPeer, isForwarded } from './placement/peer-forward.ts';
 import type { Peer, Placement, RoomLocation, TenReplica } from './placement/placement.ts';
 import { recordState } from './placement/record-state.ts';
 import { RedisPlacement } from './placement/redis-placement.ts';
+import { requestLog, requestLogger } from './request-log.ts';
 import { roomNameProblem } from './room-name.ts';
 import type { RoomState } from './room-session.ts';
 import { ForwardToPeer, Rooms } from './rooms.ts';
@@ -162,7 +163,7 @@ export function createBridgeApp(options: BridgeOptions & { readonly logger: Logg
     const room = validRoom(req, res);
     if (room === undefined) return;
     try {
-      const { created, state } = await rooms.start(room, { forwarded: isForwarded(req) });
+      const { created, state } = await rooms.start(room, { forwarded: isForwarded(req), logger: requestLogger(res, logger) });
       res.status(created ? 201 : 200).json(state);
     } catch (error) {
       if (error instanceof ForwardToPeer) return forward(req, res, error.peer, error.reason);
@@ -214,7 +215,7 @@ export function createBridgeApp(options: BridgeOptions & { readonly logger: Logg
   app.use((req, res) => refuse(res, 404, `no route ${req.method} ${req.path}`));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const failure = asBridgeError(error, (message) => new BridgeError(500, `the bridge failed: ${message}`));
-    logger.error({ err: failure.message }, 'request failed');
+    requestLogger(res, logger).error({ err: failure.message }, 'request failed');
     if (!res.headersSent) refuse(res, failure.status, failure.message);
   });
 
@@ -294,16 +295,4 @@ function validRoom(req: Request, res: Response): string | undefined {
   if (problem === undefined) return room;
   refuse(res, 400, `invalid room name ${JSON.stringify(room.slice(0, 80))}: ${problem}`);
   return undefined;
-}
-
-/** One line per request (not for the probes and scrapes); the path only, which holds no credential. */
-function requestLog(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (req.path === '/health' || req.path === '/metrics' || req.path === '/ready') return next();
-    const started = performance.now();
-    res.on('finish', () => {
-      logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
-    });
-    next();
-  };
 }

@@ -84,7 +84,7 @@ export interface RoomSessionOptions {
   readonly config: SessionConfig;
   readonly joiner: RoomJoiner;
   readonly metrics: Metrics;
-  /** A logger for this session (room and sessionId already bound). */
+  /** A logger for this session (`room` and `session` already bound). */
   readonly logger: Logger;
   /** Called once, when the session has stopped or failed and released everything. */
   readonly onEnded: (session: RoomSession) => void;

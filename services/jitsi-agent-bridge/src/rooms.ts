@@ -82,8 +82,10 @@ export class Rooms {
    * Starts the agent in `room`, or joins the start already under way; resolves once it is active.
    * Throws ForwardToPeer when another replica holds the room, or when this one cannot take it and
    * another can (never for a request another replica `forwarded` here: one hop at most).
+   * `logger` is the request's, for what is logged about this start alone (a refusal); the
+   * session logs with the bridge's logger, since it outlives the request.
    */
-  async start(room: string, options: { readonly forwarded?: boolean } = {}): Promise<StartResult> {
+  async start(room: string, options: { readonly forwarded?: boolean; readonly logger?: Logger } = {}): Promise<StartResult> {
     for (;;) {
       const existing = this.live.get(room);
       if (existing !== undefined) {
@@ -100,7 +102,7 @@ export class Rooms {
       if (pending === undefined) break;
       await pending.catch(() => undefined);
     }
-    const admission = this.admit(room, options.forwarded === true);
+    const admission = this.admit(room, options.forwarded === true, options.logger ?? this.options.logger);
     this.admitting.set(room, admission);
     let session: RoomSession;
     try {
@@ -172,7 +174,7 @@ export class Rooms {
     return undefined;
   }
 
-  private async admit(room: string, forwarded: boolean): Promise<RoomSession> {
+  private async admit(room: string, forwarded: boolean, requestLogger: Logger): Promise<RoomSession> {
     const { config, placement, tenReplicas, joiner, metrics, logger } = this.options;
     const refusal = this.refusal();
     if (refusal !== undefined) {
@@ -184,7 +186,7 @@ export class Rooms {
       }
       const failure = placement.shared && !forwarded ? new BridgeError(refusal.status, `${refusal.message}; no other bridge replica can take the room either`, refusal.outcome, refusal.retryAfterSeconds) : refusal;
       metrics.starts.inc({ outcome: failure.outcome });
-      logger.warn({ room, reason: failure.message }, 'start refused');
+      requestLogger.warn({ room, reason: failure.message }, 'start refused');
       throw failure;
     }
     const sessionId = randomUUID();
@@ -202,7 +204,7 @@ export class Rooms {
       config,
       joiner,
       metrics,
-      logger: logger.child({ room, sessionId }),
+      logger: logger.child({ room, session: sessionId }),
       onEnded: (ended) => this.onEnded(ended),
     });
     this.live.set(room, session);

@@ -137,7 +137,7 @@ export function createApp(deps: AppDependencies): McpApp {
   app.use(hostHeaderValidation(config.MCP_ALLOWED_HOSTS));
   app.use(originCheck(config.MCP_ALLOWED_ORIGINS));
 
-  const authenticated = [requireBearerAuth({ verifier: tokenVerifier(callers) }), endUser(config.MCP_TRUSTED_CALLERS), rateLimit.admit()];
+  const authenticated = [requireBearerAuth({ verifier: tokenVerifier(callers) }), endUser(config.MCP_TRUSTED_CALLERS), requestIdToTools, rateLimit.admit()];
 
   // Stateless Streamable HTTP in both protocol eras (src/streamable-http.ts), so any replica can answer.
   app.post('/mcp', ...authenticated, ...body, batchRules(), rateLimit.chargeBatch(), (req, res) => streamable.serve(req, res));
@@ -155,7 +155,7 @@ export function createApp(deps: AppDependencies): McpApp {
     }
     const auth = req.auth;
     const externalUserId = String(auth?.extra?.['externalUserId'] ?? auth?.clientId);
-    const result = await tools.call(tool, args ?? {}, { caller: auth?.clientId ?? '', externalUserId, transport: 'rest' });
+    const result = await tools.call(tool, args ?? {}, { caller: auth?.clientId ?? '', externalUserId, transport: 'rest', requestId: String(req.id) });
     res.json(result);
   });
 
@@ -218,6 +218,15 @@ export function createApp(deps: AppDependencies): McpApp {
       return { drained, auditLeft };
     },
   };
+}
+
+/**
+ * Carries the request's id to the tool path with the caller (the SDK hands a handler the AuthInfo,
+ * not the HTTP request), so the "tool call" line has the id of the request that made the call.
+ */
+function requestIdToTools(req: Request, _res: Response, next: NextFunction): void {
+  if (req.auth !== undefined) req.auth.extra = { ...req.auth.extra, requestId: String(req.id) };
+  next();
 }
 
 /** True when the check answers within two seconds. */

@@ -75,7 +75,7 @@ export class LegacySse {
     transport.onclose = () => void this.forget(id);
     res.on('close', () => void transport.close());
     await server.connect(transport);
-    this.options.logger.info({ session: id, caller: auth.clientId }, 'sse session opened');
+    this.options.logger.info({ sseSession: id, caller: auth.clientId }, 'sse session opened');
   }
 
   /**
@@ -149,7 +149,7 @@ export class LegacySse {
     // The replica that took the POST authenticated it; only the session's owner may use it.
     if (routed.caller !== session.auth.clientId) return;
     session.transport.handleMessage(routed.message, { authInfo: session.auth }).catch((error: unknown) => {
-      this.options.logger.warn({ session: sessionId, err: (error as Error).message }, 'routed sse message failed');
+      this.options.logger.warn({ sseSession: sessionId, err: (error as Error).message }, 'routed sse message failed');
     });
   }
 
@@ -163,7 +163,7 @@ export class LegacySse {
     await session.server.close().catch(() => undefined);
     await this.options.subscriber.unsubscribe(this.channel(id)).catch(() => undefined);
     await this.options.publisher.del(this.ownerKey(id)).catch(() => undefined);
-    this.options.logger.info({ session: id }, 'sse session closed');
+    this.options.logger.info({ sseSession: id }, 'sse session closed');
   }
 
   private redisUnavailable(res: ServerResponse, error: unknown): void {

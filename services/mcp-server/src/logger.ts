@@ -70,14 +70,20 @@ function decoded(text: string): string {
 }
 
 /**
- * Structured logs. Anything that can hold a token or a secret is redacted: authorization
- * headers, cookies, tokens in SSE paths and credential-looking query parameters (`redactUrl`);
- * tool arguments and results are never logged.
+ * Structured logs: one JSON object per line on stdout. Anything that can hold a token or a secret
+ * is redacted: authorization headers, cookies, tokens in SSE paths and credential-looking query
+ * parameters (`redactUrl`); tool arguments and results are never logged.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
+      // The log format of every service we build; services/jitsi-agent-bridge/src/logger.ts and
+      // services/frontend/lib/logger.ts have the same three lines and must keep them the same
+      // (test/services/log-format.test.ts compares what the three write).
+      base: { service: 'mcp-server' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-end-user-id"]', 'res.headers["set-cookie"]', '*.token', '*.password', '*.secret'],
         censor: REDACTED,

@@ -4,10 +4,16 @@ import type { ToolService } from './tool-service.ts';
 export const SERVER_INFO = { name: 'voice-agent-mcp-server', version: '0.1.0' };
 
 /** What the HTTP layer learned about the caller, carried in the SDK's AuthInfo.extra. */
-export function callerOf(authInfo: AuthInfo | undefined): { caller: string; externalUserId: string } {
+export function callerOf(authInfo: AuthInfo | undefined): { caller: string; externalUserId: string; requestId?: string } {
   if (authInfo === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'not authenticated');
   const externalUserId = authInfo.extra?.['externalUserId'];
-  return { caller: authInfo.clientId, externalUserId: typeof externalUserId === 'string' ? externalUserId : authInfo.clientId };
+  // Set for /mcp (src/app.ts); a legacy SSE call answers on its stream, not on its request.
+  const requestId = authInfo.extra?.['requestId'];
+  return {
+    caller: authInfo.clientId,
+    externalUserId: typeof externalUserId === 'string' ? externalUserId : authInfo.clientId,
+    ...(typeof requestId === 'string' ? { requestId } : {}),
+  };
 }
 
 /**
@@ -23,7 +29,7 @@ export function createMcpServer(tools: ToolService, transport: 'mcp' | 'sse'): S
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
     if (!tools.has(name)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    const { caller, externalUserId } = callerOf(ctx.http?.authInfo);
+    const { caller, externalUserId, requestId } = callerOf(ctx.http?.authInfo);
     const progressToken = request.params._meta?.progressToken;
     // Best effort: a progress notice that cannot be sent must not turn a call that ran into an error.
     const progress = async (value: number, message: string) => {
@@ -31,7 +37,7 @@ export function createMcpServer(tools: ToolService, transport: 'mcp' | 'sse'): S
       await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: value, total: 1, message } }).catch(() => undefined);
     };
     await progress(0, `calling ${name}`);
-    const result = await tools.call(name, args ?? {}, { caller, externalUserId, transport, signal: ctx.mcpReq.signal });
+    const result = await tools.call(name, args ?? {}, { caller, externalUserId, transport, signal: ctx.mcpReq.signal, ...(requestId !== undefined ? { requestId } : {}) });
     await progress(1, `${name} finished`);
     return result;
   });

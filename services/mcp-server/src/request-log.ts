@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { redactUrl } from './logger.ts';
+
+/** A caller's X-Request-Id is kept when it is 1 to 128 visible ASCII characters (the bridge's and the console's rule). */
+const CALLER_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Where a request keeps its logger once it has one. */
 const LOGGER = Symbol('request logger');
@@ -12,7 +16,7 @@ interface WithLogger {
 
 /**
  * Request logging, as pino-http does it: one line per request when its answer is done (`req`
- * with its id, method and redacted URL, `res` with the status, `responseTime`; "request errored"
+ * with its method and redacted URL, `res` with the status, `responseTime`; "request errored"
  * with `err` for a 5xx), none for /health and /metrics, which probes and scrapers call all the
  * time; and `req.log` (`res.log` too), a logger that adds `req` to what it logs, for a request's
  * own warnings and errors.
@@ -25,7 +29,8 @@ interface WithLogger {
  * Cheaper than pino-http's middleware, which builds `req.log` for every request (serializing the
  * request) and writes the second line: `req.log` is built the first time something logs through
  * it, by a getter on the requests' prototype (one defined on each request would slow every later
- * access to it), and carries the same id a line does.
+ * access to it), and carries the request's `requestId` (the caller's X-Request-Id when it is
+ * sound, else a new UUID, answered in X-Request-Id), as every line of the request does.
  *
  * `isCatalogTool` says whether a name is a tool of the catalog (a call of any other name reaches
  * no tool, so its request keeps its line).
@@ -35,12 +40,11 @@ export function requestLog(logger: Logger, isCatalogTool: (name: string) => bool
   const base = pinoHttp({
     logger,
     serializers: {
-      req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   }).logger;
   const prepared = new WeakSet<object>();
-  let lastId = 0;
 
   return (req: Request, res: Response, next: NextFunction) => {
     const requests = Object.getPrototypeOf(req) as object;
@@ -48,7 +52,9 @@ export function requestLog(logger: Logger, isCatalogTool: (name: string) => bool
       lazyLogger(requests, Object.getPrototypeOf(res) as object, base);
       prepared.add(requests);
     }
-    req.id = lastId = (lastId + 1) & 0x7fffffff;
+    const given = req.headers['x-request-id'];
+    req.id = typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
     const quiet = req.url === '/health' || req.url === '/metrics';
     const started = Date.now();
     const finished = (error?: Error) => {
@@ -74,7 +80,7 @@ function lazyLogger(requests: object, responses: object, base: Logger): void {
   Object.defineProperty(requests, 'log', {
     configurable: true,
     get(this: Request & WithLogger) {
-      return (this[LOGGER] ??= base.child({ req: this }));
+      return (this[LOGGER] ??= base.child({ requestId: this.id, req: this }));
     },
     set(this: WithLogger, logger: Logger) {
       this[LOGGER] = logger;

@@ -15,6 +15,8 @@ export interface CallContext {
   readonly externalUserId: string;
   readonly transport: 'mcp' | 'sse' | 'rest';
   readonly signal?: AbortSignal;
+  /** The id of the HTTP request that made the call, for its log line (none over legacy SSE). */
+  readonly requestId?: string;
 }
 
 export interface ToolServiceOptions {
@@ -138,7 +140,10 @@ export class ToolService {
       attempt(logger, 'audit record', () => logger.error({ err: (error as Error).message, reason: 'audit log failed', auditRecord: record }, 'audit record not written to Postgres; logged instead'));
     }
     attempt(logger, 'log line', () =>
-      logger.info({ tool: name, caller: context.caller, transport: context.transport, outcome: run.outcome, errorClass: run.errorClass, durationMs }, 'tool call'),
+      logger.info(
+        { ...(context.requestId !== undefined ? { requestId: context.requestId } : {}), tool: name, caller: context.caller, transport: context.transport, outcome: run.outcome, errorClass: run.errorClass, durationMs },
+        'tool call',
+      ),
     );
     attempt(logger, 'metrics', () => {
       metrics.toolCalls.inc({ tool: name, outcome: run.outcome, transport: context.transport });

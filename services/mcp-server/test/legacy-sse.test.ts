@@ -106,7 +106,7 @@ describe('legacy HTTP+SSE transport', () => {
         expect(response.status).toBe(400);
         expect(await response.json()).toEqual({ error: 'the body must be one JSON-RPC message, as JSON (this transport takes no batches)' });
       }
-      expect(first.logs.join('')).not.toContain('"level":50');
+      expect(first.logs.join('')).not.toContain('"level":"error"');
     } finally {
       await client.close();
     }

@@ -21,7 +21,8 @@ const HEADERS = {
 
 interface Line {
   msg: string;
-  req?: { id: number; method: string; url: string };
+  requestId?: string;
+  req?: { method: string; url: string };
   res?: { statusCode: number };
   responseTime?: number;
   tool?: string;
@@ -120,12 +121,42 @@ describe('request lines', () => {
       socket.destroy();
       await eventually(() => server.logs.some((line) => line.includes('"request aborted"')), 3_000, 'no line for the aborted request');
     });
-    const ids = requestLines(lines).map((line) => line.req!.id);
+    const ids = requestLines(lines).map((line) => line.requestId);
     expect(ids).toHaveLength(5);
     expect(new Set(ids).size).toBe(5);
-    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const own = lines.find((line) => line.msg === 'client closed the connection before sending the whole body');
-    expect(own?.req).toEqual({ id: ids[4], method: 'POST', url: '/mcp' });
+    expect(own).toMatchObject({ requestId: ids[4], req: { method: 'POST', url: '/mcp' } });
+  });
+
+  it('keeps a sound X-Request-Id of the caller, answers it, and puts it on the tool call line', async () => {
+    const lines = await linesOf(async () => {
+      const response = await fetch(`${server.url}/execute-tool`, {
+        method: 'POST',
+        headers: { ...HEADERS, 'x-request-id': 'console-7f3a' },
+        body: JSON.stringify({ tool: 'lookup_order', args: { order_id: 'A-1' } }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-request-id')).toBe('console-7f3a');
+      // Not a sound id (a space, too long): a new one, answered.
+      for (const unsound of ['has space', 'x'.repeat(129)]) {
+        const refused = await fetch(`${server.url}/ready`, { headers: { 'x-request-id': unsound } });
+        expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      }
+    });
+    expect(lines.find((line) => line.msg === 'tool call')).toMatchObject({ requestId: 'console-7f3a', tool: 'lookup_order', transport: 'rest' });
+  });
+
+  it('puts the request id on the tool call line of a /mcp call too', async () => {
+    const lines = await linesOf(async () => {
+      const response = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { ...HEADERS, 'x-request-id': 'mcp-call-1' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'lookup_order', arguments: { order_id: 'A-2' } } }),
+      });
+      expect(response.status).toBe(200);
+    });
+    expect(lines.find((line) => line.msg === 'tool call')).toMatchObject({ requestId: 'mcp-call-1', transport: 'mcp' });
   });
 
   it('writes none for /health and /metrics', async () => {

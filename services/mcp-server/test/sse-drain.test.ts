@@ -93,7 +93,7 @@ describe('draining the legacy SSE streams', () => {
     // Several progress lines: it waited, looking again every interval, with the stream still there.
     expect(waiting.length).toBeGreaterThanOrEqual(2);
     for (const line of waiting) expect(line).toMatchObject({ sseSessions: 1 });
-    expect(lines.at(-1)).toMatchObject({ msg: 'draining: SSE_DRAIN_TIMEOUT_SECONDS passed; closing the sse streams still open', sseSessions: 1, level: 40 });
+    expect(lines.at(-1)).toMatchObject({ msg: 'draining: SSE_DRAIN_TIMEOUT_SECONDS passed; closing the sse streams still open', sseSessions: 1, level: 'warn' });
     // Neither the session (half of what a message needs) nor, anywhere, the token.
     expect(JSON.stringify(lines)).not.toContain(session.sessionId);
     expect(server.logs.join('')).not.toContain(TOKENS.tenAgent);

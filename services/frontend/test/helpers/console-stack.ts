@@ -14,6 +14,7 @@ import { AGENT_BRIDGE_TOKEN, consoleEnv, JWT_APP_SECRET } from './config.ts';
 import { startOidcProvider, type LocalOidcProvider } from './oidc-provider.ts';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 import { freePort } from '../../../../test/helpers/free-port.ts';
+import { logLines, type LogLine } from '../../../../test/helpers/log-lines.ts';
 import { GENERATED_TENAPP, VOICE_AGENT_ENV } from '../../../../test/helpers/tenapp.ts';
 
 export const FRONTEND_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,6 +47,20 @@ export interface ConsoleStack {
   /** Everything the console printed, stdout and stderr. */
   readonly output: () => string;
   close(): Promise<void>;
+}
+
+/**
+ * What `next start` prints itself while it starts (its banner, its ready line, its warning that
+ * the image runs server.js instead): Next.js's plain text, not the console's log.
+ */
+const NEXT_START_LINE = /^\s*(▲ Next\.js |- (Local|Network):|✓ (Starting\.\.\.|Ready in |Running next\.config)|⚠ "next start" does not work with "output: standalone")/;
+
+/** The console's log lines in what its server printed (Next's own start lines left out); throws at a line that is not in the shared format. */
+export function consoleLogLines(output: string): LogLine[] {
+  return logLines(
+    output.split('\n').filter((line) => !NEXT_START_LINE.test(line)),
+    'console',
+  );
 }
 
 /** Tells how to build when the tests run before `next build` did (npm test builds first). */

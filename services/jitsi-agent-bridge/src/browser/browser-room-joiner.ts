@@ -150,7 +150,7 @@ export class BrowserRoomJoiner implements RoomJoiner {
     if (this.closed) throw new Error('the browser joiner is closed');
     if (this.rooms.has(request.room)) throw new Error(`the bot is already in room "${request.room}"`);
     if (this.rooms.size >= this.roomsMax) throw new Error(`at capacity: this bridge holds ${this.rooms.size} rooms (ROOMS_MAX ${this.roomsMax})`);
-    const logger = this.options.logger?.child({ room: request.room, sessionId: request.sessionId });
+    const logger = this.options.logger?.child({ room: request.room, session: request.sessionId });
     const slot = `room-${++this.slots}`;
     const entry: { room: BrowserRoom | undefined; slot: string } = { room: undefined, slot };
     this.rooms.set(request.room, entry);

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
+import { REQUEST_ID_HEADER } from '../request-log.ts';
 import type { Peer } from './placement.ts';
 
 /**
@@ -32,6 +33,9 @@ export function forwardToPeer(req: Request, res: Response, peer: Peer, forwarded
       const value = req.headers[name];
       if (value !== undefined) headers[name] = value;
     }
+    // The holder logs the request under the id this replica gave it (and answers with it).
+    const requestId = res.getHeader(REQUEST_ID_HEADER);
+    if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const upstream = send(target, { method: req.method, headers, timeout: 15_000 }, (answer) => {
       res.status(answer.statusCode ?? 502);

@@ -241,7 +241,7 @@ export class RedisPlacement implements Placement {
         if (held.seat === seat) held.seat = undefined;
         await this.redis.eval(DELETE_IF_SCRIPT, 1, this.keys.seat(seat.replica.name, seat.port), seatValue(room, sessionId)).catch((error: Error) => {
           // It expires by itself within the lease's TTL.
-          this.options.logger.warn({ room, err: error.message }, 'could not free the TEN seat in redis');
+          this.options.logger.warn({ room, session: sessionId, err: error.message }, 'could not free the TEN seat in redis');
         });
       },
       update: (changes) => {
@@ -258,7 +258,7 @@ export class RedisPlacement implements Placement {
         steps.set(this.keys.record(room), JSON.stringify(held.record), 'EX', ENDED_RECORD_TTL_SECONDS);
         await steps.exec().catch((error: Error) => {
           // The lease and the seat expire by themselves; the record then says "lost", which is true enough.
-          this.options.logger.warn({ room, err: error.message }, 'could not release the room in redis');
+          this.options.logger.warn({ room, session: sessionId, err: error.message }, 'could not release the room in redis');
         });
       },
     };
@@ -321,7 +321,7 @@ export class RedisPlacement implements Placement {
   private lose(held: Held, reason: string): void {
     if (this.held.get(held.room) !== held) return;
     this.held.delete(held.room);
-    this.options.logger.error({ room: held.room, reason }, 'room lease lost');
+    this.options.logger.error({ room: held.room, session: held.sessionId, reason }, 'room lease lost');
     held.onLost(`the bridge lost room ${held.room}: ${reason}`);
   }
 
@@ -342,7 +342,7 @@ export class RedisPlacement implements Placement {
   /** A running session's record (the final one is written by `release`). */
   private writeRecord(held: Held): void {
     this.redis.set(this.keys.record(held.room), JSON.stringify(held.record), 'EX', LIVE_RECORD_TTL_SECONDS).catch((error: Error) => {
-      this.options.logger.warn({ room: held.room, err: error.message }, 'could not write the room record to redis');
+      this.options.logger.warn({ room: held.room, session: held.sessionId, err: error.message }, 'could not write the room record to redis');
     });
   }
 

@@ -204,6 +204,6 @@ describe('an agent in one room', { timeout: SLOW_TEST_MS }, () => {
     }
     // Every line of a session names its room and session.
     const sessionLines = test.logs.lines.filter((line) => ['starting agent', 'TEN session started', 'joined room', 'agent active', 'agent stopped'].includes(String(line['msg'])));
-    for (const line of sessionLines) expect(line).toMatchObject({ room: 'secret-room', sessionId: started.body.sessionId });
+    for (const line of sessionLines) expect(line).toMatchObject({ room: 'secret-room', session: started.body.sessionId });
   });
 });

@@ -102,6 +102,13 @@ describe('placement', { timeout: SLOW_TEST_MS }, () => {
     expect(again.status).toBe(200);
     expect(again.body.sessionId).toBe(started.body.sessionId);
     expect((await two.api.state('shared-room')).body).toMatchObject({ sessionId: started.body.sessionId, state: 'active' });
+    // The holder logs a forwarded request under the id the first replica gave it, and answers with it.
+    const traced = await two.api.request('GET', '/rooms/shared-room/agent', { 'x-request-id': 'traced-through-two' });
+    expect(traced.headers.get('x-request-id')).toBe('traced-through-two');
+    await waitUntil('the holder to log the forwarded request', () => one.lines.find((line) => line['msg'] === 'request' && line['requestId'] === 'traced-through-two'));
+    expect(await waitUntil('the forwarding replica to log the request', () => two.lines.find((line) => line['msg'] === 'request' && line['requestId'] === 'traced-through-two'))).toMatchObject({ status: 200 });
+    const made = (await two.api.request('GET', '/rooms/shared-room/agent')).headers.get('x-request-id');
+    await waitUntil('the holder to log a forwarded request under the id the first replica made', () => one.lines.find((line) => line['msg'] === 'request' && line['requestId'] === made));
     const events = new SseReader(`${two.api.url}/rooms/shared-room/agent/events`, { authorization: `Bearer ${shared.BRIDGE_API_TOKEN!}` });
     try {
       await events.opened;

@@ -49,7 +49,7 @@ export const POST = route(async (request, { runtime, session }) => {
       error instanceof ToolOutcomeUnknown
         ? claims.complete(userKey, requestId, callFingerprint, { status: error.status, body: { error: error.message } })
         : claims.release(userKey, requestId);
-    await settle.catch((failure: Error) => logger.warn({ err: failure.message, requestId }, 'cannot settle the tool call claim'));
+    await settle.catch((failure: Error) => logger.warn({ err: failure.message, idempotencyKey: requestId }, 'cannot settle the tool call claim'));
     throw error;
   }
 
@@ -72,7 +72,7 @@ export const POST = route(async (request, { runtime, session }) => {
       calledAt: calledAt.toISOString(),
     });
   } catch (error) {
-    logger.error({ err: (error as Error).message, requestId }, 'recording the tool call failed');
+    logger.error({ err: (error as Error).message, idempotencyKey: requestId }, 'recording the tool call failed');
   }
   const answer = {
     ...outcome,
@@ -83,7 +83,7 @@ export const POST = route(async (request, { runtime, session }) => {
   };
   await claims.complete(userKey, requestId, callFingerprint, { status: 200, body: answer }).catch((failure: Error) => {
     // A retry with this key may find the claim still "running" until it expires; the call itself stands.
-    logger.warn({ err: failure.message, requestId }, 'cannot keep the tool call outcome for retries');
+    logger.warn({ err: failure.message, idempotencyKey: requestId }, 'cannot keep the tool call outcome for retries');
   });
   return NextResponse.json(answer);
 });
