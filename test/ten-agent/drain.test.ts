@@ -166,6 +166,19 @@ async function markOf(url: string, key: string): Promise<{ value: { since: strin
   return { value: text === '' ? undefined : (JSON.parse(text) as { since: string; sessions: number | null }), ttl };
 }
 
+/**
+ * The mark once it says `sessions` (or what it says after `timeoutMs`): the drain writes it just
+ * after the progress line that reports the count, in the same pass of its loop.
+ */
+async function markWithSessions(url: string, key: string, sessions: number, timeoutMs = 2_000): Promise<{ since: string; sessions: number | null } | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { value } = await markOf(url, key);
+    if (value?.sessions === sessions || Date.now() > deadline) return value;
+    await sleep(50);
+  }
+}
+
 async function post(base: string, path: string, body: unknown): Promise<{ code: string }> {
   const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return (await response.json()) as { code: string };
@@ -430,7 +443,7 @@ if (process.env.CHILD_EXIT_AFTER_MS) setTimeout(() => { say('exiting by itself')
     await startSession(base, 'live-room');
     drain.signal('SIGTERM');
     await drain.log('1 session left', (log) => log.sessions === 1 && log.msg.includes('live-room'));
-    expect((await markOf(REDIS_URL, key)).value).toMatchObject({ sessions: 1 });
+    expect(await markWithSessions(REDIS_URL, key, 1)).toMatchObject({ sessions: 1 });
     await sleep(2_500);
     expect(drain.exit).toBeUndefined();
     expect(drain.output, 'the child is not signalled while its session runs').not.toContain('child: SIGTERM');
