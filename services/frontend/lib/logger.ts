@@ -26,6 +26,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+let startup: Logger | undefined;
 
 /**
  * A logger for the moments before the runtime exists (a configuration that does not load, a
@@ -37,5 +38,3 @@ export function startupLogger(): Logger {
   startup ??= createLogger(level === 'silent' ? 'fatal' : level !== undefined && LOG_LEVELS.has(level) ? level : 'info');
   return startup;
 }
-
-let startup: Logger | undefined;

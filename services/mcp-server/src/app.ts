@@ -52,7 +52,8 @@ export interface McpApp {
   startShutdown(): void;
   /**
    * Closes the SSE streams still open, waits for running tool calls (up to `timeoutMs`) and the
-   * answers still being written at /mcp, flushes the audit log; `auditLeft` records could not be written and went to the log instead.
+   * answers still being written at /mcp, flushes the audit log; `auditLeft` records could not be
+   * written and went to the log instead.
    * (`src/shutdown.ts` first gives the streams time to end on their own.)
    */
   drain(timeoutMs: number): Promise<{ drained: boolean; auditLeft: number }>;

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { nestedDeeperThan } from './argument-bounds.ts';
 import { jsonRpcError } from './http-guards.ts';
+import { InFlight } from './in-flight.ts';
 import { createMcpServer } from './mcp-protocol.ts';
 import type { ToolService } from './tool-service.ts';
 
@@ -49,16 +50,11 @@ export function streamableHttp(tools: ToolService, logger: Logger): StreamableHt
   });
   const serveModern = toNodeHandler(modern, { onerror: (error) => logger.error({ err: error }, 'mcp: 2026-07-28 handler failed') });
   // Answers not yet written: a call that finished in the tool drain still has its answer to send.
-  const answering = new Set<Response>();
-  let answered: (() => void) | undefined;
+  const answering = new InFlight();
 
   return {
     serve: async (req, res) => {
-      answering.add(res);
-      res.once('close', () => {
-        answering.delete(res);
-        if (answering.size === 0) answered?.();
-      });
+      res.once('close', answering.enter());
       if (!(await isLegacyRequest(classificationRequest(req), req.body))) {
         if (nestedDeeperThan(req.body, MAX_MODERN_BODY_DEPTH)) return jsonRpcError(res, 400, -32600, `Invalid Request: the body is nested more than ${MAX_MODERN_BODY_DEPTH} levels deep`);
         return serveModern(req, res, req.body);
@@ -73,14 +69,7 @@ export function streamableHttp(tools: ToolService, logger: Logger): StreamableHt
       await transport.handleRequest(req, res, req.body);
     },
     drain: async (timeoutMs) => {
-      let timer: NodeJS.Timeout | undefined;
-      const drained =
-        answering.size === 0 ||
-        (await Promise.race([
-          new Promise<boolean>((resolve) => (answered = () => resolve(true))),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-        ]));
-      clearTimeout(timer);
+      const drained = await answering.waitUntilIdle(timeoutMs);
       await modern.close();
       return drained;
     },

@@ -5,6 +5,7 @@ import type { ArgumentLimits } from './argument-bounds.ts';
 import { describeArguments, type ArgumentDescription } from './audit/argument-description.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { CatalogTool } from './catalog.ts';
+import { InFlight } from './in-flight.ts';
 import type { Metrics } from './metrics.ts';
 import type { PipedreamConnect } from './pipedream-connect.ts';
 import { runTool, type ToolRun } from './tool-runner.ts';
@@ -37,8 +38,7 @@ export interface ToolServiceOptions {
 export class ToolService {
   private readonly byName: Map<string, CatalogTool>;
   private readonly options: ToolServiceOptions;
-  private running = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly running = new InFlight();
 
   constructor(options: ToolServiceOptions) {
     this.options = options;
@@ -62,7 +62,7 @@ export class ToolService {
 
   /** Calls running now. */
   public get inFlight(): number {
-    return this.running;
+    return this.running.size;
   }
 
   /**
@@ -79,16 +79,15 @@ export class ToolService {
     const started = performance.now();
     // Before the tool runs, so nothing about the arguments can fail after it has.
     const description = this.describe(args);
-    this.running += 1;
+    const done = this.running.enter();
     metrics.inFlight.inc();
     try {
       const run = await this.run(tool, args, context);
       this.account({ name, context, description, run, calledAt, durationMs: Math.round(performance.now() - started) });
       return run.result;
     } finally {
-      this.running -= 1;
       metrics.inFlight.dec();
-      if (this.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      done();
     }
   }
 
@@ -153,17 +152,8 @@ export class ToolService {
   }
 
   /** Resolves when no call is running, or after `timeoutMs`; returns whether it drained. */
-  public async drain(timeoutMs: number): Promise<boolean> {
-    if (this.running === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return drained;
+  public drain(timeoutMs: number): Promise<boolean> {
+    return this.running.waitUntilIdle(timeoutMs);
   }
 }
 
