@@ -50,6 +50,8 @@ const frontendPropsSchema = z.strictObject({
 });
 
 const PORT = 3000;
+/** The private listener of the console's Prometheus metrics (services/frontend instrumentation.ts). */
+const METRICS_PORT = 9464;
 /** The `node` user of the official Node image. */
 const NODE_UID = 1000;
 /** Where the Next.js standalone server lives in the image (built from the repository root). */
@@ -87,10 +89,16 @@ export class Frontend extends StackService {
           'services/frontend/public',
         ],
       },
-      ports: [{ name: 'http', port: PORT, exposure: 'public', appProtocol: 'voice console' }],
+      ports: [
+        { name: 'http', port: PORT, exposure: 'public', appProtocol: 'voice console' },
+        // The console's port is public, so its metrics have a listener of their own.
+        { name: 'metrics', port: METRICS_PORT, appProtocol: 'Prometheus metrics' },
+      ],
       healthCheck: nodeHttpHealthCheck(PORT, '/api/health'),
+      metrics: { port: METRICS_PORT },
       env: {
         PORT: String(PORT),
+        METRICS_PORT: String(METRICS_PORT),
         // The Next.js standalone server listens on HOSTNAME, which container runtimes otherwise
         // set to the container's name.
         HOSTNAME: '::',

@@ -103,6 +103,8 @@ export class JitsiAgentBridge extends StackService {
         ],
       },
       ports: [{ name: 'http', port: PORT, appProtocol: 'agent bridge API' }],
+      // Its only port is private already.
+      metrics: { port: PORT },
       // /ready says 503 while the bridge drains, so it gets no new rooms; /health stays up.
       healthCheck: nodeHttpHealthCheck(PORT, '/health', '/ready'),
       // Forwarded calls for a room go to the replica that holds it.

@@ -125,6 +125,8 @@ export class JitsiMeet extends Construct {
   public readonly prosody: StackService;
   public readonly jicofo: StackService;
   public readonly jvb: StackService;
+  /** The release tag all four components run (`stable-NNNN`), for the version metrics. */
+  public readonly version: string;
   /** The JWT application id prosody knows (`JWT_APP_ID`); room tokens name it as their `iss`. */
   public readonly jwtAppId: string;
   /** The `aud` room tokens carry: the first audience prosody accepts. */
@@ -147,6 +149,7 @@ export class JitsiMeet extends Construct {
     const appId = props.jwtAppId ?? 'voice-agent';
     const acceptedAudiences = props.jwtAcceptedAudiences ?? [appId];
     this.jwtAppId = appId;
+    this.version = props.version;
     this.jwtAudience = acceptedAudiences[0] ?? appId;
     this.xmppTransport = props.xmppWebSocket === false ? 'bosh' : 'websocket';
     this.frameAncestors = [props.frameAncestors ?? "'self'"];
@@ -225,7 +228,10 @@ export class JitsiMeet extends Construct {
     this.jicofo = new StackService(this, 'jitsi-jicofo', {
       description: 'Jitsi conference focus (jicofo)',
       image: image('jicofo'),
-      ports: [{ name: 'rest', port: JICOFO_REST_PORT, appProtocol: 'jicofo REST (health)' }],
+      ports: [{ name: 'rest', port: JICOFO_REST_PORT, appProtocol: 'jicofo REST (health, metrics)' }],
+      // jicofo serves jitsi_jicofo_* series at /metrics on its REST port (rest.prometheus.enabled
+      // defaults to true in jicofo's reference.conf); JICOFO_ENABLE_REST below opens it beyond loopback.
+      metrics: { port: JICOFO_REST_PORT },
       // /about/health fails while no bridge is connected, which would restart jicofo whenever the
       // bridge restarts (and never let a Railway deploy pass, its bridge being elsewhere).
       // /about/version answers once the REST server is up.
@@ -255,8 +261,12 @@ export class JitsiMeet extends Construct {
       image: image('jvb'),
       ports: [
         { name: 'media', port: JVB_MEDIA_PORT, protocol: 'udp', exposure: 'public', appProtocol: 'WebRTC media' },
-        { name: 'http', port: JVB_HTTP_PORT, appProtocol: 'jvb REST (health)' },
+        { name: 'http', port: JVB_HTTP_PORT, appProtocol: 'jvb REST (health, metrics)' },
       ],
+      // The video bridge serves jitsi_jvb_* series (jitsi_jvb_stress among them) at /metrics on its
+      // private HTTP server (videobridge.rest.prometheus.enabled defaults to true); the image binds
+      // that server to every address.
+      metrics: { port: JVB_HTTP_PORT },
       healthCheck: {
         http: { path: '/about/health', port: JVB_HTTP_PORT },
         exec: ['/usr/local/bin/healthcheck.sh'],

@@ -5,6 +5,7 @@ import { checkProps, failForNewService } from './props-check.ts';
 import { interpolate, secret, uniqueList, type EnvValue, type ServiceEndpointRef } from './references.ts';
 import type { Redis } from './redis.ts';
 import { resourcesSchema, type ResourcesProps } from './service-props.ts';
+import { mcpSdkVersionOfImage } from './mcp-sdk-version.ts';
 import { nodeHttpHealthCheck } from './node-health-check.ts';
 import { StackService } from './stack-service.ts';
 
@@ -51,6 +52,9 @@ const NODE_UID = 1000;
  * its token in the legacy SSE URL.
  */
 export class McpServer extends StackService {
+  /** The MCP SDK release the image is built with (`@modelcontextprotocol/server` in its package.json). */
+  public readonly sdkVersion: string = mcpSdkVersionOfImage();
+
   constructor(scope: Construct, id: string, props: McpServerProps) {
     checkProps(mcpServerPropsSchema, props, failForNewService(scope, id));
     const sseDrainTimeoutSeconds = props.sseDrainTimeoutSeconds ?? 1800;
@@ -74,6 +78,8 @@ export class McpServer extends StackService {
       },
       ports: [{ name: 'http', port: PORT, appProtocol: 'MCP' }],
       healthCheck: nodeHttpHealthCheck(PORT, '/health'),
+      // Its only port is private already.
+      metrics: { port: PORT },
       env: {
         PORT: String(PORT),
         HOST: '::',

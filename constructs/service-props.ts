@@ -169,6 +169,16 @@ export const externalServiceSchema = z.strictObject({
   protocol: reviewText,
 });
 
+/** Where Prometheus scrapes a service: one of its private TCP ports, and the path. */
+export const metricsSchema = z.strictObject({
+  port: portNumber,
+  /** @default '/metrics' */
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be an absolute URL path such as /metrics (letters, digits and . _ ~ - /, no query)')
+    .default('/metrics'),
+});
+
 export const runAsSchema = z.strictObject({
   uid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
   gid: z.number().int().min(1, 'must be 1 or more (0 is root)').max(2147483647),
@@ -196,6 +206,7 @@ export const serviceDataSchema = z.strictObject({
   peerPorts: z.array(portNumber).default([]),
   tier: z.enum(['core', 'voice']).default('core'),
   externalServices: z.array(externalServiceSchema).default([]),
+  metrics: metricsSchema.optional(),
 });
 
 export type PortProps = z.input<typeof portSchema>;
@@ -207,6 +218,7 @@ export type VolumeProps = z.input<typeof volumeSchema>;
 export type BuildProps = z.input<typeof buildSchema>;
 export type RunAsProps = z.input<typeof runAsSchema>;
 export type ExternalServiceProps = z.input<typeof externalServiceSchema>;
+export type MetricsProps = z.input<typeof metricsSchema>;
 
 export type ServicePort = z.output<typeof portSchema>;
 export type ServiceHealthCheck = z.output<typeof healthCheckSchema>;

@@ -1,5 +1,6 @@
 import { Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
+import { whyNotPinned } from './image.ts';
 import type { EnvValue } from './references.ts';
 import { resourcesSchema, type ResourcesProps } from './service-props.ts';
 import { quoted, SpecError } from './spec-error.ts';
@@ -37,6 +38,23 @@ const annotations = z.record(
     ),
   z.string(),
 );
+
+/** Kubernetes label keys and values, as the API server accepts them. */
+const labelMap = z.record(
+  z
+    .string()
+    .regex(
+      /^((?=[^/]{1,253}\/)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\/)?(?=[^/]{1,63}$)[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/,
+      'must be a Kubernetes label key ([prefix/]name)',
+    ),
+  z.string().regex(/^(([A-Za-z0-9][A-Za-z0-9._-]{0,61})?[A-Za-z0-9])?$/, 'must be a Kubernetes label value (at most 63 letters, digits, . _ -, starting and ending with a letter or digit)'),
+);
+
+/** An image reference pinned to one release (or a digest), as service images must be. */
+const pinnedImage = z.string().superRefine((image, context) => {
+  const why = whyNotPinned(image);
+  if (why !== undefined) context.addIssue({ code: 'custom', message: why });
+});
 
 /** A git branch name: what `git check-ref-format --branch` accepts, roughly. */
 const branchName = z
@@ -111,6 +129,13 @@ const environmentSchema = z.strictObject({
       dopplerTokenSecret: objectName.optional(),
       argocdNamespace: dnsLabelSchema().default('argocd'),
       argocdProject: z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be an Argo CD project name (a DNS subdomain)').default('default'),
+      monitoring: z
+        .strictObject({
+          namespace: namespaceName.default('monitoring'),
+          selectorLabels: labelMap.default({}),
+          dashboardLabels: labelMap.default({ grafana_dashboard: '1' }),
+        })
+        .optional(),
     })
     // prefault parses the empty object, so the field defaults above apply.
     .prefault({}),
@@ -139,6 +164,11 @@ const environmentSchema = z.strictObject({
       imageRegistry: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, 'must be registry/path'),
     })
     .optional(),
+  compose: z
+    .strictObject({
+      observability: z.strictObject({ prometheusImage: pinnedImage, grafanaImage: pinnedImage }).optional(),
+    })
+    .prefault({}),
   overrides: z.record(z.string(), overridesSchema).default({}),
 });
 
@@ -190,6 +220,32 @@ export interface StackEnvironmentProps {
     argocdNamespace?: string;
     /** Argo CD project of that Application; it must allow the repository and the destinations. @default 'default' */
     argocdProject?: string;
+    /**
+     * Prometheus Operator monitoring (kube-prometheus-stack or the like): a ServiceMonitor per
+     * service with metrics, the voice path's alert rules (PrometheusRule) and its Grafana dashboard
+     * (a ConfigMap for Grafana's dashboard sidecar), in `_observability.yaml`. The cluster must
+     * have the operator's CRDs. @default - none rendered
+     */
+    monitoring?: {
+      /** Namespace Prometheus runs in: its pods may reach the metrics ports. @default 'monitoring' */
+      namespace?: string;
+      /**
+       * Labels the monitors and rules carry, for the Prometheus `serviceMonitorSelector` and
+       * `ruleSelector` (kube-prometheus-stack selects `release: <its release name>`). @default - none
+       */
+      selectorLabels?: Record<string, string>;
+      /** Labels Grafana's dashboard sidecar looks for. @default { grafana_dashboard: '1' } */
+      dashboardLabels?: Record<string, string>;
+    };
+  };
+  /** Docker Compose settings. @default - no observability profile */
+  readonly compose?: {
+    /**
+     * Compose's optional `observability` profile: a Prometheus that scrapes every service with
+     * metrics and evaluates the voice path's alert rules, and a Grafana provisioned with its
+     * dashboard (`docker compose --profile observability up`). Pinned images. @default - none
+     */
+    observability?: { prometheusImage: string; grafanaImage: string };
   };
   /** Railway settings; required when `targets` includes `railway`. @default - none */
   readonly railway?: {

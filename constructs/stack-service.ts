@@ -20,6 +20,7 @@ import {
   type DrainProps,
   type ExternalServiceProps,
   type HealthCheckProps,
+  type MetricsProps,
   type PortProps,
   type PortRangeProps,
   type ResourcesProps,
@@ -126,6 +127,13 @@ export interface StackServiceProps {
    * them (props or an environment's overrides). @default - any number of replicas
    */
   readonly singleton?: string;
+  /**
+   * Where Prometheus scrapes the service's metrics: one of its private TCP ports (metrics are
+   * never served on a public port) and a path. Kubernetes renders a ServiceMonitor for it where
+   * the environment turns monitoring on, Compose a scrape job in its `observability` profile.
+   * @default - not scraped
+   */
+  readonly metrics?: MetricsProps;
 }
 
 /** Doppler stores secret names in upper snake case; other names cannot be synced or interpolated. */
@@ -409,6 +417,7 @@ export class StackService extends Construct implements ReferencedService {
       this.fail('replicas', `${this.singleton}, so it must run 1 replica, got ${this.data.replicas}`);
     }
     this.checkReplicaAddressing();
+    this.checkMetricsPort();
     this.data.peerPorts.forEach((port, index) => {
       if (!this.data.ports.some((candidate) => candidate.port === port && candidate.protocol === 'tcp')) {
         this.fail(`peerPorts[${index}]`, `peer port ${port} is not one of the service's TCP ports (${this.describePorts()})`);
@@ -426,6 +435,20 @@ export class StackService extends Construct implements ReferencedService {
         const problem = whyLooksLikeCredential(undefined, arg);
         if (problem !== undefined) this.fail(`${field}[${index}]`, `${problem}; never put secrets in the stack description, pass them as variables from secret() and read those`);
       });
+    }
+  }
+
+  /**
+   * Metrics are for the operators' Prometheus, inside the network: they name tools, rooms and
+   * versions, so a public port (one the internet reaches) must not serve them.
+   */
+  private checkMetricsPort(): void {
+    const metrics = this.data.metrics;
+    if (metrics === undefined) return;
+    const port = this.data.ports.find((candidate) => candidate.port === metrics.port && candidate.protocol === 'tcp');
+    if (port === undefined) this.fail('metrics.port', `metrics port ${metrics.port} is not one of the service's TCP ports (${this.describePorts()})`);
+    if (port.exposure === 'public') {
+      this.fail('metrics.port', `metrics port ${metrics.port} is public, and metrics must stay inside the network; serve them on a private port of their own (add { name: 'metrics', port: …, exposure: 'private' })`);
     }
   }
 

@@ -7,6 +7,7 @@ import type { Redis } from './redis.ts';
 import { resourcesSchema, type ResourcesProps, type ServicePortRange } from './service-props.ts';
 import { StackService } from './stack-service.ts';
 import type { TenGraph } from './ten/ten-graph.ts';
+import { tenVersionOfImage } from './ten/ten-version.ts';
 import { checkTenGraph, EXAMPLE_APP_ADDONS, ownAppAddons, tenappManifest } from './ten/tenapp.ts';
 import {
   AGENT_VARIABLES,
@@ -125,6 +126,8 @@ export class TenAgent extends StackService {
   public readonly graph: TenGraph;
   /** Seconds a session lives without a `/ping`; what a client gives `/start` as its `timeout`. */
   public readonly workerQuitTimeoutSeconds: number;
+  /** The TEN Framework release the image is built from (its Dockerfile's `ARG TEN_VERSION`). */
+  public readonly tenVersion: string = tenVersionOfImage();
 
   constructor(scope: Construct, id: string, props: TenAgentProps = {}) {
     const fail = failForNewService(scope, id);

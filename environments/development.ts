@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { StackEnvironment, VoiceAgentStack } from '../constructs/index.ts';
-import { JITSI_VERSION, POSTGRES_VERSION, REDIS_VERSION } from './versions.ts';
+import { GRAFANA_VERSION, JITSI_VERSION, POSTGRES_VERSION, PROMETHEUS_VERSION, REDIS_VERSION } from './versions.ts';
 
 /**
  * Local development on one machine: `docker compose -f dist/compose/development/compose.yaml up`.
@@ -11,6 +11,8 @@ export default function development(scope: Construct): StackEnvironment {
     targets: ['compose'],
     domain: 'localhost',
     doppler: { project: 'voice-agent', config: 'dev' },
+    // `docker compose --profile observability up`: Prometheus on 127.0.0.1:9090, Grafana on 127.0.0.1:3001.
+    compose: { observability: { prometheusImage: `prom/prometheus:${PROMETHEUS_VERSION}`, grafanaImage: `grafana/grafana:${GRAFANA_VERSION}` } },
   });
   new VoiceAgentStack(environment, 'voice-agent', {
     // A browser on the same machine reaches the published UDP port on loopback.

@@ -14,7 +14,11 @@ export default function production(scope: Construct): StackEnvironment {
     doppler: { project: 'voice-agent', config: 'prd' },
     // Replace with your repository and registry: Railway builds from GitHub, Kubernetes pulls what CI pushes.
     repository: { github: 'acme/voice-agent', imageRegistry: 'ghcr.io/acme/voice-agent' },
-    kubernetes: { databases: 'external' },
+    kubernetes: {
+      databases: 'external',
+      // kube-prometheus-stack's Prometheus selects monitors and rules by its Helm release label.
+      monitoring: { selectorLabels: { release: 'kube-prometheus-stack' } },
+    },
     railway: {
       project: 'voice-agent',
       domain: 'railway.voice.example.com',

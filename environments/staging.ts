@@ -15,7 +15,11 @@ export default function staging(scope: Construct): StackEnvironment {
     doppler: { project: 'voice-agent', config: 'stg' },
     // Replace with your repository and registry: Railway builds from GitHub, Kubernetes pulls what CI pushes.
     repository: { github: 'acme/voice-agent', imageRegistry: 'ghcr.io/acme/voice-agent' },
-    kubernetes: { databases: 'in-cluster' },
+    kubernetes: {
+      databases: 'in-cluster',
+      // kube-prometheus-stack's Prometheus selects monitors and rules by its Helm release label.
+      monitoring: { selectorLabels: { release: 'kube-prometheus-stack' } },
+    },
     railway: {
       project: 'voice-agent',
       // Railway gets hostnames of its own, so both renderings can be deployed side by side.

@@ -28,3 +28,10 @@ export const REDIS_VERSION = '8.10.2-alpine';
 // Base image of the services built from this repository (current Node LTS, pinned by digest).
 // renovate: datasource=docker depName=node
 export const NODE_VERSION = '26.11.1-bookworm-slim@sha256:86f07bc9c5dce4578cf37e5a418b7bfc7f817cda25cde66e2b66e95ed86c4567';
+
+// Compose's optional observability profile (development): Prometheus and Grafana.
+// renovate: datasource=docker depName=prom/prometheus
+export const PROMETHEUS_VERSION = 'v3.5.0';
+
+// renovate: datasource=docker depName=grafana/grafana
+export const GRAFANA_VERSION = '12.1.0';

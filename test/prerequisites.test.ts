@@ -75,11 +75,12 @@ describe('test/prerequisites.ts', () => {
     expect(result.status, result.stderr).toBe(1);
     expect(result.stdout).toBe('');
     const message = result.stderr;
-    expect(listed(message)).toEqual(['Chromium', 'espeak-ng', 'python3 3.10+', `PostgreSQL at 127.0.0.1:${closedPostgres}`, `Redis at 127.0.0.1:${closedRedis}`]);
+    expect(listed(message)).toEqual(['Chromium', 'espeak-ng', 'python3 3.10+', 'promtool', `PostgreSQL at 127.0.0.1:${closedPostgres}`, `Redis at 127.0.0.1:${closedRedis}`]);
     expect(message).toContain(`nothing executable at ${join(home, 'no-chromium')} (CHROMIUM_PATH)`);
+    expect(message).toMatch(/ {2}- promtool: not found on PATH; the observability tests [^\n]*\. Debian: prometheus$/m);
     expect(message).toMatch(/PostgreSQL at [^\n]*: connection refused \(TEST_POSTGRES_URL\)/);
     expect(message).toMatch(/Redis at [^\n]*: connection refused \(TEST_REDIS_URL\)/);
-    expect(message.match(/^ {2}apt-get install -y .*$/gm)).toEqual(['  apt-get install -y chromium fonts-dejavu-core espeak-ng python3']);
+    expect(message.match(/^ {2}apt-get install -y .*$/gm)).toEqual(['  apt-get install -y chromium fonts-dejavu-core espeak-ng python3 prometheus']);
     expect(message.match(/npm test cannot start/g)).toHaveLength(1);
     expect(message.trimEnd().split('\n').at(-1)).toMatch(/^Nothing was run\./);
     expect(message).not.toContain(PASSWORD);
@@ -117,7 +118,7 @@ describe('test/prerequisites.ts', () => {
     const home = temporaryDirectory('prerequisites-home-');
     const hidden = await runPrerequisites({ HOME: home, PATH: pathWith(['sox', 'git', 'redis-server']), CHROMIUM_PATH: join(home, 'no-chromium') }, ['--apt-packages']);
     expect(hidden.status, hidden.stderr).toBe(0);
-    expect(hidden.stdout).toBe('chromium fonts-dejavu-core espeak-ng python3 redis-tools\n');
+    expect(hidden.stdout).toBe('chromium fonts-dejavu-core espeak-ng python3 redis-tools prometheus\n');
     const present = await runPrerequisites(process.env, ['--apt-packages']);
     expect(present.status, present.stderr).toBe(0);
     expect(present.stdout).toBe('\n');

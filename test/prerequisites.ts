@@ -240,6 +240,8 @@ const PREREQUISITES: readonly Prerequisite[] = [
   tool('redis-server', ['redis-server'], "the fault tests start private Redis servers they can restart"),
   tool('redis-cli', ['redis-tools'], "the TEN drain step's tests read the drain marks with it"),
   tool('git', ['git'], 'the plan, diff and Renovate tests read and copy the repository with it'),
+  // Debian's package is the whole server; its postinst may start a Prometheus on :9090 where an init system runs.
+  tool('promtool', ['prometheus'], "the observability tests check the alert rules and the dashboard's queries with it and run the rules' unit tests"),
   postgresBinaries,
   postgresServer,
   redisServer,

@@ -47,6 +47,7 @@ export const COMPOSE_FIELDS: TargetFields = {
   peerPorts: 'not-needed', // the project network carries every port between containers
   tier: 'rendered', // profiles: [voice] for the voice tier (on the local Compose file)
   externalServices: 'not-needed', // documentation: dist/<env>.md draws them; every container reaches the internet
+  metrics: 'rendered', // a scrape job of the Prometheus in the observability profile
 };
 
 /**

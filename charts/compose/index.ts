@@ -1,12 +1,15 @@
+import { posix } from 'node:path';
 import { instancesOf, servicesOf, type StackEnvironment, type StackService } from '../../constructs/index.ts';
 import { emptyOutput, type RenderedOutput } from '../rendered-output.ts';
 import { provenance } from '../provenance.ts';
-import { toYaml } from '../serialize.ts';
+import { toJson, toYaml } from '../serialize.ts';
 import { composeDocument, VOICE_PROFILE, voiceOnlySecrets } from '../compose-file/compose-file.ts';
 import { MIN_COMPOSE_VERSION } from '../compose-file/compose-version.ts';
 import { composeSecretNames, type ComposePlacement } from '../compose-file/compose-values.ts';
 import { addSecrets } from '../targets/deploy-target.ts';
 import { envExamplePath, renderEnvExample } from './env-example.ts';
+import { OBSERVABILITY_PROFILE, observabilityProfile } from './observability.ts';
+import { observabilityContent } from '../observability/observability-content.ts';
 
 /** Path of an environment's Compose file, relative to the output root. */
 export function composeFilePath(environmentName: string): string {
@@ -35,9 +38,19 @@ export function renderCompose(environment: StackEnvironment): RenderedOutput {
     provenance: {
       ...provenance(environment),
       'needs-compose': `Docker Compose ${MIN_COMPOSE_VERSION} or newer`,
-      run: `docker compose -f ${filePath} up --watch (secrets from .env beside this file, see .env.example; or through doppler run --project ${environment.settings.doppler.project} --config ${environment.settings.doppler.config} --); add --profile ${VOICE_PROFILE} for the voice agent`,
+      run:
+        `docker compose -f ${filePath} up --watch (secrets from .env beside this file, see .env.example; or through doppler run --project ${environment.settings.doppler.project} --config ${environment.settings.doppler.config} --); add --profile ${VOICE_PROFILE} for the voice agent` +
+        (environment.settings.compose.observability !== undefined ? `, --profile ${OBSERVABILITY_PROFILE} for Prometheus and Grafana` : ''),
     },
   });
+  const observability = observabilityProfile(environment, services, observabilityContent(environment, services));
+  if (observability !== undefined) {
+    document['services'] = { ...(document['services'] as Record<string, unknown>), ...observability.services };
+    document['volumes'] = { ...(document['volumes'] as Record<string, unknown> | undefined), ...observability.volumes };
+    for (const [path, content] of observability.files) {
+      output.files.set(`${posix.dirname(filePath)}/${path}`, path.endsWith('.json') ? toJson(content) : toYaml(content));
+    }
+  }
   output.files.set(filePath, toYaml(document));
   output.files.set(envExamplePath(environment.name), renderEnvExample({ environment, serviceSecrets: composeServiceSecrets(services), voiceOnly: voiceOnlySecrets(services) }));
   output.warnings.push(...warnings.map((message) => ({ environment: environment.name, message })));

@@ -5,6 +5,7 @@ import { fieldWarnings } from '../target-fields.ts';
 import { KUBERNETES_FIELDS } from './kubernetes-fields.ts';
 import { runsInCluster } from './kubernetes-values.ts';
 import { NamespaceChart } from './namespace-chart.ts';
+import { ObservabilityChart } from './observability-chart.ts';
 import { ServiceChart } from './service-chart.ts';
 
 export * from './kubernetes-values.ts';
@@ -15,7 +16,8 @@ export function kubernetesDirectory(environmentName: string): string {
 }
 
 /**
- * Renders `dist/kubernetes/<env>/`: `_namespace.yaml` and one file per service. Argo CD syncs the
+ * Renders `dist/kubernetes/<env>/`: `_namespace.yaml`, one file per service and, where the
+ * environment turns monitoring on, `_observability.yaml`. Argo CD syncs the
  * folder as is (rendered-manifests pattern).
  */
 export function renderKubernetes(environment: StackEnvironment): RenderedOutput {
@@ -25,6 +27,7 @@ export function renderKubernetes(environment: StackEnvironment): RenderedOutput 
   // An external database has no objects of its own: its consumers read its Doppler secrets.
   const inCluster = servicesOf(environment).filter(runsInCluster);
   for (const service of inCluster) charts.push(new ServiceChart(app, service));
+  if (environment.settings.kubernetes.monitoring !== undefined) charts.push(new ObservabilityChart(app, environment, inCluster));
   const problems = app.node.findAll().flatMap((construct) => construct.node.validate().map((problem) => `${construct.node.path}: ${problem}`));
   if (problems.length > 0) throw new Error(`kubernetes validation failed:\n${problems.join('\n')}`);
   for (const chart of charts) {

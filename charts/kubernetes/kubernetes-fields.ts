@@ -33,4 +33,5 @@ export const KUBERNETES_FIELDS: TargetFields = {
   peerPorts: 'rendered', // NetworkPolicy ingress from and egress to its own pods
   tier: 'not-needed', // a cluster runs the whole stack; the tier only chooses what Compose starts by default
   externalServices: 'not-needed', // documentation: dist/<env>.md draws them; egressToInternet lets the calls out
+  metrics: 'rendered', // a ServiceMonitor and NetworkPolicy ingress from the monitoring namespace, where the environment turns monitoring on
 };

@@ -13,11 +13,19 @@ interface Model {
 
 const groupModules = new Map<string, Promise<Record<string, unknown> | undefined>>();
 
+/**
+ * Where the models of an API group live: the Prometheus Operator's CRDs (ServiceMonitor,
+ * PrometheusRule) in their own package of the same project, everything else in kubernetes-models.
+ */
+function modelPackage(apiVersion: string): string {
+  return apiVersion.startsWith('monitoring.coreos.com/') ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models';
+}
+
 /** The kubernetes-models class for an apiVersion and kind, or undefined when it has none. */
 async function modelFor(apiVersion: string, kind: string): Promise<Model | undefined> {
   let module = groupModules.get(apiVersion);
   if (module === undefined) {
-    module = import(`kubernetes-models/${apiVersion}`).catch(() => undefined) as Promise<Record<string, unknown> | undefined>;
+    module = import(`${modelPackage(apiVersion)}/${apiVersion}`).catch(() => undefined) as Promise<Record<string, unknown> | undefined>;
     groupModules.set(apiVersion, module);
   }
   const exports = await module;

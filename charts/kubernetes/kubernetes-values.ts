@@ -14,6 +14,7 @@ import {
   type StackService,
 } from '../../constructs/index.ts';
 import { databaseVariable } from '../database-variables.ts';
+import { buildVersionEnv } from '../build-version.ts';
 
 /** A value as a Kubernetes container sees it. */
 export type KubernetesValue =
@@ -68,7 +69,7 @@ export function kubernetesEnvironment(service: StackService): KubernetesEnvironm
   const composite: Record<string, string> = {};
   const field: Record<string, string> = {};
   const secretNames = new Set<string>();
-  for (const [name, value] of Object.entries(service.env)) {
+  for (const [name, value] of Object.entries({ ...service.env, ...buildVersionEnv(service) })) {
     const resolved = resolveKubernetesValue(value, service.environment);
     if (resolved.kind === 'plain') plain[name] = resolved.text;
     if (resolved.kind === 'secret') {

@@ -95,6 +95,15 @@ export function servicePolicy(scope: Construct, service: StackService): void {
       ports: [policyPort(publicHttp)],
     });
   }
+  // The environment's Prometheus scrapes the metrics port from its own namespace.
+  const monitoring = environment.settings.kubernetes.monitoring;
+  const metrics = service.data.metrics;
+  if (monitoring !== undefined && metrics !== undefined) {
+    ingress.push({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': monitoring.namespace } } }],
+      ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(metrics.port) }],
+    });
+  }
   const publicUdp = publicUdpPorts(service);
   if (publicUdp.length > 0) {
     const senders = udpSenders(service).map((sender) => ({ podSelector: { matchLabels: selectorLabels(sender.name) } }));

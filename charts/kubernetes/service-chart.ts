@@ -7,11 +7,12 @@ import { dopplerSecret } from './doppler-secret.ts';
 import { kubernetesEnvironment, portRangeHost, runsAsStatefulSet, type KubernetesEnvironment } from './kubernetes-values.ts';
 import { selectorLabels, serviceLabels } from './labels.ts';
 import { servicePolicy } from './network-policies.ts';
+import { serviceMonitorOf, servicePortName } from './service-monitor.ts';
 import { workload } from './workload.ts';
 
 /**
  * Every Kubernetes object of one service, in one chart (one file): its ConfigMap and
- * DopplerSecret, workload, Services, Ingress, NetworkPolicy and PodDisruptionBudget. One file per
+ * DopplerSecret, workload, Services, Ingress, NetworkPolicy, ServiceMonitor and PodDisruptionBudget. One file per
  * service keeps diffs, and deploy plans, per service.
  */
 export class ServiceChart extends Chart {
@@ -32,6 +33,7 @@ export class ServiceChart extends Chart {
     if (service.data.addressing === 'service') for (const range of service.data.portRanges) portRangeService(this, service, range.name);
     if (clusterService !== undefined) ingressOf(this, service, clusterService);
     servicePolicy(this, service);
+    serviceMonitorOf(this, service);
     if (service.data.replicas > 1) disruptionBudget(this, service);
   }
 }
@@ -103,7 +105,7 @@ function servicePort(port: ServicePort): kplus.ServicePort {
   return {
     port: port.port,
     targetPort: port.port,
-    name: port.name ?? `${port.protocol}-${port.port}`,
+    name: servicePortName(port),
     protocol: port.protocol === 'udp' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
   };
 }

@@ -138,6 +138,17 @@ export const RAILWAY_FIELDS: TargetFields = {
   peerPorts: 'not-needed', // Railway's private network carries every port between services and replicas
   tier: 'not-needed', // a Railway environment runs the whole stack; the tier only chooses what Compose starts by default
   externalServices: 'not-needed', // documentation: dist/<env>.md draws them; every service on Railway reaches the internet
+  // Railway's own metrics are CPU, memory and network per service; it runs no Prometheus and has
+  // no scrape configuration to render.
+  metrics: (service) =>
+    service.data.metrics === undefined
+      ? undefined
+      : {
+          value: `port ${service.data.metrics.port}, ${service.data.metrics.path}`,
+          problem:
+            "Railway scrapes no Prometheus metrics (its dashboard shows CPU, memory and network only): the series are served on the private network, " +
+            'for a Prometheus you run in the project yourself; no alert rules or dashboard are rendered for Railway',
+        },
 };
 
 /** The port Railway probes: the service's own PORT if it sets one, else its health or public port. */

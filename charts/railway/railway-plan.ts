@@ -19,6 +19,7 @@ import {
   type StackService,
 } from '../../constructs/index.ts';
 import { isRepositoryFile } from '../build-context.ts';
+import { buildVersionEnv } from '../build-version.ts';
 import { databaseVariable } from '../database-variables.ts';
 import { fieldWarnings } from '../target-fields.ts';
 import { isOffRailway, railwayHostname } from '../railway-placement.ts';
@@ -101,7 +102,7 @@ function planService(instance: ServiceInstance, offRailway: StackService[], warn
   const data = service.data;
   const probePort = railwayProbePort(service);
   const env: Record<string, RailwayValue> = Object.fromEntries(
-    Object.entries(service.env).map(([name, value]) => [name, railwayValue(value, instance)]),
+    Object.entries({ ...service.env, ...buildVersionEnv(service) }).map(([name, value]) => [name, railwayValue(value, instance)]),
   );
   // Railway routes health checks (and unported domains) to PORT; services that do not set it
   // get their health port there.

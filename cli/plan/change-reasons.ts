@@ -1,3 +1,4 @@
+import { BUILD_VERSION_VARIABLE } from '../../charts/build-version.ts';
 import { networkPolicyAllows } from './network-policy-rules.ts';
 import { sameContent, WORKLOAD_KINDS, type UnitLayout } from './unit-content.ts';
 
@@ -198,6 +199,9 @@ export function changeReasons(layout: UnitLayout, before: unknown, after: unknow
       reasons.add(`${where(difference)} ${difference.change}`);
     }
   }
+  // BUILD_VERSION is the content tag of the service's build (charts/build-version.ts): the plan
+  // names what moved it, the build's own inputs (code, dependencies), and the image where there is one.
+  variables.delete(BUILD_VERSION_VARIABLE);
   const all = [...reasons, ...[...variables].map(([name, how]) => `env ${name} ${how}`)];
   return all.length > MAX_REASONS ? [...all.slice(0, MAX_REASONS - 1), `and ${all.length - MAX_REASONS + 1} more changes`] : all;
 }

@@ -49,9 +49,16 @@ export function coreServices(services: readonly RenderedService[]): RenderedServ
   return services.filter((service) => service.profiles.length === 0);
 }
 
-/** Why a service is left out: the profiles it is in. */
+/** Why each profile's services are left out of the smoke test. */
+const PROFILE_REASONS: Readonly<Record<string, string>> = {
+  voice: 'needs vendor keys',
+  observability: 'optional local Prometheus and Grafana',
+};
+
+/** Why a service is left out: the profiles it is in, and what they are for. */
 export function notStartedReason(service: RenderedService): string {
-  return `in the ${service.profiles.join(', ')} profile (needs vendor keys; not started by the smoke test)`;
+  const why = service.profiles.map((profile) => PROFILE_REASONS[profile] ?? `profile ${profile}`).join('; ');
+  return `in the ${service.profiles.join(', ')} profile (${why}; not started by the smoke test)`;
 }
 
 /** The images the smoke test builds: the started services Compose would build, with absolute paths. */

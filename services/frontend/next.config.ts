@@ -9,8 +9,9 @@ const config: NextConfig = {
   turbopack: { root: fileURLToPath(new URL('../..', import.meta.url)) },
   poweredByHeader: false,
   // Server-only packages with native or worker-thread parts, or optional store drivers
-  // (rate-limiter-flexible): loaded from node_modules, not bundled.
-  serverExternalPackages: ['pg', 'ioredis', 'pino', 'rate-limiter-flexible'],
+  // (rate-limiter-flexible), or module state of their own (prom-client's default registry):
+  // loaded from node_modules, not bundled.
+  serverExternalPackages: ['pg', 'ioredis', 'pino', 'rate-limiter-flexible', 'prom-client'],
   async headers() {
     return [
       {

@@ -15,9 +15,14 @@ beforeAll(async () => {
 
 describe('Compose profiles', () => {
   it('puts exactly the voice tier (the TEN agent and the agent bridge) in the voice profile, and the core in none, so it always runs', () => {
-    const voice = Object.entries(development).filter(([, service]) => service.profiles !== undefined);
+    const voice = Object.entries(development).filter(([, service]) => service.profiles?.includes(VOICE_PROFILE));
     expect(voice.map(([name]) => name).sort()).toEqual(['jitsi-agent-bridge', 'ten-agent-0']);
     for (const [, service] of voice) expect(service.profiles).toEqual([VOICE_PROFILE]);
+    // Prometheus and Grafana come only with the observability profile.
+    expect(Object.entries(development).filter(([, service]) => service.profiles?.includes('observability')).map(([name, service]) => [name, service.profiles])).toEqual([
+      ['grafana', ['observability']],
+      ['prometheus', ['observability']],
+    ]);
     expect(Object.keys(development).filter((name) => development[name]?.profiles === undefined).sort()).toEqual([
       'frontend',
       'jitsi-jicofo',

@@ -54,7 +54,8 @@ describe('compose target', () => {
 
   it('runs the whole stack with exec health checks and health-gated start order', () => {
     expect(development.name).toBe('voice-agent-development');
-    expect(Object.keys(development.services).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'redis', 'ten-agent-0']);
+    // With the observability profile's Prometheus and Grafana.
+    expect(Object.keys(development.services).sort()).toEqual(['frontend', 'grafana', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'jitsi-web', 'mcp-server', 'postgres', 'prometheus', 'redis', 'ten-agent-0']);
     expect(development.services['jitsi-web'].depends_on).toEqual({ 'jitsi-prosody': { condition: 'service_healthy' } });
     expect(development.services['jitsi-prosody'].healthcheck).toEqual({
       test: ['CMD', '/usr/local/bin/healthcheck.sh'],
@@ -71,6 +72,9 @@ describe('compose target', () => {
     const published = Object.fromEntries(Object.entries<any>(development.services).map(([name, service]) => [name, service.ports ?? []]));
     expect(published).toEqual({
       frontend: ['3000:3000'],
+      // On loopback only: the local Prometheus and Grafana are for this machine.
+      grafana: ['127.0.0.1:3001:3000'],
+      prometheus: ['127.0.0.1:9090:9090'],
       'jitsi-agent-bridge': [],
       'jitsi-jicofo': [],
       'jitsi-jvb': ['10000:10000/udp'],
@@ -98,7 +102,7 @@ describe('compose target', () => {
   });
 
   it('mounts named volumes for data and tmpfs for writable directories of read-only containers', () => {
-    expect(development.volumes).toEqual({ 'postgres-data': {}, 'redis-data': {} });
+    expect(development.volumes).toEqual({ 'postgres-data': {}, 'prometheus-data': {}, 'redis-data': {} });
     const postgres = development.services.postgres;
     expect(postgres.read_only).toBe(true);
     expect(postgres.volumes).toEqual([
@@ -123,7 +127,7 @@ describe('compose target', () => {
       source: 'environments/development.ts',
     });
     expect(development['x-voice-agent'].run).toBe(
-      'docker compose -f dist/compose/development/compose.yaml up --watch (secrets from .env beside this file, see .env.example; or through doppler run --project voice-agent --config dev --); add --profile voice for the voice agent',
+      'docker compose -f dist/compose/development/compose.yaml up --watch (secrets from .env beside this file, see .env.example; or through doppler run --project voice-agent --config dev --); add --profile voice for the voice agent, --profile observability for Prometheus and Grafana',
     );
     expect(development['x-voice-agent']['needs-compose']).toBe(`Docker Compose ${MIN_COMPOSE_VERSION} or newer`);
     expect(development.services['jitsi-web']['x-voice-agent'].construct).toBe('development/voice-agent/jitsi/jitsi-web');

@@ -46,6 +46,8 @@ describe('kubernetes target', () => {
     const staging = [...files.keys()].filter((path) => path.startsWith('dist/kubernetes/staging/')).sort();
     expect(staging).toEqual([
       '_namespace.yaml',
+      // Staging turns monitoring on: its PrometheusRule and dashboard.
+      '_observability.yaml',
       'frontend.yaml',
       'jitsi-agent-bridge.yaml',
       'jitsi-jicofo.yaml',
@@ -258,6 +260,8 @@ describe('kubernetes target', () => {
     ]);
     const jvb = find('dist/kubernetes/staging/', 'NetworkPolicy', 'jitsi-jvb');
     expect(jvb.spec.ingress).toEqual([
+      // Staging's Prometheus scrapes jvb's /metrics on its private HTTP port.
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
       {
         // Media from anywhere, and from the agent bridge's pods, whose packets to the public address stay in the cluster.
         from: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-agent-bridge' } } }],
@@ -326,6 +330,8 @@ describe('kubernetes target', () => {
         from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ten-agent' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } } }],
         ports: [{ port: 8080, protocol: 'TCP' }],
       },
+      // Staging's Prometheus scrapes /metrics from its own namespace.
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
     ]);
     const egressTo = policy.spec.egress.flatMap((rule: any) => (rule.to ?? []).map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? 'internet'));
     expect(egressTo).toEqual(['postgres', 'redis', 'internet', 'internet']);
@@ -337,7 +343,10 @@ describe('kubernetes target', () => {
     expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'frontend', port: { number: 3000 } });
     const { container: frontend, pod } = container('dist/kubernetes/staging/', 'frontend');
     expect(frontend.image).toMatch(/^ghcr\.io\/acme\/voice-agent\/frontend:sha-[0-9a-f]{12}$/);
-    expect(frontend.ports).toEqual([{ containerPort: 3000, name: 'http', protocol: 'TCP' }]);
+    expect(frontend.ports).toEqual([
+      { containerPort: 3000, name: 'http', protocol: 'TCP' },
+      { containerPort: 9464, name: 'metrics', protocol: 'TCP' },
+    ]);
     for (const probe of [frontend.readinessProbe, frontend.livenessProbe, frontend.startupProbe]) {
       expect(probe.httpGet).toEqual({ path: '/api/health', port: 3000, scheme: 'HTTP' });
     }
@@ -412,6 +421,8 @@ describe('kubernetes target', () => {
     expect(egressTo).not.toContain('jitsi-web');
     expect(policy.spec.ingress).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 3000, protocol: 'TCP' }] },
+      // Only Prometheus reaches the metrics listener, which the Ingress does not route to.
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9464, protocol: 'TCP' }] },
     ]);
     const agent = find('dist/kubernetes/staging/', 'NetworkPolicy', 'ten-agent');
     const agentFrom = agent.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name']));

@@ -28,7 +28,8 @@ describe('npm run validate', () => {
   it('passes on the committed output and says what it checked', () => {
     const result = runCli(['validate']);
     expect(result.status, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^kubernetes {2}\d+ objects in 20 files: ok$/m);
+    // Each environment's namespace, observability and service files.
+    expect(result.stdout).toMatch(/^kubernetes {2}\d+ objects in 22 files: ok$/m);
     expect(result.stdout).toContain('compose     1 file: ok');
     expect(result.stdout).toContain('off-railway 2 files: ok');
     expect(result.stdout).toContain('railway     2 environments (production, staging): ok');

@@ -41,12 +41,16 @@ describe('Frontend (the voice console)', () => {
   it('is the stack\'s public front door on 3000, health-checked at /api/health over HTTP and from inside', () => {
     const { frontend } = stack();
     expect(frontend.name).toBe('frontend');
-    expect(frontend.data.ports).toEqual([{ name: 'http', port: 3000, protocol: 'tcp', exposure: 'public', appProtocol: 'voice console' }]);
+    expect(frontend.data.ports).toEqual([
+      { name: 'http', port: 3000, protocol: 'tcp', exposure: 'public', appProtocol: 'voice console' },
+      { name: 'metrics', port: 9464, protocol: 'tcp', exposure: 'private', appProtocol: 'Prometheus metrics' },
+    ]);
+    expect(frontend.data.metrics).toEqual({ port: 9464, path: '/metrics' });
     expect(frontend.publicHttpPort?.port).toBe(3000);
     expect(frontend.data.healthCheck?.http).toEqual({ path: '/api/health', port: 3000 });
     expect(frontend.data.healthCheck?.exec?.slice(0, 2)).toEqual(['node', '-e']);
     expect(frontend.data.healthCheck?.exec?.[2]).toContain("fetch('http://127.0.0.1:3000/api/health')");
-    expect(frontend.env).toMatchObject({ PORT: '3000', HOSTNAME: '::', LOG_LEVEL: 'info' });
+    expect(frontend.env).toMatchObject({ PORT: '3000', METRICS_PORT: '9464', HOSTNAME: '::', LOG_LEVEL: 'info' });
   });
 
   it('is built from the repository root out of exactly the files of its image', () => {

@@ -261,6 +261,7 @@ describe('JitsiAgentBridge, as every target renders it', () => {
       { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend' } } }], ports: [{ port: 8090, protocol: 'TCP' }] },
       // A replica forwards the console's call for a room to the replica that holds it, by pod address.
       { from: [self], ports: [{ port: 8090, protocol: 'TCP' }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 8090, protocol: 'TCP' }] },
     ]);
     expect(policy.spec.egress).toEqual([
       { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jitsi-web' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },

@@ -59,6 +59,15 @@ describe('StackService', () => {
       'volumes[1].mountPath',
       'two volumes are mounted at /data',
     ],
+    ['metrics on an undeclared port', { ...base, ports: [{ port: 80 }], metrics: { port: 9100 } }, 'metrics.port', 'metrics port 9100 is not one of the service\'s TCP ports'],
+    ['metrics on a UDP port', { ...base, ports: [{ port: 9100, protocol: 'udp' }], metrics: { port: 9100 } }, 'metrics.port', 'is not one of the service\'s TCP ports'],
+    [
+      'metrics on the public port',
+      { ...base, ports: [{ port: 80, exposure: 'public' }], healthCheck: { exec: ['true'] }, metrics: { port: 80 } },
+      'metrics.port',
+      'metrics port 80 is public, and metrics must stay inside the network',
+    ],
+    ['a metrics path with a query', { ...base, ports: [{ port: 9100 }], metrics: { port: 9100, path: '/metrics?x=1' } }, 'metrics.path', 'must be an absolute URL path'],
     // Hostile variations: what used to crash synth or render something no target runs.
     ['props that are not an object', null as unknown as StackServiceProps, '', 'the props of a service must be an object'],
     ['env that is not an object', { ...base, env: 'MODE=fast' as unknown as Record<string, string> }, 'env', 'must be an object of variable name → value, got "MODE=fast"'],

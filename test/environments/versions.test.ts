@@ -24,6 +24,8 @@ describe('environments/versions.ts', () => {
       POSTGRES_VERSION: `postgres:${versions.POSTGRES_VERSION}`,
       REDIS_VERSION: `redis:${versions.REDIS_VERSION}`,
       NODE_VERSION: `node:${versions.NODE_VERSION}`,
+      PROMETHEUS_VERSION: `prom/prometheus:${versions.PROMETHEUS_VERSION}`,
+      GRAFANA_VERSION: `grafana/grafana:${versions.GRAFANA_VERSION}`,
     };
     // TEN_VERSION is a git tag of TEN's sources, not an image.
     expect([...Object.keys(images), 'TEN_VERSION'].sort()).toEqual(Object.keys(versions).sort());

@@ -77,6 +77,11 @@ const configSchema = z.object({
   TOOL_CALL_REPLAY_SECONDS: wholeNumber(60, 7 * 24 * 60 * 60, 24 * 60 * 60),
   /** A room's owner stays its owner this long after the owner last used it. */
   ROOM_OWNER_TTL_SECONDS: wholeNumber(60, 30 * 24 * 60 * 60, 24 * 60 * 60),
+  /**
+   * The private port of the Prometheus metrics (GET /metrics), on the console's host; never the
+   * public port. 0 turns the listener off.
+   */
+  METRICS_PORT: wholeNumber(0, 65_535, 9464),
   /** Identity-provider subjects who moderate every room (comma-separated). */
   CONSOLE_ADMINS: subjectList,
 });

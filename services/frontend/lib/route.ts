@@ -5,6 +5,7 @@ import { asDependencyUnavailable } from './dependency-unavailable.ts';
 import { endUserId } from './end-user-id.ts';
 import { httpRequestId, withRequestId } from './http-request-id.ts';
 import { startupLogger } from './logger.ts';
+import { consoleMetrics } from './metrics.ts';
 import { consumeOrRefuse } from './rate-limits.ts';
 import { readJsonObject } from './request-body.ts';
 import { RequestRefused } from './request-refused.ts';
@@ -28,6 +29,11 @@ interface RouteOptions {
    * instead of Redis, so an anonymous visitor writes nothing there. @default false
    */
   readonly signInStart?: boolean;
+  /**
+   * The route's path pattern for the metrics. @default the request's path, which is the
+   * pattern while every API route is a static path; a route with dynamic segments must say.
+   */
+  readonly pattern?: string;
 }
 
 export function jsonError(status: number, message: string, headers?: HeadersInit): NextResponse {
@@ -76,8 +82,14 @@ async function countRequest(request: NextRequest, runtime: Runtime, session: Ses
  */
 export function route(handler: (request: NextRequest, context: RouteContext) => Promise<Response>, options: RouteOptions = {}) {
   return async (request: NextRequest): Promise<Response> => {
+    const started = performance.now();
     const requestId = httpRequestId(request);
-    return withRequestId(await handle(request, requestId), requestId);
+    const response = withRequestId(await handle(request, requestId), requestId);
+    const labels = { route: options.pattern ?? request.nextUrl.pathname, method: request.method };
+    const metrics = consoleMetrics();
+    metrics.httpRequests.inc({ ...labels, status: String(response.status) });
+    metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+    return response;
   };
 
   async function handle(request: NextRequest, requestId: string): Promise<Response> {

@@ -144,8 +144,10 @@ export function createBridgeApp(options: BridgeOptions & { readonly logger: Logg
     else res.json({ status: 'ready', replica: placement.replicaId, capacity });
   });
   app.get('/metrics', async (_req, res) => {
-    const counts = rooms.countByState();
-    for (const [state, count] of Object.entries(counts)) metrics.rooms.set({ state }, count);
+    // What the rooms hold now, read as the scrape comes rather than kept up to date on every change.
+    for (const [state, count] of Object.entries(rooms.countByState())) metrics.rooms.set({ state }, count);
+    for (const [state, count] of Object.entries(rooms.countTenSessionsByState())) metrics.tenSessions.set({ state }, count);
+    metrics.participants.set(rooms.participantCount());
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 

@@ -1,4 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import packageJson from '../package.json' with { type: 'json' };
+
+/** Which way a frame of audio goes through the bridge. */
+export type Direction = 'to_ten' | 'to_room';
+const DIRECTIONS: readonly Direction[] = ['to_ten', 'to_room'];
 
 /** The bridge's Prometheus metrics, in a registry of its own (two bridges can share a process in tests). */
 export interface Metrics {
@@ -14,12 +19,52 @@ export interface Metrics {
   readonly pingFailures: Counter<'reason'>;
   readonly forwards: Counter<'reason'>;
   readonly roomsTakenOver: Counter;
+  /** People (never the agent) in the rooms this replica holds, read from the rooms at scrape time. */
+  readonly participants: Gauge;
+  readonly framesDropped: Counter<'direction'>;
+  readonly addedLatency: Histogram<'direction'>;
+  readonly responseLatency: Histogram;
+  /** TEN sessions by their room session's state, read from the rooms at scrape time. */
+  readonly tenSessions: Gauge<'state'>;
+}
+
+/**
+ * This build's version for agent_bridge_build_info: BUILD_VERSION, the image's content tag the
+ * deployment sets (sha-…), or the package's version where nothing sets it (a local run).
+ */
+export function buildVersion(env: NodeJS.ProcessEnv = process.env): string {
+  return env['BUILD_VERSION'] || packageJson.version;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'agent_bridge_' });
-  return {
+  const buildInfo = new Gauge({
+    name: 'agent_bridge_build_info',
+    help: "Always 1; the label says which build of the bridge runs (BUILD_VERSION, else its package.json's version).",
+    labelNames: ['version'],
+    registers: [registry],
+  });
+  buildInfo.set({ version: buildVersion() }, 1);
+  const framesDropped = new Counter({
+    name: 'agent_bridge_frames_dropped_total',
+    help: '20 ms frames of audio the bridge discarded, by direction (see the README for every place this counts).',
+    labelNames: ['direction'],
+    registers: [registry],
+  });
+  const addedLatency = new Histogram({
+    name: 'agent_bridge_added_latency_seconds',
+    help: "Time a frame spends inside the bridge: to_ten from its capture in the room's page to its send on the TEN websocket; to_room from the TEN message's arrival to its audio handed to the room.",
+    labelNames: ['direction'],
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2],
+    registers: [registry],
+  });
+  // Both directions from the start: a rate() over a series that appears only at its first drop misses that drop.
+  for (const direction of DIRECTIONS) {
+    framesDropped.inc({ direction }, 0);
+    addedLatency.zero({ direction });
+  }
+  const metrics: Metrics = {
     registry,
     rooms: new Gauge({ name: 'agent_bridge_rooms', help: 'Rooms this replica holds, by state.', labelNames: ['state'], registers: [registry] }),
     starts: new Counter({
@@ -61,5 +106,25 @@ export function createMetrics(): Metrics {
       help: 'Rooms started here whose previous session was lost with its bridge replica.',
       registers: [registry],
     }),
+    participants: new Gauge({ name: 'agent_bridge_participants', help: 'People in the rooms this replica holds (the agent not counted).', registers: [registry] }),
+    framesDropped,
+    addedLatency,
+    responseLatency: new Histogram({
+      name: 'agent_bridge_response_latency_seconds',
+      help: "From the end of a person's speech (the last room frame above -45 dBFS) to the agent's first audible frame after it, as the bridge hands it to the room.",
+      buckets: [0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10],
+      registers: [registry],
+    }),
+    tenSessions: new Gauge({
+      name: 'agent_bridge_ten_sessions',
+      help: "TEN sessions this replica holds (started on TEN and not yet stopped there), by their room session's state.",
+      labelNames: ['state'],
+      registers: [registry],
+    }),
   };
+  // Counters whose every label value is known, at 0 from the start, for the same reason.
+  for (const result of ['open', 'refused']) metrics.tenSocketConnectAttempts.inc({ result }, 0);
+  for (const reason of ['unreachable', 'session_gone', 'other']) metrics.pingFailures.inc({ reason }, 0);
+  for (const reason of ['holder', 'capacity']) metrics.forwards.inc({ reason }, 0);
+  return metrics;
 }

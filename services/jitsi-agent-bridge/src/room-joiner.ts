@@ -41,8 +41,18 @@ export interface RoomAudioStats {
 
 /** Events a joined room reports to the controller. */
 export interface JoinedRoomEvents {
-  /** One 20 ms frame (FRAME_BYTES bytes) of the room's mixed audio, in order. */
-  onFrame(frame: Buffer): void;
+  /**
+   * One 20 ms frame (FRAME_BYTES bytes) of the room's mixed audio, in order; `capturedAt` is when
+   * the joiner captured it, on this process's performance.now() clock (for the bridge's added
+   * latency, which starts there).
+   */
+  onFrame(frame: Buffer, capturedAt: number): void;
+  /**
+   * The joiner discarded audio: `frames` 20 ms frames (fractions for partial ones) of the room's
+   * audio (`to_ten`) or of the agent's speech (`to_room`). Optional: a joiner that loses nothing
+   * need not say so.
+   */
+  onDropped?(direction: 'to_ten' | 'to_room', frames: number): void;
   /** The people in the room changed; the agent itself is never counted. */
   onParticipants(participants: ReadonlyArray<{ id: string; displayName: string }>): void;
   /** The room was left without `leave()` being called (kicked, connection lost, page crashed). */

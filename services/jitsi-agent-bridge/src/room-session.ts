@@ -5,6 +5,7 @@ import { mintAgentJwt } from './jitsi-jwt.ts';
 import type { Metrics } from './metrics.ts';
 import { isSpeech } from './pcm-level.ts';
 import type { RoomClaim, TenReplica, TenSeat } from './placement/placement.ts';
+import { ResponseTimer } from './response-timer.ts';
 import type { JoinedRoom, RoomAudioStats, RoomJoiner } from './room-joiner.ts';
 import { TEN_CODE, TenError } from './ten-client.ts';
 import type { TenMessage } from './ten-messages.ts';
@@ -110,6 +111,7 @@ export class RoomSession {
   private readonly finalLines: TranscriptEvent[] = [];
   private lastError: string | null = null;
   private audio: RoomAudioStats = NO_AUDIO;
+  private readonly responses = new ResponseTimer();
 
   private readonly abort = new AbortController();
   private readonly listeners = new Set<(event: RoomEvent) => void>();
@@ -137,6 +139,16 @@ export class RoomSession {
 
   get current(): SessionState {
     return this.state;
+  }
+
+  /** People in the room now (the agent never counts). */
+  get participantCount(): number {
+    return this.participants.length;
+  }
+
+  /** Whether this session holds a TEN session: /start answered and /stop not yet done (release). */
+  get holdsTenSession(): boolean {
+    return this.tenStarted;
   }
 
   snapshot(): RoomState {
@@ -249,7 +261,8 @@ export class RoomSession {
       this.joined = await joiner.join(
         { room: this.room, jwt, displayName: config.AGENT_DISPLAY_NAME, sessionId: this.sessionId },
         {
-          onFrame: (frame) => this.heard(frame),
+          onFrame: (frame, capturedAt) => this.heard(frame, capturedAt),
+          onDropped: (direction, frames) => metrics.framesDropped.inc({ direction }, frames),
           onParticipants: (participants) => this.participantsChanged(participants),
           onLeft: (reason) => void this.end('failed', `the agent left room ${this.room}: ${reason}`),
         },
@@ -273,7 +286,7 @@ export class RoomSession {
       },
     });
     this.socket.listen({
-      onMessage: (message) => this.fromTen(message),
+      onMessage: (message, receivedAt) => this.fromTen(message, receivedAt),
       onClosed: (problem) => void this.end('failed', problem, new BridgeError(502, problem, 'ten_socket')),
     });
     log.info({ url, attempts }, 'TEN websocket connected');
@@ -407,6 +420,8 @@ export class RoomSession {
         const message = (error as Error).message;
         log.error({ err: message }, 'stopping the TEN session failed');
         this.lastError ??= message;
+      } finally {
+        this.tenStarted = false;
       }
     })();
     await Promise.all([leaving, stoppingTen]);
@@ -438,12 +453,20 @@ export class RoomSession {
     this.pingTimer = setTimeout(() => void ping(), interval);
   }
 
-  private heard(frame: Buffer): void {
+  private heard(frame: Buffer, capturedAt: number): void {
     if (this.ending !== undefined) return;
+    const { metrics } = this.options;
     this.framesHeard += 1;
     if (isSpeech(frame)) this.lastSpeechAt = new Date();
-    // Before the websocket answers there is nowhere to send it; stale audio is not worth keeping.
-    if (this.socket?.sendFrame(frame) === true) this.options.metrics.framesToTen.inc();
+    this.responses.heard(frame, capturedAt);
+    // Before the websocket answers there is nowhere to send it, and stale audio is not worth
+    // keeping for later: the frame is dropped, as it is when TEN does not read (sendFrame false).
+    if (this.socket?.sendFrame(frame) === true) {
+      metrics.framesToTen.inc();
+      metrics.addedLatency.observe({ direction: 'to_ten' }, Math.max(0, performance.now() - capturedAt) / 1000);
+    } else {
+      metrics.framesDropped.inc({ direction: 'to_ten' });
+    }
   }
 
   private participantsChanged(participants: ReadonlyArray<{ id: string; displayName: string }>): void {
@@ -465,16 +488,22 @@ export class RoomSession {
     this.graceTimer = setTimeout(() => void this.stop(`room ${this.room} had no people for ${graceSeconds} s (EMPTY_ROOM_GRACE_SECONDS)`), graceSeconds * 1000);
   }
 
-  private fromTen(message: TenMessage): void {
+  private fromTen(message: TenMessage, receivedAt: number): void {
     if (this.ending !== undefined) return;
     const { metrics } = this.options;
     switch (message.kind) {
-      case 'audio':
+      case 'audio': {
         this.joined?.play(message.pcm, message.sampleRate);
+        const handedAt = performance.now();
         metrics.framesFromTen.inc();
+        metrics.addedLatency.observe({ direction: 'to_room' }, (handedAt - receivedAt) / 1000);
+        const waited = this.responses.agentAudio(message.pcm, handedAt);
+        if (waited !== undefined) metrics.responseLatency.observe(waited);
         return;
+      }
       case 'flush':
         this.joined?.flush();
+        this.responses.flushed();
         metrics.flushes.inc();
         this.log().debug('flush (barge-in)');
         return;

@@ -132,10 +132,23 @@ export class Rooms {
     return [...this.live.values()].map((session) => session.snapshot());
   }
 
-  countByState(): Record<Exclude<SessionState, 'lost'>, number> {
+  /** Live sessions (those `which` picks, all by default) by state; every state present, 0 when none. */
+  countByState(which: (session: RoomSession) => boolean = () => true): Record<Exclude<SessionState, 'lost'>, number> {
     const counts: Record<Exclude<SessionState, 'lost'>, number> = { starting: 0, active: 0, stopping: 0, stopped: 0, failed: 0 };
-    for (const session of this.live.values()) counts[session.current as Exclude<SessionState, 'lost'>] += 1;
+    for (const session of this.live.values()) if (which(session)) counts[session.current as Exclude<SessionState, 'lost'>] += 1;
     return counts;
+  }
+
+  /** People in the rooms this replica holds (the agent never counts). */
+  participantCount(): number {
+    let people = 0;
+    for (const session of this.live.values()) people += session.participantCount;
+    return people;
+  }
+
+  /** Live sessions that hold a TEN session, by state (every state present, 0 when none). */
+  countTenSessionsByState(): Record<Exclude<SessionState, 'lost'>, number> {
+    return this.countByState((session) => session.holdsTenSession);
   }
 
   /**

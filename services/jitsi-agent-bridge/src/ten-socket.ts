@@ -36,8 +36,15 @@ export interface ConnectOptions {
   readonly onAttempt?: (result: 'open' | 'refused', attempt: number, detail: string) => void;
 }
 
+/** A message as it came off the socket, with its arrival time (performance.now()). */
+interface Arrived {
+  readonly text: string;
+  readonly at: number;
+}
+
 export interface TenSocketEvents {
-  onMessage(message: TenMessage): void;
+  /** `receivedAt`: when the message came off the socket (performance.now()), for the bridge's added latency. */
+  onMessage(message: TenMessage, receivedAt: number): void;
   /** The socket closed without `close()` being called; `problem` says what that means. */
   onClosed(problem: string): void;
 }
@@ -88,7 +95,7 @@ function attemptOnce(url: string, handshakeTimeoutMs: number, signal: AbortSigna
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { handshakeTimeout: handshakeTimeoutMs, perMessageDeflate: false });
     // Listening from the start: the server may send and close in the same read as the handshake.
-    const early: string[] = [];
+    const early: Arrived[] = [];
     let settled = false;
     let window: NodeJS.Timeout | undefined;
     const settle = (attempt: Attempt) => {
@@ -106,7 +113,7 @@ function attemptOnce(url: string, handshakeTimeoutMs: number, signal: AbortSigna
     signal?.addEventListener('abort', abort, { once: true });
     const accept = () => settle({ kind: 'open', socket: new TenSocket(ws, url, early) });
     const onEarlyMessage = (data: WebSocket.RawData) => {
-      early.push(String(data));
+      early.push({ text: String(data), at: performance.now() });
       // A rejection comes as an error message then the close: wait for the close that follows.
       if (parseTenMessage(String(data)).kind !== 'error') accept();
     };
@@ -127,19 +134,17 @@ export class TenSocket {
   private events: TenSocketEvents | undefined;
   private closing = false;
   private readonly closed: Promise<void>;
-  /** Frames not sent because TEN was not reading. */
-  droppedFrames = 0;
 
   private readonly ws: WebSocket;
   readonly url: string;
   /** Messages that came before `listen`. */
-  private readonly early: string[];
+  private readonly early: Arrived[];
 
-  constructor(ws: WebSocket, url: string, early: string[]) {
+  constructor(ws: WebSocket, url: string, early: Arrived[]) {
     this.ws = ws;
     this.url = url;
     this.early = early;
-    ws.on('message', (data) => this.deliver(String(data)));
+    ws.on('message', (data) => this.deliver({ text: String(data), at: performance.now() }));
     // Errors are followed by a close, which is what the session acts on.
     ws.on('error', () => undefined);
     this.closed = new Promise((resolve) => {
@@ -157,17 +162,14 @@ export class TenSocket {
   /** Starts delivering messages, those that came before first. */
   listen(events: TenSocketEvents): void {
     this.events = events;
-    for (const text of this.early.splice(0)) this.deliver(text);
+    for (const arrived of this.early.splice(0)) this.deliver(arrived);
     if (this.ws.readyState === WebSocket.CLOSED && !this.closing) events.onClosed(`TEN's worker websocket at ${this.url} closed`);
   }
 
   /** Sends one frame of room audio; false when it was dropped (socket not open, or TEN not reading). */
   sendFrame(pcm: Buffer): boolean {
     if (!this.isOpen) return false;
-    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.droppedFrames += 1;
-      return false;
-    }
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return false;
     this.ws.send(encodeAudioFrame(pcm));
     return true;
   }
@@ -181,12 +183,12 @@ export class TenSocket {
     clearTimeout(timer);
   }
 
-  private deliver(text: string): void {
+  private deliver(arrived: Arrived): void {
     if (this.events === undefined) {
-      this.early.push(text);
+      this.early.push(arrived);
       return;
     }
-    this.events.onMessage(parseTenMessage(text));
+    this.events.onMessage(parseTenMessage(arrived.text), arrived.at);
   }
 }
 

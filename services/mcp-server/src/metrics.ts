@@ -1,4 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import packageJson from '../package.json' with { type: 'json' };
+
+const MCP_SDK = '@modelcontextprotocol/server';
+
+/**
+ * The version of the MCP SDK this process loaded: the package.json of the package that module
+ * resolution finds (not the range we pin, nor a copy that could go stale). The package's exports
+ * do not include its package.json, so the search walks up from its entry point.
+ */
+function installedVersion(name: string): string {
+  let directory = dirname(createRequire(import.meta.url).resolve(name));
+  for (;;) {
+    try {
+      const found = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (found.name === name && typeof found.version === 'string') return found.version;
+    } catch {
+      // No package.json at this level (dist/): keep walking up.
+    }
+    const parent = dirname(directory);
+    if (parent === directory) return 'unknown';
+    directory = parent;
+  }
+}
 
 /** The server's Prometheus metrics, in a registry of its own (two servers can share a process in tests). */
 export interface Metrics {
@@ -20,9 +46,23 @@ export interface Metrics {
   readonly sseSessions: Gauge;
 }
 
+/**
+ * This build's version for mcp_server_build_info: BUILD_VERSION, the image's content tag the
+ * deployment sets (sha-…), or the package's version where nothing sets it (a local run).
+ */
+export function buildVersion(env: NodeJS.ProcessEnv = process.env): string {
+  return env['BUILD_VERSION'] || packageJson.version;
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mcp_server_' });
+  new Gauge({
+    name: 'mcp_server_build_info',
+    help: 'Always 1; the labels say which build of the server runs (BUILD_VERSION, else its package.json version), with which MCP SDK (@modelcontextprotocol/server, as installed).',
+    labelNames: ['version', 'mcp_sdk_version'],
+    registers: [registry],
+  }).set({ version: buildVersion(), mcp_sdk_version: installedVersion(MCP_SDK) }, 1);
   return {
     registry,
     toolCalls: new Counter({

@@ -25,6 +25,9 @@ export function consoleEnv(overrides: Record<string, string> = {}): Record<strin
     JITSI_JWT_AUDIENCE: 'voice-agent',
     JWT_APP_SECRET,
     LOG_LEVEL: 'silent',
+    // Consoles of several test files run side by side: one fixed metrics port would be taken
+    // twice. metrics.test.ts gives its console a free one.
+    METRICS_PORT: '0',
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
-import { FRAME_BYTES, type JoinedRoom, type JoinedRoomEvents, type JoinRequest, type RoomAudioStats } from '../room-joiner.ts';
-import { encodePlaybackChunk } from './page/dsp/wire.js';
+import { FRAME_BYTES, FRAME_MS, type JoinedRoom, type JoinedRoomEvents, type JoinRequest, type RoomAudioStats } from '../room-joiner.ts';
+import { CAPTURE_TIME_BYTES, decodeRoomFrame, encodePlaybackChunk } from './page/dsp/wire.js';
 import { PlayoutPacer } from './playout-pacer.ts';
 import { RoomMeters, type PageAudioReport } from './room-meters.ts';
 
@@ -51,13 +51,19 @@ export class BrowserRoom implements JoinedRoom {
   private leaving: Promise<void> | undefined;
   private leftOnRequest: (() => void) | undefined;
   private warnedFrameSize = false;
+  /** The page's count of agent audio trimmed from its buffer (ms), as last reported: the next report's increase is new loss. */
+  private pageTrimmedMs = 0;
   participantId = '';
 
   private readonly options: BrowserRoomOptions;
 
   private constructor(options: BrowserRoomOptions) {
     this.options = options;
-    this.pacer = new PlayoutPacer({ send: (pcm, sampleRate) => this.sendBinary(encodePlaybackChunk(pcm, sampleRate)) });
+    this.pacer = new PlayoutPacer({
+      send: (pcm, sampleRate) => {
+        if (!this.sendBinary(encodePlaybackChunk(pcm, sampleRate))) this.droppedSpeech(durationMs(pcm.length, sampleRate));
+      },
+    });
   }
 
   /** Joins over the socket; rejects with the page's reason (never the JWT) or a deadline. */
@@ -105,7 +111,14 @@ export class BrowserRoom implements JoinedRoom {
   }
 
   play(pcm: Buffer, sampleRate: number): void {
-    if (this.state === 'joined') this.pacer.enqueue(pcm, sampleRate);
+    if (this.state !== 'joined') {
+      this.droppedSpeech(durationMs(pcm.length, sampleRate));
+      return;
+    }
+    // Past the pacer's bound (a minute queued) it trims the oldest audio.
+    const trimmedBefore = this.pacer.trimmedMs();
+    this.pacer.enqueue(pcm, sampleRate);
+    this.droppedSpeech(this.pacer.trimmedMs() - trimmedBefore);
   }
 
   flush(): void {
@@ -159,23 +172,32 @@ export class BrowserRoom implements JoinedRoom {
     if (message.type === 'participants') {
       this.participants = message.participants;
       this.deliverParticipants();
-    } else if (message.type === 'stats') this.meters.report(message);
-    else if (message.type === 'left') {
+    } else if (message.type === 'stats') {
+      this.meters.report(message);
+      // The page's buffer trims when Node's clock runs ahead of the audio clock.
+      const trimmedMs = message.playback.trimmedMs;
+      if (trimmedMs > this.pageTrimmedMs) this.droppedSpeech(trimmedMs - this.pageTrimmedMs);
+      this.pageTrimmedMs = trimmedMs;
+    } else if (message.type === 'left') {
       if (this.state === 'leaving') this.leftOnRequest?.();
       else this.lost(message.reason);
     }
   }
 
   private frame(data: Buffer): void {
+    // Frames before the join completes are the page's audio graph starting, not the room's yet.
     if (this.state !== 'joined') return;
-    if (data.length !== FRAME_BYTES) {
-      if (!this.warnedFrameSize) this.options.logger?.warn({ bytes: data.length }, `the page sent a frame that is not ${FRAME_BYTES} bytes; dropped`);
+    if (data.length !== FRAME_BYTES + CAPTURE_TIME_BYTES) {
+      if (!this.warnedFrameSize) this.options.logger?.warn({ bytes: data.length }, `the page sent a frame that is not ${FRAME_BYTES} bytes and its capture time; dropped`);
       this.warnedFrameSize = true;
+      this.dropped('to_ten', 1);
       return;
     }
+    const { pcm, capturedAtEpochMs } = decodeRoomFrame(data);
     this.meters.frame();
     try {
-      this.options.events.onFrame(data);
+      // The page's epoch clock and this process's agree on one machine; a frame never comes from the future.
+      this.options.events.onFrame(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), Math.min(performance.now(), capturedAtEpochMs - performance.timeOrigin));
     } catch (error) {
       this.options.logger?.error({ err: error }, 'onFrame threw');
     }
@@ -194,8 +216,26 @@ export class BrowserRoom implements JoinedRoom {
     if (this.options.socket.readyState === this.options.socket.OPEN) this.options.socket.send(JSON.stringify(message));
   }
 
-  private sendBinary(message: Uint8Array): void {
-    if (this.options.socket.readyState === this.options.socket.OPEN) this.options.socket.send(message);
+  /** False when the page's socket is gone and the message was lost. */
+  private sendBinary(message: Uint8Array): boolean {
+    if (this.options.socket.readyState !== this.options.socket.OPEN) return false;
+    this.options.socket.send(message);
+    return true;
+  }
+
+  /** Audio lost here, told to the controller in 20 ms frames. */
+  private dropped(direction: 'to_ten' | 'to_room', frames: number): void {
+    if (frames <= 0) return;
+    try {
+      this.options.events.onDropped?.(direction, frames);
+    } catch (error) {
+      this.options.logger?.error({ err: error }, 'onDropped threw');
+    }
+  }
+
+  /** The agent's speech lost here, `ms` of it (TEN's messages and the pacer's trims come in any length). */
+  private droppedSpeech(ms: number): void {
+    this.dropped('to_room', ms / FRAME_MS);
   }
 
   /** Frees everything; idempotent. */
@@ -207,6 +247,10 @@ export class BrowserRoom implements JoinedRoom {
     this.options.onGone();
     await this.options.removeFrame();
   }
+}
+
+function durationMs(bytes: number, sampleRate: number): number {
+  return (bytes / 2 / sampleRate) * 1000;
 }
 
 function parse(text: string): PageMessage | undefined {

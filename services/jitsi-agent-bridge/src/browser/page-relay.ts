@@ -6,11 +6,12 @@ import type { PageFiles } from './page-files.ts';
 /**
  * The loopback server between Node and the bot page.
  *
- * Websocket: one socket per room (the socket says which room), binary 640-byte frames from the
- * page, binary playback chunks and JSON control messages to it. Chosen over Playwright bindings:
- * binary frames on 127.0.0.1 need neither base64 nor the CDP pipe Playwright drives the browser
- * with. Anything on the machine can reach 127.0.0.1, so each room's slot has a random key that
- * only its iframe knows (it is in the iframe's URL fragment, which no request carries).
+ * Websocket: one socket per room (the socket says which room), binary 640-byte frames (with their
+ * capture time, wire.js) from the page, binary playback chunks and JSON control messages to it.
+ * Chosen over Playwright bindings: binary frames on 127.0.0.1 need neither base64 nor the CDP
+ * pipe Playwright drives the browser with. Anything on the machine can reach 127.0.0.1, so each
+ * room's slot has a random key that only its iframe knows (it is in the iframe's URL fragment,
+ * which no request carries).
  *
  * HTTP: the page's files under /page/, with CORS for the Jitsi origin. Chromium fetches
  * AudioWorklet modules outside Playwright's request routing, so the worklet and the DSP modules

@@ -59,7 +59,7 @@ export class ScriptedRoom implements JoinedRoom {
       while (this.framesSent * FRAME_MS <= performance.now() - started) {
         const frame = this.speech.shift() ?? Buffer.alloc(FRAME_BYTES);
         this.framesSent += 1;
-        this.events.onFrame(frame);
+        this.events.onFrame(frame, performance.now());
         if (this.speech.length === 0 && this.speechDone !== undefined) {
           const done = this.speechDone;
           this.speechDone = undefined;

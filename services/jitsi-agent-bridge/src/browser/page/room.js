@@ -8,10 +8,10 @@
  * Messages from Node: {type:"join", ...}, {type:"flush"}, {type:"leave"}, binary playback chunks
  * (wire.js). To Node: {type:"ready"}, {type:"joined", participantId}, {type:"join-failed", error},
  * {type:"participants", participants}, {type:"left", reason}, {type:"stats", ...}, {type:"candidates"}
- * and binary 640-byte frames.
+ * and binary 640-byte frames, each with its capture time (wire.js).
  */
 import { startRoomAudio } from './room-audio.js';
-import { decodePlaybackChunk } from './dsp/wire.js';
+import { decodePlaybackChunk, encodeRoomFrame } from './dsp/wire.js';
 
 const [slot = '', key = '', relayPort = ''] = location.hash.slice(1).split(':');
 const relay = new WebSocket(`ws://127.0.0.1:${relayPort}/rooms/${encodeURIComponent(slot)}?key=${encodeURIComponent(key)}`);
@@ -133,7 +133,8 @@ async function join(config) {
     remoteAudioElement: config.workarounds.remoteAudioElement,
     workletUrl: config.workletUrl,
     onFrame: (frame) => {
-      if (relay.readyState === WebSocket.OPEN) relay.send(frame);
+      // Stamped as the worklet hands it over: from here on the frame is inside the bridge.
+      if (relay.readyState === WebSocket.OPEN) relay.send(encodeRoomFrame(frame, performance.timeOrigin + performance.now()));
     },
   });
   JitsiMeetJS.init({ enableAnalyticsLogging: false });

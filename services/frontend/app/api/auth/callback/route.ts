@@ -1,4 +1,5 @@
 import { NextResponse } from 'next/server';
+import { consoleMetrics } from '../../../../lib/metrics.ts';
 import { completeLogin, LoginError, loginCookieName } from '../../../../lib/oidc.ts';
 import { route } from '../../../../lib/route.ts';
 import { sessionCookie } from '../../../../lib/session.ts';
@@ -20,11 +21,16 @@ export const GET = route(
     } catch (error) {
       const code = error instanceof LoginError ? error.code : 'failed';
       runtime.logger.warn({ err: (error as Error).message, code }, 'sign-in failed');
+      consoleMetrics().signIns.inc({ outcome: code });
       const failed = NextResponse.redirect(new URL(`/?signin_error=${code}`, config.PUBLIC_URL), 303);
       failed.cookies.delete({ name: loginCookie, path: '/api/auth' });
       return failed;
     }
-    const { cookieValue } = await sessions.create(login.user, login.idToken);
+    const { cookieValue } = await sessions.create(login.user, login.idToken).catch((error: unknown) => {
+      consoleMetrics().signIns.inc({ outcome: 'session_store' });
+      throw error;
+    });
+    consoleMetrics().signIns.inc({ outcome: 'ok' });
     runtime.logger.info({ user: login.user.sub }, 'signed in');
     const response = NextResponse.redirect(new URL('/', config.PUBLIC_URL), 303);
     const cookie = sessionCookie(config.PUBLIC_URL, config.SESSION_TTL_SECONDS);
