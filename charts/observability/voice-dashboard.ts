@@ -263,47 +263,39 @@ export function voiceDashboard(props: VoiceDashboardProps): Dashboard {
 
 /**
  * A (service, version) present now and absent 5 minutes before: a deploy, a rollback or a
- * service back after an outage. Evaluated every minute, so the 5-minute window cannot slip
- * between two evaluations.
+ * service back after an outage.
  */
 function deployAnnotations(services: readonly ObservedService[]): PrometheusAnnotation[] {
   const selector = buildInfoSelector(services);
   if (selector === undefined) return [];
-  const running = `group by (service, version) (${selector})`;
-  const before = `group by (service, version) (${selector} offset 5m)`;
-  return [
-    {
-      name: 'Deploys',
-      datasource: PROMETHEUS_DATASOURCE,
-      enable: true,
-      iconColor: 'purple',
-      expr: `${running} unless ${before}`,
-      step: '1m',
-      titleFormat: '{{service}} {{version}}',
-      textFormat: '{{service}} now runs {{version}}',
-      tagKeys: 'service,version',
-    },
-  ];
+  return [versionChange({ name: 'Deploys', iconColor: 'purple', selector, by: 'service', text: '{{service}} now runs {{version}}' })];
 }
 
 /** A pinned version of TEN, Jitsi or the MCP SDK that changed in the last 5 minutes: an update synced from main. */
 function componentAnnotations(recorded: boolean): PrometheusAnnotation[] {
   if (!recorded) return [];
-  const now = `group by (component, version) (${COMPONENT_VERSION_METRIC})`;
-  const before = `group by (component, version) (${COMPONENT_VERSION_METRIC} offset 5m)`;
-  return [
-    {
-      name: 'Updates',
-      datasource: PROMETHEUS_DATASOURCE,
-      enable: true,
-      iconColor: 'blue',
-      expr: `${now} unless ${before}`,
-      step: '1m',
-      titleFormat: '{{component}} {{version}}',
-      textFormat: '{{component}} is now {{version}}',
-      tagKeys: 'component,version',
-    },
-  ];
+  return [versionChange({ name: 'Updates', iconColor: 'blue', selector: COMPONENT_VERSION_METRIC, by: 'component', text: '{{component}} is now {{version}}' })];
+}
+
+/**
+ * An annotation for each (`by`, version) of the selector's series present now and absent 5
+ * minutes before. Evaluated every minute, so the 5-minute window cannot slip between two
+ * evaluations.
+ */
+function versionChange(change: { name: string; iconColor: string; selector: string; by: string; text: string }): PrometheusAnnotation {
+  const now = `group by (${change.by}, version) (${change.selector})`;
+  const before = `group by (${change.by}, version) (${change.selector} offset 5m)`;
+  return {
+    name: change.name,
+    datasource: PROMETHEUS_DATASOURCE,
+    enable: true,
+    iconColor: change.iconColor,
+    expr: `${now} unless ${before}`,
+    step: '1m',
+    titleFormat: `{{${change.by}}} {{version}}`,
+    textFormat: change.text,
+    tagKeys: `${change.by},version`,
+  };
 }
 
 /** Left to right in 24 columns, a new row when the next panel does not fit; ids from 1 in order. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Config } from './config.ts';
+import { forwardedRequestId } from './http-request-id.ts';
 import { UpstreamError } from './upstream-error.ts';
 
 /**
@@ -148,7 +149,7 @@ export function agentBridgeClient(config: Config): AgentBridgeClient {
     try {
       return await fetch(new URL(path, config.AGENT_BRIDGE_URL), {
         method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...forwardedRequestId() },
         signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
         redirect: 'error',
       });
@@ -194,7 +195,7 @@ export function agentBridgeClient(config: Config): AgentBridgeClient {
       let response: Response;
       try {
         response = await fetch(new URL(`${agentPath(room)}/events`, config.AGENT_BRIDGE_URL), {
-          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...forwardedRequestId() },
           signal: AbortSignal.any([signal, opening.signal]),
           redirect: 'error',
         });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -27,4 +28,22 @@ export function withRequestId(response: Response, requestId: string): Response {
     copy.headers.set(REQUEST_ID_HEADER, requestId);
     return copy;
   }
+}
+
+/** The id of the request being handled, wherever its handler's work runs (set by `route()`). */
+const current = new AsyncLocalStorage<string>();
+
+/** Runs `work` as part of the request `requestId`: the calls it makes to our other services carry the id. */
+export function asRequest<T>(requestId: string, work: () => Promise<T>): Promise<T> {
+  return current.run(requestId, work);
+}
+
+/**
+ * `X-Request-Id` for a call the console makes to the MCP server or the agent bridge while it
+ * handles a request: they log the call under the same id, so one search finds a user action in
+ * every service's log. Empty outside a request (the startup probe).
+ */
+export function forwardedRequestId(): Record<string, string> {
+  const requestId = current.getStore();
+  return requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId };
 }

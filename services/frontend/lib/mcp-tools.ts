@@ -1,6 +1,7 @@
 import { Client, ProtocolError, SdkHttpError, StreamableHTTPClientTransport, type Tool } from '@modelcontextprotocol/client';
 import type { Config } from './config.ts';
 import { endUserId } from './end-user-id.ts';
+import { forwardedRequestId } from './http-request-id.ts';
 import { DiscoveryCache } from './mcp-discovery.ts';
 import { UpstreamError } from './upstream-error.ts';
 
@@ -66,7 +67,7 @@ function afterSending(error: unknown): UpstreamError {
  */
 async function withClient<T>(config: Config, subject: string | undefined, use: (client: Client, sending: () => void) => Promise<T>): Promise<T> {
   const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'auto' } });
-  const headers: Record<string, string> = { authorization: `Bearer ${config.MCP_CONSOLE_TOKEN}` };
+  const headers: Record<string, string> = { authorization: `Bearer ${config.MCP_CONSOLE_TOKEN}`, ...forwardedRequestId() };
   if (subject !== undefined) headers['x-end-user-id'] = endUserId(subject);
   const url = config.MCP_SERVER_URL;
   let sent = false;

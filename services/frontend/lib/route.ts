@@ -3,7 +3,7 @@ import { clientAddress } from './client-address.ts';
 import { ConfigError } from './config.ts';
 import { asDependencyUnavailable } from './dependency-unavailable.ts';
 import { endUserId } from './end-user-id.ts';
-import { httpRequestId, withRequestId } from './http-request-id.ts';
+import { asRequest, httpRequestId, withRequestId } from './http-request-id.ts';
 import { startupLogger } from './logger.ts';
 import { consoleMetrics } from './metrics.ts';
 import { consumeOrRefuse } from './rate-limits.ts';
@@ -84,7 +84,7 @@ export function route(handler: (request: NextRequest, context: RouteContext) => 
   return async (request: NextRequest): Promise<Response> => {
     const started = performance.now();
     const requestId = httpRequestId(request);
-    const response = withRequestId(await handle(request, requestId), requestId);
+    const response = withRequestId(await asRequest(requestId, () => handle(request, requestId)), requestId);
     const labels = { route: options.pattern ?? request.nextUrl.pathname, method: request.method };
     const metrics = consoleMetrics();
     metrics.httpRequests.inc({ ...labels, status: String(response.status) });

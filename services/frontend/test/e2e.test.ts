@@ -28,6 +28,8 @@ let page: Page;
 const bodies: string[] = [];
 /** Credentials the run made: the browser's session cookie and the room JWT the console minted for it. */
 const madeByTheRun: string[] = [];
+/** The X-Request-Id of every answer the console gave the page, as the page saw it. */
+const consoleRequestIds = new Set<string>();
 
 beforeAll(async () => {
   stack = await startConsoleStack({ ten: { script: { transcripts: [QUESTION], answers: [ANSWER] } } });
@@ -38,6 +40,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('response', (response) => {
     if (!response.url().startsWith(stack.url)) return;
+    const requestId = response.headers()['x-request-id'];
+    if (requestId !== undefined) consoleRequestIds.add(requestId);
     const type = response.headers()['content-type'] ?? '';
     if (/json|html|javascript|text/.test(type)) void response.text().then((text) => bodies.push(text), () => undefined);
   });
@@ -237,6 +241,15 @@ describe('the voice console in a browser', () => {
     const started = lines['console']!.find((line) => line.msg === 'agent started' && line['room'] === room);
     expect(started).toMatchObject({ requestId: expect.any(String), session: expect.any(String) });
     for (const line of lines['jitsi-agent-bridge']!.filter((candidate) => candidate.msg === 'request')) expect(line).toHaveProperty('requestId');
+    // The console's call to the bridge carries the request's id: one id finds the action in both logs.
+    expect(lines['jitsi-agent-bridge']!.filter((line) => line.msg === 'request' && line['requestId'] === started?.['requestId'])).not.toHaveLength(0);
+    // And its calls to the MCP server: the tool calls the page made through the console are logged
+    // there under the ids the console answered the page with. Two ran (A-1001, and A-2002 once: its
+    // retry got the kept outcome); the page saw the answer of the first only, the retry test made it
+    // lose the other's.
+    const toolCalls = lines['mcp-server']!.filter((line) => line.msg === 'tool call' && line['caller'] === 'console');
+    const seen = toolCalls.filter((line) => consoleRequestIds.has(String(line['requestId'])));
+    expect({ calls: toolCalls.length, seen: seen.length }).toEqual({ calls: 2, seen: 1 });
     const session = lines['jitsi-agent-bridge']!.filter((line) => line['session'] === started?.['session']);
     expect(session.map((line) => line.msg)).toEqual(expect.arrayContaining(['starting agent', 'agent active', 'agent stopped']));
     for (const line of session) expect(line['room']).toBe(room);
