@@ -100,7 +100,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     replicas: 1,
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
-      BUILD_VERSION: "sha-0fc6f373a643",
+      BUILD_VERSION: "sha-de564ef183e3",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
       LOG_LEVEL: "info",
@@ -198,7 +198,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     env: {
       AGENT_BRIDGE_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
       AGENT_BRIDGE_URL: "http://${{jitsi-agent-bridge.RAILWAY_PRIVATE_DOMAIN}}:8090",
-      BUILD_VERSION: "sha-f95bedc066d2",
+      BUILD_VERSION: "sha-0af2359b11b6",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOSTNAME: "::",
       JITSI_JWT_APP_ID: "voice-agent",
@@ -318,7 +318,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     replicas: 2,
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
-      BUILD_VERSION: "sha-0fc6f373a643",
+      BUILD_VERSION: "sha-de564ef183e3",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
       LOG_LEVEL: "info",
@@ -448,7 +448,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     env: {
       AGENT_BRIDGE_TOKEN: ctx.shared["AGENT_BRIDGE_TOKEN"],
       AGENT_BRIDGE_URL: "http://${{jitsi-agent-bridge.RAILWAY_PRIVATE_DOMAIN}}:8090",
-      BUILD_VERSION: "sha-f95bedc066d2",
+      BUILD_VERSION: "sha-0af2359b11b6",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOSTNAME: "::",
       JITSI_JWT_APP_ID: "voice-agent",

@@ -1,22 +1,25 @@
 import { createHash } from 'node:crypto';
-import { hostHeaderValidation, requireBearerAuth } from '@modelcontextprotocol/express';
+import type { RequestListener, ServerResponse } from 'node:http';
+// For its declaration of `req.auth` on Express requests, which the bearer guard sets.
+import type {} from '@modelcontextprotocol/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
-import { findCaller, parseCallers, tokenVerifier } from './callers.ts';
+import { bearerAuth, findCaller, parseCallers } from './callers.ts';
 import type { CatalogTool } from './catalog.ts';
 import type { Config } from './config.ts';
-import { endUser, jsonRpcError, originCheck, privateNetworkOnly } from './http-guards.ts';
+import { endUser, expressGuard, hostCheck, jsonRpcError, originCheck, privateNetworkOnly, requestIdToTools, type Guard } from './http-guards.ts';
 import { batchRules } from './json-rpc-batches.ts';
 import { LegacySse } from './legacy-sse.ts';
+import { isMcpPost, mcpEndpoint } from './mcp-endpoint.ts';
 import { createMcpServer } from './mcp-protocol.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { PipedreamConnect } from './pipedream-connect.ts';
-import { jsonBody, requestErrors } from './request-body.ts';
-import { requestLog } from './request-log.ts';
+import { answerRequestError, jsonBody, requestErrors } from './request-body.ts';
+import { RequestLog } from './request-log.ts';
 import { streamableHttp } from './streamable-http.ts';
 import { ToolService } from './tool-service.ts';
 
@@ -38,7 +41,8 @@ export interface AppDependencies {
 }
 
 export interface McpApp {
-  readonly app: express.Express;
+  /** The HTTP request listener: POST /mcp on plain node:http (`src/mcp-endpoint.ts`), everything else on Express. */
+  readonly app: RequestListener;
   readonly tools: ToolService;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
@@ -90,20 +94,31 @@ export function createApp(deps: AppDependencies): McpApp {
   });
   const streamable = streamableHttp(tools, logger);
   const rateLimit = new CallRateLimit(config.RATE_LIMIT_PER_MINUTE);
+  // A line per request, except for tool calls, which have their own (see src/request-log.ts).
+  const requestLog = new RequestLog(logger, (name) => tools.has(name));
   const bodyLimits = { maxBytes: config.BODY_LIMIT_BYTES, timeoutMs: config.BODY_TIMEOUT_MS };
-  const body = jsonBody(bodyLimits);
+  const body = jsonBody(bodyLimits, requestLog.loggerOf);
   let stopping = false;
+  // While draining, a kept-alive connection would bring this replica the client's next requests
+  // too; closing it after each answer sends them through the load balancer to a ready replica.
+  const closeWhileDraining = (res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+  };
+
+  // The checks of the tool endpoints, in the order they run; each is one function, which the
+  // Express routes and the plain node:http endpoint at /mcp both call.
+  const host = hostCheck(config.MCP_ALLOWED_HOSTS);
+  const origin = originCheck(config.MCP_ALLOWED_ORIGINS);
+  const authentication: Guard[] = [bearerAuth(callers), endUser(config.MCP_TRUSTED_CALLERS), requestIdToTools, rateLimit.admit];
+  const mcpAfterBody: Guard[] = [batchRules, rateLimit.chargeBatch];
 
   const app = express();
   app.disable('x-powered-by');
-  // While draining, a kept-alive connection would bring this replica the client's next requests
-  // too; closing it after each answer sends them through the load balancer to a ready replica.
   app.use((_req, res, next) => {
-    if (stopping) res.setHeader('Connection', 'close');
+    closeWhileDraining(res);
     next();
   });
-  // A line per request, except for tool calls, which have their own (see src/request-log.ts).
-  app.use(requestLog(logger, (name) => tools.has(name)));
+  app.use(requestLog.middleware());
 
   // Liveness reveals nothing and needs nothing: any Host (Railway probes with healthcheck.railway.app).
   app.get('/health', (_req, res) => {
@@ -135,13 +150,14 @@ export function createApp(deps: AppDependencies): McpApp {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.use(hostHeaderValidation(config.MCP_ALLOWED_HOSTS));
-  app.use(originCheck(config.MCP_ALLOWED_ORIGINS));
+  app.use(expressGuard(host));
+  app.use(expressGuard(origin));
 
-  const authenticated = [requireBearerAuth({ verifier: tokenVerifier(callers) }), endUser(config.MCP_TRUSTED_CALLERS), requestIdToTools, rateLimit.admit()];
+  const authenticated = authentication.map(expressGuard);
 
-  // Stateless Streamable HTTP in both protocol eras (src/streamable-http.ts), so any replica can answer.
-  app.post('/mcp', ...authenticated, ...body, batchRules(), rateLimit.chargeBatch(), (req, res) => streamable.serve(req, res));
+  // Stateless Streamable HTTP in both protocol eras (src/streamable-http.ts), so any replica can
+  // answer. Served by `mcpEndpoint` below; this route takes the spellings of /mcp it leaves to Express.
+  app.post('/mcp', ...authenticated, ...body, ...mcpAfterBody.map(expressGuard), (req, res) => streamable.serve(req, res));
   app.all('/mcp', (_req, res) => jsonRpcError(res.set('Allow', 'POST'), 405, -32000, 'Method not allowed: this server is stateless, POST only'));
 
   app.post('/execute-tool', ...authenticated, ...body, async (req, res) => {
@@ -187,7 +203,7 @@ export function createApp(deps: AppDependencies): McpApp {
     }
     await legacySse.open(res, `/messages/${encodeURIComponent(String(req.params['token']))}`, req.auth!);
   });
-  app.post('/messages/:token', privateNetworkOnly(), pathToken, rateLimit.admit(), ...body, async (req, res) => {
+  app.post('/messages/:token', privateNetworkOnly(), pathToken, expressGuard(rateLimit.admit), ...body, async (req, res) => {
     const sessionId = req.query['sessionId'];
     if (typeof sessionId !== 'string') {
       res.status(400).json({ error: 'sessionId query parameter is required' });
@@ -196,10 +212,25 @@ export function createApp(deps: AppDependencies): McpApp {
     await legacySse.post(req, res, sessionId, req.auth!);
   });
 
-  app.use(requestErrors(bodyLimits));
+  app.use(requestErrors(bodyLimits, requestLog.loggerOf));
+
+  const mcpPost = mcpEndpoint({
+    begin: (req, res) => {
+      closeWhileDraining(res);
+      requestLog.begin(req, res);
+    },
+    beforeBody: [host, origin, ...authentication],
+    body,
+    afterBody: mcpAfterBody,
+    serve: streamable.serve,
+    answerError: (error, req, res) => answerRequestError(error as Error, req, res, bodyLimits, requestLog.loggerOf),
+  });
 
   return {
-    app,
+    app: (req, res) => {
+      if (isMcpPost(req)) void mcpPost(req, res);
+      else app(req, res);
+    },
     tools,
     audit,
     metrics,
@@ -219,15 +250,6 @@ export function createApp(deps: AppDependencies): McpApp {
       return { drained, auditLeft };
     },
   };
-}
-
-/**
- * Carries the request's id to the tool path with the caller (the SDK hands a handler the AuthInfo,
- * not the HTTP request), so the "tool call" line has the id of the request that made the call.
- */
-function requestIdToTools(req: Request, _res: Response, next: NextFunction): void {
-  if (req.auth !== undefined) req.auth.extra = { ...req.auth.extra, requestId: String(req.id) };
-  next();
 }
 
 /** True when the check answers within two seconds. */

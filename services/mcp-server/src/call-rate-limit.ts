@@ -1,6 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { jsonRpcError } from './http-guards.ts';
+import { jsonRpcRefusal, type Guard, type GuardedRequest, type Refusal } from './http-guards.ts';
 
 /**
  * RATE_LIMIT_PER_MINUTE, counted in tool-protocol messages rather than HTTP requests: every
@@ -19,39 +18,35 @@ export class CallRateLimit {
   }
 
   /** Charges the request one message. Runs after authentication, before the body is read. */
-  public admit() {
-    return async (req: Request, res: Response, next: NextFunction) => {
-      try {
-        await this.limiter.consume(budgetKey(req), 1);
-        next();
-      } catch (rejection) {
-        this.refuse(rejection, res, next);
-      }
-    };
-  }
+  public readonly admit: Guard = async (req) => {
+    try {
+      await this.limiter.consume(budgetKey(req), 1);
+      return undefined;
+    } catch (rejection) {
+      return this.refusal(rejection);
+    }
+  };
 
   /** Charges the rest of a JSON-RPC batch (one message was charged on admission). */
-  public chargeBatch() {
-    return async (req: Request, res: Response, next: NextFunction) => {
-      const extra = Array.isArray(req.body) ? req.body.length - 1 : 0;
-      if (extra <= 0) return next();
-      const key = budgetKey(req);
-      try {
-        await this.limiter.consume(key, extra);
-        next();
-      } catch (rejection) {
-        // A refused batch runs nothing, so it costs only its admission.
-        if (rejection instanceof RateLimiterRes) await this.limiter.reward(key, extra);
-        this.refuse(rejection, res, next);
-      }
-    };
-  }
+  public readonly chargeBatch: Guard = async (req) => {
+    const extra = Array.isArray(req.body) ? req.body.length - 1 : 0;
+    if (extra <= 0) return undefined;
+    const key = budgetKey(req);
+    try {
+      await this.limiter.consume(key, extra);
+      return undefined;
+    } catch (rejection) {
+      // A refused batch runs nothing, so it costs only its admission.
+      if (rejection instanceof RateLimiterRes) await this.limiter.reward(key, extra);
+      return this.refusal(rejection);
+    }
+  };
 
-  private refuse(rejection: unknown, res: Response, next: NextFunction): void {
-    if (!(rejection instanceof RateLimiterRes)) return next(rejection);
+  /** 429 with Retry-After for a spent budget; anything else the limiter throws is an error, not a refusal. */
+  private refusal(rejection: unknown): Refusal {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
     const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-    res.set('Retry-After', String(retryAfterSeconds));
-    jsonRpcError(res, 429, -32000, `Rate limit exceeded: at most ${this.perMinute} messages a minute; retry in ${retryAfterSeconds} s`);
+    return jsonRpcRefusal(429, -32000, `Rate limit exceeded: at most ${this.perMinute} messages a minute; retry in ${retryAfterSeconds} s`, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
 
@@ -59,7 +54,7 @@ export class CallRateLimit {
  * Caller and end user. Callers that may not name users always act as themselves, so for them this
  * is the caller alone; a trusted caller without X-End-User-Id gets a budget of its own as well.
  */
-function budgetKey(req: Request): string {
+function budgetKey(req: GuardedRequest): string {
   const auth = req.auth;
   return `${auth?.clientId ?? 'anonymous'}\n${String(auth?.extra?.['externalUserId'] ?? '')}`;
 }

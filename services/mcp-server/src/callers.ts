@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { OAuthError, OAuthErrorCode, type AuthInfo } from '@modelcontextprotocol/server';
+import { bearerAuthChallengeResponse, OAuthError, OAuthErrorCode, verifyBearerToken, type AuthInfo, type VerifyBearerTokenOptions } from '@modelcontextprotocol/server';
 import { ConfigError } from './config.ts';
+import type { Guard } from './http-guards.ts';
 
 /** Who may call tools: a named caller holding one of the configured tokens. */
 export interface Caller {
@@ -63,6 +64,30 @@ export function tokenVerifier(callers: readonly Caller[]) {
       if (caller === undefined) throw new OAuthError(OAuthErrorCode.InvalidToken, 'Unknown token');
       return { token, clientId: caller.name, scopes: [], expiresAt: NEVER };
     },
+  };
+}
+
+/**
+ * Requires a known bearer token, and makes its caller the request's `auth`. Refusals are the SDK's
+ * own (what its Express `requireBearerAuth` answers): 401 with a `WWW-Authenticate: Bearer`
+ * challenge and an OAuth error body, or 500 if verifying failed for another reason.
+ */
+export function bearerAuth(callers: readonly Caller[]): Guard {
+  const options: VerifyBearerTokenOptions = { verifier: tokenVerifier(callers), requiredScopes: [] };
+  return async (req) => {
+    try {
+      req.auth = await verifyBearerToken(req.headers.authorization, options);
+      return undefined;
+    } catch (error) {
+      const challenge = bearerAuthChallengeResponse(error, options);
+      const wwwAuthenticate = challenge.headers.get('WWW-Authenticate');
+      const oauthError = error instanceof OAuthError ? error : new OAuthError(OAuthErrorCode.ServerError, 'Internal Server Error');
+      return {
+        status: challenge.status,
+        body: oauthError.toResponseObject(),
+        ...(wwwAuthenticate !== null ? { headers: { 'WWW-Authenticate': wwwAuthenticate } } : {}),
+      };
+    }
   };
 }
 

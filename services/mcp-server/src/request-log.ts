@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { GuardedRequest } from './http-guards.ts';
 import { redactUrl } from './logger.ts';
 
 /** A caller's X-Request-Id is kept when it is 1 to 128 visible ASCII characters (the bridge's and the console's rule). */
@@ -18,8 +20,8 @@ interface WithLogger {
  * Request logging, as pino-http does it: one line per request when its answer is done (`req`
  * with its method and redacted URL, `res` with the status, `responseTime`; "request errored"
  * with `err` for a 5xx), none for /health and /metrics, which probes and scrapers call all the
- * time; and `req.log` (`res.log` too), a logger that adds `req` to what it logs, for a request's
- * own warnings and errors.
+ * time; and `loggerOf(req)` (on Express also `req.log` and `res.log`), a logger that adds `req`
+ * to what it logs, for a request's own warnings and errors.
  *
  * A tool call gets no request line: its "tool call" line (`src/tool-service.ts`) already says what
  * was called, by whom, over which transport, how it ended and how long it took. Everything else
@@ -27,31 +29,35 @@ interface WithLogger {
  * errors, and the MCP messages that are not tool calls (initialize, tools/list, notifications).
  *
  * Cheaper than pino-http's middleware, which builds `req.log` for every request (serializing the
- * request) and writes the second line: `req.log` is built the first time something logs through
- * it, by a getter on the requests' prototype (one defined on each request would slow every later
- * access to it), and carries the request's `requestId` (the caller's X-Request-Id when it is
+ * request) and writes the second line: a request's logger is built the first time something logs
+ * through it (on Express by a getter on the requests' prototype: one defined on each request
+ * would slow every later access to it), and carries the request's `requestId` (the caller's X-Request-Id when it is
  * sound, else a new UUID, answered in X-Request-Id), as every line of the request does.
  *
  * `isCatalogTool` says whether a name is a tool of the catalog (a call of any other name reaches
  * no tool, so its request keeps its line).
  */
-export function requestLog(logger: Logger, isCatalogTool: (name: string) => boolean) {
-  // pino-http's logger, not its middleware: the serializers below, wrapped as pino-http wraps them.
-  const base = pinoHttp({
-    logger,
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  }).logger;
-  const prepared = new WeakSet<object>();
+export class RequestLog {
+  /** pino-http's logger, not its middleware: the serializers below, wrapped as pino-http wraps them. */
+  private readonly base: Logger;
+  private readonly isCatalogTool: (name: string) => boolean;
 
-  return (req: Request, res: Response, next: NextFunction) => {
-    const requests = Object.getPrototypeOf(req) as object;
-    if (!prepared.has(requests)) {
-      lazyLogger(requests, Object.getPrototypeOf(res) as object, base);
-      prepared.add(requests);
-    }
+  constructor(logger: Logger, isCatalogTool: (name: string) => boolean) {
+    this.base = pinoHttp({
+      logger,
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }).logger;
+    this.isCatalogTool = isCatalogTool;
+  }
+
+  /**
+   * Starts a request on either path (Express, or the plain node:http endpoint at /mcp): gives it
+   * its id, answered in X-Request-Id, and writes its line once its answer is done.
+   */
+  public begin(req: GuardedRequest, res: ServerResponse): void {
     const given = req.headers['x-request-id'];
     req.id = typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', req.id);
@@ -60,27 +66,44 @@ export function requestLog(logger: Logger, isCatalogTool: (name: string) => bool
     const finished = (error?: Error) => {
       res.off('close', finished);
       res.off('error', finished);
-      if (error === undefined && (quiet || (res.statusCode < 400 && isToolCall(req.body, isCatalogTool)))) return;
+      if (error === undefined && (quiet || (res.statusCode < 400 && isToolCall(req.body, this.isCatalogTool)))) return;
       const responseTime = Date.now() - started;
+      const log = this.loggerOf(req);
       if (error !== undefined || res.statusCode >= 500) {
-        req.log.info({ res, err: error ?? new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
+        log.info({ res, err: error ?? new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
         return;
       }
-      req.log.info({ res, responseTime }, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
+      log.info({ res, responseTime }, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
     };
     // 'close' comes once the answer is done (after 'finish'), or when the client went away first.
     res.on('close', finished);
     res.on('error', finished);
-    next();
-  };
+  }
+
+  /** The request's own logger (it adds `req` and `requestId`), built the first time it is asked for. */
+  public readonly loggerOf = (req: IncomingMessage): Logger => ((req as IncomingMessage & WithLogger)[LOGGER] ??= this.base.child({ requestId: req.id, req }));
+
+  /** As Express middleware, which also gives the app's requests (and responses) `req.log`. */
+  public middleware() {
+    const prepared = new WeakSet<object>();
+    return (req: Request, res: Response, next: NextFunction) => {
+      const requests = Object.getPrototypeOf(req) as object;
+      if (!prepared.has(requests)) {
+        lazyLogger(requests, Object.getPrototypeOf(res) as object, this.loggerOf);
+        prepared.add(requests);
+      }
+      this.begin(req, res);
+      next();
+    };
+  }
 }
 
 /** `req.log` and `res.log` on the prototypes of an app's requests and responses, built on first use. */
-function lazyLogger(requests: object, responses: object, base: Logger): void {
+function lazyLogger(requests: object, responses: object, loggerOf: (req: IncomingMessage) => Logger): void {
   Object.defineProperty(requests, 'log', {
     configurable: true,
-    get(this: Request & WithLogger) {
-      return (this[LOGGER] ??= base.child({ requestId: this.id, req: this }));
+    get(this: Request) {
+      return loggerOf(this);
     },
     set(this: WithLogger, logger: Logger) {
       this[LOGGER] = logger;

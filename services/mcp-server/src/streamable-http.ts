@@ -1,9 +1,10 @@
+import type { ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
-import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { nestedDeeperThan } from './argument-bounds.ts';
-import { jsonRpcError } from './http-guards.ts';
+import { ClassificationRequests } from './classification-requests.ts';
+import { jsonRpcError, type GuardedRequest } from './http-guards.ts';
 import { InFlight } from './in-flight.ts';
 import { createMcpServer } from './mcp-protocol.ts';
 import type { ToolService } from './tool-service.ts';
@@ -16,12 +17,9 @@ import type { ToolService } from './tool-service.ts';
  */
 const MAX_MODERN_BODY_DEPTH = 1024;
 
-/** The headers the SDK's era classification reads besides the body (SEP-2243's standard request headers). */
-const CLASSIFYING_HEADERS = ['mcp-protocol-version', 'mcp-method', 'mcp-name'] as const;
-
 export interface StreamableHttp {
-  /** Serves one POST /mcp whose JSON body the app has already read (and checked). */
-  serve(req: Request, res: Response): Promise<void>;
+  /** Serves one POST /mcp whose JSON body the app has already read (and checked) into `req.body`. */
+  serve(req: GuardedRequest, res: ServerResponse): Promise<void>;
   /**
    * For the drain, once no tool call runs: waits (up to `timeoutMs`) until every answer in flight
    * has been written, then ends the modern exchanges still open. True when none was cut.
@@ -51,11 +49,12 @@ export function streamableHttp(tools: ToolService, logger: Logger): StreamableHt
   const serveModern = toNodeHandler(modern, { onerror: (error) => logger.error({ err: error }, 'mcp: 2026-07-28 handler failed') });
   // Answers not yet written: a call that finished in the tool drain still has its answer to send.
   const answering = new InFlight();
+  const classificationRequests = new ClassificationRequests();
 
   return {
     serve: async (req, res) => {
       res.once('close', answering.enter());
-      if (!(await isLegacyRequest(classificationRequest(req), req.body))) {
+      if (!(await isLegacyRequest(classificationRequests.for(req), req.body))) {
         if (nestedDeeperThan(req.body, MAX_MODERN_BODY_DEPTH)) return jsonRpcError(res, 400, -32600, `Invalid Request: the body is nested more than ${MAX_MODERN_BODY_DEPTH} levels deep`);
         return serveModern(req, res, req.body);
       }
@@ -74,19 +73,6 @@ export function streamableHttp(tools: ToolService, logger: Logger): StreamableHt
       return drained;
     },
   };
-}
-
-/**
- * What the classification reads of a request whose body is already parsed: its method and the
- * standard headers. Building only that costs far less than converting the whole request.
- */
-function classificationRequest(req: Request): globalThis.Request {
-  const headers = new Headers();
-  for (const name of CLASSIFYING_HEADERS) {
-    const value = req.headers[name];
-    if (typeof value === 'string') headers.set(name, value);
-  }
-  return new globalThis.Request('http://mcp.invalid/mcp', { method: 'POST', headers });
 }
 
 /** True when a JSON-RPC message (or batch) carries a progress token. */
