@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'voice-agent-dev-'));
   try {
     const plan = await planStack(settings, processes, scratch);
-    const problems = await preflight(settings, processes, plan.tenWorkerPorts);
+    const problems = await preflight(settings, processes, plan.tenWorkerPorts, plan.frontendMetricsPort);
     if (problems.length > 0) {
       process.stderr.write(preflightMessage(problems));
       return 1;

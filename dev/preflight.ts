@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { adminUrl } from './dev-database.ts';
-import { portVariable, whereIs, type DevProcess, type DevSettings } from './settings.ts';
+import { FRONTEND_METRICS_PORT_VARIABLE, portVariable, whereIs, type DevProcess, type DevSettings } from './settings.ts';
 
 /** How to start each store on this machine (Debian's packages, as .ci/run starts them). */
 export const START_POSTGRES = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
@@ -16,11 +16,14 @@ const STORE_TIMEOUT_MS = 3_000;
  * bridge's Chromium, and a free port for every process. Returns one line per problem, all of
  * them, so one run says everything that is missing.
  */
-export async function preflight(settings: DevSettings, processes: readonly DevProcess[], tenWorkerPorts: readonly number[]): Promise<string[]> {
+export async function preflight(settings: DevSettings, processes: readonly DevProcess[], tenWorkerPorts: readonly number[], frontendMetricsPort?: number): Promise<string[]> {
   const checks: Array<Promise<string | undefined>> = [checkPostgres(settings.postgresUrl), checkRedis(settings.redisUrl)];
   if (processes.includes('jitsi-agent-bridge')) checks.push(Promise.resolve(checkChromium(settings.chromiumPath)));
   for (const name of processes) {
     checks.push(portInUse(settings.ports[name]).then((inUse) => (inUse ? `port ${settings.ports[name]} (${name}) is in use: stop what holds it or set ${portVariable(name)}` : undefined)));
+  }
+  if (frontendMetricsPort !== undefined) {
+    checks.push(portInUse(frontendMetricsPort).then((inUse) => (inUse ? `port ${frontendMetricsPort} (the console's metrics) is in use: stop what holds it or set ${FRONTEND_METRICS_PORT_VARIABLE}` : undefined)));
   }
   if (processes.includes('ten-agent')) {
     for (const port of tenWorkerPorts) {

@@ -44,11 +44,16 @@ export interface DevSettings {
   readonly ports: Readonly<Record<DevProcess, number>>;
   /** The TEN sessions' websocket ports, one per room. @default - the development model's range */
   readonly tenWorkerPorts: string | undefined;
+  /** The console's private metrics listener (its METRICS_PORT; 0 turns it off), DEV_FRONTEND_METRICS_PORT. @default - the development model's port */
+  readonly frontendMetricsPort: number | undefined;
   readonly chromiumPath: string;
 }
 
 /** A setting that cannot be used, named with the variable it came from. */
 export class SettingsError extends Error {}
+
+/** Moves the console's metrics listener off the development model's port (9464). */
+export const FRONTEND_METRICS_PORT_VARIABLE = 'DEV_FRONTEND_METRICS_PORT';
 
 /** `DEV_JITSI_AGENT_BRIDGE_PORT` for `jitsi-agent-bridge`. */
 export function portVariable(process: DevProcess): string {
@@ -81,8 +86,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): DevSettings 
   if (!/^rediss?:\/\//.test(redisUrl)) problems.push('DEV_REDIS_URL must be a redis:// URL');
   const tenWorkerPorts = env['DEV_TEN_WORKER_PORTS'] || undefined;
   if (tenWorkerPorts !== undefined && !/^\d{1,5}-\d{1,5}$/.test(tenWorkerPorts)) problems.push(`DEV_TEN_WORKER_PORTS must be a range first-last, e.g. 8800-8801, got "${tenWorkerPorts}"`);
+  const metricsText = env[FRONTEND_METRICS_PORT_VARIABLE] || undefined;
+  const frontendMetricsPort = metricsText === undefined ? undefined : Number(metricsText);
+  if (frontendMetricsPort !== undefined) {
+    if (!Number.isInteger(frontendMetricsPort) || frontendMetricsPort < 0 || frontendMetricsPort > 65_535) problems.push(`${FRONTEND_METRICS_PORT_VARIABLE} must be a TCP port from 1 to 65535, or 0 for none, got "${metricsText}"`);
+    const other = taken.get(frontendMetricsPort);
+    if (other !== undefined) problems.push(`${FRONTEND_METRICS_PORT_VARIABLE} and ${portVariable(other)} are both ${frontendMetricsPort}: give each its own port`);
+  }
   if (problems.length > 0) throw new SettingsError(problems.join('\n'));
-  return { postgresUrl, redisUrl, ports, tenWorkerPorts, chromiumPath: env['CHROMIUM_PATH'] || DEFAULT_CHROMIUM_PATH };
+  return { postgresUrl, redisUrl, ports, tenWorkerPorts, frontendMetricsPort, chromiumPath: env['CHROMIUM_PATH'] || DEFAULT_CHROMIUM_PATH };
 }
 
 /** host:port of a connection URL, without its user or password, for messages. */

@@ -36,6 +36,8 @@ export interface StackPlan {
   readonly testUser: { readonly name: string; readonly password: string };
   /** The TEN sessions' websocket ports, for the preflight. */
   readonly tenWorkerPorts: readonly number[];
+  /** The console's metrics listener, for the preflight; undefined when the console is not started or its metrics are off. */
+  readonly frontendMetricsPort: number | undefined;
 }
 
 /** `only` and what it needs, in start order; every process without it. */
@@ -75,6 +77,7 @@ export async function planStack(settings: DevSettings, processes: readonly DevPr
   const ten = nativeEnvironment(serviceNamed(services, 'ten-agent'), placement, replicaName('ten-agent', 0));
   const frontend = nativeEnvironment(serviceNamed(services, 'frontend'), placement);
   const tenWorkerPorts = settings.tenWorkerPorts ?? required(bridge, 'TEN_WORKER_PORTS', 'jitsi-agent-bridge');
+  const frontendMetricsPort = String(settings.frontendMetricsPort ?? required(frontend, 'METRICS_PORT', 'frontend'));
 
   const node = (script: string, extra: Record<string, string> = {}) => ({ command: process.execPath, args: ['--import', 'tsx', script], cwd: REPO_ROOT, env: { ...baseEnvironment(), ...extra } });
   const standIn = (script: string, options: unknown) => node(script, { [STAND_IN_OPTIONS]: JSON.stringify(options) });
@@ -169,21 +172,26 @@ export async function planStack(settings: DevSettings, processes: readonly DevPr
       cwd: join(REPO_ROOT, 'services/frontend'),
       env: {
         ...baseEnvironment(),
-        ...withoutKeys(frontend, ['HOSTNAME']),
+        ...frontend,
         PORT: port('frontend'),
+        // next dev listens where --hostname says; the console's metrics listener binds HOSTNAME
+        // (instrumentation.ts), here loopback like every other process.
+        HOSTNAME: '127.0.0.1',
+        METRICS_PORT: frontendMetricsPort,
         OIDC_ISSUER: url('identity-provider'),
         NEXT_TELEMETRY_DISABLED: '1',
       },
       // next dev compiles /api/ready on its first request.
       readiness: ready('frontend', '/api/ready', 'ok', 300),
       listensAt: url('frontend'),
-      about: `services/frontend (next dev): the voice console; sign in as "${testUser.name}", password "${testUser.password}"`,
+      about: `services/frontend (next dev): the voice console; sign in as "${testUser.name}", password "${testUser.password}"${frontendMetricsPort === '0' ? '' : `; metrics at http://127.0.0.1:${frontendMetricsPort}/metrics`}`,
     },
   };
   return {
     children: processes.map((name) => ({ name, after: NEEDS[name].filter((need) => processes.includes(need)), ...all[name] })),
     testUser,
     tenWorkerPorts: portRange(tenWorkerPorts),
+    frontendMetricsPort: processes.includes('frontend') && frontendMetricsPort !== '0' ? Number(frontendMetricsPort) : undefined,
   };
 }
 

@@ -1,17 +1,30 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
 import { START_POSTGRES, START_REDIS } from '../../dev/preflight.ts';
 import { DEV_PROCESSES, portVariable } from '../../dev/settings.ts';
 import { POSTGRES_ADMIN_URL, REDIS_URL } from '../../services/mcp-server/test/helpers/mcp.ts';
-import { browserSignIn, CookieJar } from '../../services/frontend/test/helpers/http-sign-in.ts';
 import { freePort } from '../helpers/free-port.ts';
+import {
+  DEV_LOCK_TIMEOUT_MS,
+  descendantsOf,
+  devDatabaseUrl,
+  devRedisUrl,
+  dropDevDatabases,
+  environmentOfProcess,
+  freeRange,
+  readyLines as readyLinesOf,
+  signInThroughConsole,
+  startDev,
+  stillRuns,
+  stopDevRuns,
+  testUserOf,
+  waitForLine,
+} from '../helpers/npm-run-dev.ts';
 
 /**
  * `npm run dev` for real: every process on free ports, the test user signed in through the
@@ -25,99 +38,12 @@ const READY_TIMEOUT_MS = 420_000;
 const STOP_TIMEOUT_MS = 90_000;
 
 /** Database 2 of the tests' Redis: away from the tests' keys on database 0 and from a developer's npm run dev on 1. */
-const DEV_REDIS_URL = (() => {
-  const url = new URL(REDIS_URL);
-  url.pathname = '/2';
-  return url.href;
-})();
-
-/** Each run of npm run dev, stopped at the end if a failed test left it running. */
-const runs: ChildProcess[] = [];
-/** Each test's own dev database, which npm run dev creates and the end drops. */
-const databases: string[] = [];
+const DEV_REDIS_URL = devRedisUrl(2);
 
 afterAll(async () => {
-  for (const dev of runs.filter((child) => child.exitCode === null && child.signalCode === null)) {
-    const exited = new Promise((resolve) => dev.once('exit', resolve));
-    dev.kill('SIGINT');
-    await exited;
-  }
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await stopDevRuns();
+  await dropDevDatabases();
 }, STOP_TIMEOUT_MS);
-
-/** A database name of the test's own, as DEV_POSTGRES_URL. */
-function devDatabaseUrl(): string {
-  const name = `voice_agent_dev_test_${randomBytes(4).toString('hex')}`;
-  databases.push(name);
-  return POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-}
-
-/** npm run dev as the npm script runs it, its output collected. */
-function startDev(args: string[], env: Record<string, string>): { dev: ChildProcess; stdout: () => string; stderr: () => string } {
-  let stdout = '';
-  let stderr = '';
-  const dev = spawn(process.execPath, ['--import', 'tsx', 'dev/index.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  runs.push(dev);
-  dev.stdout!.on('data', (chunk) => (stdout += chunk));
-  dev.stderr!.on('data', (chunk) => (stderr += chunk));
-  return { dev, stdout: () => stdout, stderr: () => stderr };
-}
-
-/** Two ports in a row that nothing listens on, for the TEN sessions' range. */
-async function freeRange(): Promise<string> {
-  for (;;) {
-    const first = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all([first, first + 1].map((port) => new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    })));
-    if (free.every(Boolean)) return `${first}-${first + 1}`;
-  }
-}
-
-/** Every living process below `pid` (zombies are dead, only not reaped: this container's init reaps nothing). */
-function descendantsOf(pid: number): Array<{ pid: number; command: string }> {
-  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => ({ pid: Number(match[1]), parent: Number(match[2]), zombie: match[3]!.startsWith('Z'), command: match[4]! }));
-  const found: Array<{ pid: number; command: string }> = [];
-  const parents = [pid];
-  while (parents.length > 0) {
-    const parent = parents.pop()!;
-    for (const child of table.filter((entry) => entry.parent === parent && !entry.zombie)) {
-      found.push({ pid: child.pid, command: child.command });
-      parents.push(child.pid);
-    }
-  }
-  return found;
-}
-
-function stillRuns(pid: number): boolean {
-  const stat = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return undefined;
-    }
-  })();
-  return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-}
-
-/** Waits until `output()` has a line matching `pattern`, or the process ends. */
-async function waitForLine(child: ChildProcess, output: () => string, pattern: RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(output())) {
-    if (child.exitCode !== null) throw new Error(`npm run dev exited with ${child.exitCode} before ${pattern}:\n${output().slice(-6000)}`);
-    if (Date.now() > deadline) throw new Error(`npm run dev printed no ${pattern} within ${timeoutMs / 1000} s:\n${output().slice(-6000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('npm run dev', () => {
   it('starts every process, signs the test user in, lists and runs the MCP tools and starts the agent through the console, and leaves nothing behind on SIGINT', async () => {
@@ -125,31 +51,28 @@ describe('npm run dev', () => {
     for (const name of DEV_PROCESSES) ports[portVariable(name)] = String(await freePort());
     expect(new Set(Object.values(ports)).size).toBe(DEV_PROCESSES.length);
     const databaseUrl = devDatabaseUrl();
-    const { dev, stdout: output, stderr: errors } = startDev([], { ...ports, DEV_TEN_WORKER_PORTS: await freeRange(), DEV_POSTGRES_URL: databaseUrl, DEV_REDIS_URL });
+    const { dev, stdout: output, stderr: errors } = await startDev([], {
+      ...ports,
+      DEV_FRONTEND_METRICS_PORT: String(await freePort()),
+      DEV_TEN_WORKER_PORTS: await freeRange(),
+      DEV_POSTGRES_URL: databaseUrl,
+      DEV_REDIS_URL,
+    });
     await waitForLine(dev, output, /^dev: all 8 are ready/m, READY_TIMEOUT_MS);
     const stdout = output();
 
     // One ready line per process, each where its port variable put it.
-    const readyLines = new Map([...stdout.matchAll(/^ready +(\S+) +(\S+) +(.*)$/gm)].map((match) => [match[1]!, { url: match[2]!, about: match[3]! }]));
+    const readyLines = readyLinesOf(stdout);
     expect([...readyLines.keys()].sort()).toEqual([...DEV_PROCESSES].sort());
     for (const name of DEV_PROCESSES) expect(new URL(readyLines.get(name)!.url).port).toBe(ports[portVariable(name)]);
     expect(stdout).toContain(`dev: PostgreSQL 127.0.0.1:5432, database ${new URL(databaseUrl).pathname.slice(1)} (created)`);
 
-    const credentials = /test user "([^"]+)", password "([^"]+)"/.exec(readyLines.get('identity-provider')!.about);
-    expect(credentials).not.toBeNull();
-    const [, user = '', password = ''] = credentials!;
+    const { user, password } = testUserOf(readyLines.get('identity-provider')!.about);
     const consoleUrl = readyLines.get('frontend')!.url;
     const issuer = readyLines.get('identity-provider')!.url;
 
     // Sign in as a browser does: the console's login, the provider's form, the console's callback.
-    const login = await fetch(`${consoleUrl}/api/auth/login`, { redirect: 'manual' });
-    expect(login.status).toBe(303);
-    const loginCookie = (login.headers.getSetCookie().find((cookie) => cookie.startsWith('console-login=')) ?? '').split(';')[0];
-    const { callback } = await browserSignIn(new URL(login.headers.get('location')!), issuer, user, new CookieJar(), password);
-    expect(`${callback.origin}${callback.pathname}`).toBe(`${consoleUrl}/api/auth/callback`);
-    const signedIn = await fetch(`${consoleUrl}/api/auth/callback${callback.search}`, { headers: { cookie: loginCookie! }, redirect: 'manual' });
-    expect(signedIn.headers.get('location')).toBe(`${consoleUrl}/`);
-    const session = (signedIn.headers.getSetCookie().find((cookie) => cookie.startsWith('console-session=')) ?? '').split(';')[0]!;
+    const session = await signInThroughConsole(consoleUrl, issuer, user, password);
     expect(session).toMatch(/^console-session=.+/);
 
     // The tools the page lists: the catalog the stack ships, served by the MCP server.
@@ -189,7 +112,7 @@ describe('npm run dev', () => {
     const environmentOf = (pattern: RegExp) => {
       const entry = processesWhileRunning.find((candidate) => pattern.test(candidate.command));
       expect(entry, `no process ${pattern}`).toBeDefined();
-      return new Map(readFileSync(`/proc/${entry!.pid}/environ`, 'utf8').split('\0').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+      return environmentOfProcess(entry!.pid);
     };
     const consoleEnv = environmentOf(/next dev/);
     const mcpEnv = environmentOf(/services\/mcp-server\/src\/main\.ts/);
@@ -207,11 +130,11 @@ describe('npm run dev', () => {
     const left = processesWhileRunning.filter((entry) => stillRuns(entry.pid));
     expect(left, 'processes left running').toEqual([]);
     for (const secret of secrets) expect(output() + errors()).not.toContain(secret);
-  }, READY_TIMEOUT_MS + 120_000);
+  }, DEV_LOCK_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000);
 
   it('says which process died, stops the others and exits 1 (--only mcp-server: the MCP server and the fake Pipedream)', async () => {
     const ports = { [portVariable('mcp-server')]: String(await freePort()), [portVariable('pipedream')]: String(await freePort()) };
-    const { dev, stdout, stderr } = startDev(['--only', 'mcp-server'], { ...ports, DEV_POSTGRES_URL: devDatabaseUrl(), DEV_REDIS_URL });
+    const { dev, stdout, stderr } = await startDev(['--only', 'mcp-server'], { ...ports, DEV_POSTGRES_URL: devDatabaseUrl(), DEV_REDIS_URL });
     await waitForLine(dev, stdout, /^dev: all 2 are ready/m, 120_000);
     const started = descendantsOf(dev.pid!);
     const server = started.find((entry) => /services\/mcp-server\/src\/main\.ts/.test(entry.command));

@@ -36,19 +36,22 @@ const READERS: Record<string, ServiceReader> = {
       // The image has the repository under /app (services/mcp-server/Dockerfile).
       const catalog = loadCatalog(join(REPO_ROOT, config.TOOL_CATALOG.replace(/^\/app\//, '')), env);
       const tokenNames = catalog.flatMap((tool) => (tool.entry.kind === 'workflow' && tool.entry.tokenEnv !== undefined ? [tool.entry.tokenEnv] : []));
-      return [...Object.keys(config), ...tokenNames];
+      // BUILD_VERSION only labels mcp_server_build_info (src/metrics.ts buildVersion()).
+      return [...Object.keys(config), ...tokenNames, 'BUILD_VERSION'];
     },
   },
   frontend: {
     read(env) {
-      // Next.js's standalone server.js reads PORT and HOSTNAME itself.
-      return [...Object.keys(loadConsoleConfig(env)), 'PORT', 'HOSTNAME'];
+      // Next.js's standalone server.js reads PORT and HOSTNAME itself; BUILD_VERSION only labels
+      // console_build_info (lib/metrics.ts buildVersion()).
+      return [...Object.keys(loadConsoleConfig(env)), 'PORT', 'HOSTNAME', 'BUILD_VERSION'];
     },
   },
   'jitsi-agent-bridge': {
     read(env) {
-      // Chromium keeps its profile and caches under HOME (the image's one writable directory).
-      return [...Object.keys(loadBridgeConfig(env)), 'HOME'];
+      // Chromium keeps its profile and caches under HOME (the image's one writable directory);
+      // BUILD_VERSION only labels agent_bridge_build_info (src/metrics.ts buildVersion()).
+      return [...Object.keys(loadBridgeConfig(env)), 'HOME', 'BUILD_VERSION'];
     },
   },
 };

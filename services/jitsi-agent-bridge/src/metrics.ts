@@ -36,6 +36,9 @@ export function buildVersion(env: NodeJS.ProcessEnv = process.env): string {
   return env['BUILD_VERSION'] || packageJson.version;
 }
 
+/** Every outcome of a start (BridgeError's, and `active`), at 0 from the start. */
+const START_OUTCOMES = ['active', 'at_capacity', 'draining', 'placement', 'ten', 'join', 'ten_socket', 'lease_lost', 'failed', 'stopped', 'error'];
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'agent_bridge_' });
@@ -126,5 +129,8 @@ export function createMetrics(): Metrics {
   for (const result of ['open', 'refused']) metrics.tenSocketConnectAttempts.inc({ result }, 0);
   for (const reason of ['unreachable', 'session_gone', 'other']) metrics.pingFailures.inc({ reason }, 0);
   for (const reason of ['holder', 'capacity']) metrics.forwards.inc({ reason }, 0);
+  // The start outcomes the AgentCannotStart alert counts with increase(): a series born with its
+  // first failure would hide that failure from it.
+  for (const outcome of START_OUTCOMES) metrics.starts.inc({ outcome }, 0);
   return metrics;
 }

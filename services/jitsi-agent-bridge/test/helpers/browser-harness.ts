@@ -112,19 +112,25 @@ export interface Human {
  * One Chromium for every human (Chromium's fake microphone plays the same WAV in all of its
  * pages), one page per human (each its own JitsiMeetJS).
  */
+/**
+ * What a human's page needs of jitsi-web: the stand-in's page and XMPP, and a room token (the
+ * stand-in's own, or one the console minted when the stand-in runs in another process).
+ */
+export type HumanRoomHost = Pick<StandinJitsi, 'url' | 'xmppDomain' | 'mucDomain' | 'xmppWebSocket' | 'mintJwt'>;
+
 export class HumanBrowser {
   readonly browser: Browser;
   private readonly context: BrowserContext;
-  private readonly standin: StandinJitsi;
+  private readonly standin: HumanRoomHost;
 
-  private constructor(browser: Browser, context: BrowserContext, standin: StandinJitsi) {
+  private constructor(browser: Browser, context: BrowserContext, standin: HumanRoomHost) {
     this.browser = browser;
     this.context = context;
     this.standin = standin;
   }
 
   /** `wav` is the microphone; without one, Chromium's fake device beeps (fine for listeners). */
-  static async launch(standin: StandinJitsi, { wav }: { wav?: string } = {}): Promise<HumanBrowser> {
+  static async launch(standin: HumanRoomHost, { wav }: { wav?: string } = {}): Promise<HumanBrowser> {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
