@@ -295,6 +295,12 @@ export class StackService extends Construct implements ReferencedService {
     return this.publicPorts.find((port) => port.protocol === 'tcp');
   }
 
+  /** The TCP port Prometheus scrapes (`metrics.port`), or undefined for a service without metrics. */
+  public get metricsPort(): ServicePort | undefined {
+    const metrics = this.data.metrics;
+    return metrics === undefined ? undefined : this.data.ports.find((port) => port.port === metrics.port && port.protocol === 'tcp');
+  }
+
   /** Finds a declared port by number. */
   public findPort(port: number): ServicePort | undefined {
     return this.data.ports.find((candidate) => candidate.port === port);
@@ -445,7 +451,7 @@ export class StackService extends Construct implements ReferencedService {
   private checkMetricsPort(): void {
     const metrics = this.data.metrics;
     if (metrics === undefined) return;
-    const port = this.data.ports.find((candidate) => candidate.port === metrics.port && candidate.protocol === 'tcp');
+    const port = this.metricsPort;
     if (port === undefined) this.fail('metrics.port', `metrics port ${metrics.port} is not one of the service's TCP ports (${this.describePorts()})`);
     if (port.exposure === 'public') {
       this.fail('metrics.port', `metrics port ${metrics.port} is public, and metrics must stay inside the network; serve them on a private port of their own (add { name: 'metrics', port: …, exposure: 'private' })`);

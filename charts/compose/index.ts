@@ -9,7 +9,6 @@ import { composeSecretNames, type ComposePlacement } from '../compose-file/compo
 import { addSecrets } from '../targets/deploy-target.ts';
 import { envExamplePath, renderEnvExample } from './env-example.ts';
 import { OBSERVABILITY_PROFILE, observabilityProfile } from './observability.ts';
-import { observabilityContent } from '../observability/observability-content.ts';
 
 /** Path of an environment's Compose file, relative to the output root. */
 export function composeFilePath(environmentName: string): string {
@@ -43,7 +42,7 @@ export function renderCompose(environment: StackEnvironment): RenderedOutput {
         (environment.settings.compose.observability !== undefined ? `, --profile ${OBSERVABILITY_PROFILE} for Prometheus and Grafana` : ''),
     },
   });
-  const observability = observabilityProfile(environment, services, observabilityContent(environment, services));
+  const observability = observabilityProfile(environment, services);
   if (observability !== undefined) {
     document['services'] = { ...(document['services'] as Record<string, unknown>), ...observability.services };
     document['volumes'] = { ...(document['volumes'] as Record<string, unknown> | undefined), ...observability.volumes };

@@ -1,4 +1,5 @@
 import { instancesOf, quoted, SpecError, type StackEnvironment, type StackService } from '../../constructs/index.ts';
+import { observabilityContent } from '../observability/observability-content.ts';
 
 /** The Compose profile of the local Prometheus and Grafana: started only when asked for. */
 export const OBSERVABILITY_PROFILE = 'observability';
@@ -57,11 +58,7 @@ export function scrapeConfigs(services: readonly StackService[]): Array<Record<s
  * The `observability` profile of the environment's Compose file, or undefined when the
  * environment asks for none. The rules and the dashboard are the Kubernetes rendering's own.
  */
-export function observabilityProfile(
-  environment: StackEnvironment,
-  services: readonly StackService[],
-  content: { readonly ruleGroups: unknown; readonly dashboard: unknown },
-): ObservabilityProfile | undefined {
+export function observabilityProfile(environment: StackEnvironment, services: readonly StackService[]): ObservabilityProfile | undefined {
   const settings = environment.settings.compose.observability;
   if (settings === undefined) return undefined;
   const taken = services.find((service) => OBSERVABILITY_SERVICES.includes(service.name));
@@ -71,6 +68,7 @@ export function observabilityProfile(
       `the observability profile adds Compose services ${OBSERVABILITY_SERVICES.map(quoted).join(' and ')}, but the stack has a service called ${quoted(taken.name)}; rename it or drop compose.observability`,
     );
   }
+  const content = observabilityContent(environment, services);
   const common = {
     profiles: [OBSERVABILITY_PROFILE],
     read_only: true,

@@ -20,7 +20,7 @@ export function serviceMonitorOf(scope: Construct, service: StackService): void 
   const monitoring = service.environment.settings.kubernetes.monitoring;
   const metrics = service.data.metrics;
   if (monitoring === undefined || metrics === undefined) return;
-  const port = service.data.ports.find((candidate) => candidate.port === metrics.port && candidate.protocol === 'tcp');
+  const port = service.metricsPort;
   if (port === undefined) return; // the model refuses this (StackService.checkMetricsPort)
   new ApiObject(scope, 'service-monitor', {
     apiVersion: 'monitoring.coreos.com/v1',

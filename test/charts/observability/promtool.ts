@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { RuleGroup } from '../../../charts/observability/index.ts';
+import type { RecordingRuleGroup, RuleGroup } from '../../../charts/observability/index.ts';
 import { temporaryDirectory } from '../../helpers/synth.ts';
 
 export interface PromtoolRun {
@@ -16,14 +16,8 @@ export interface PromtoolRun {
   readonly output: string;
 }
 
-/** A recording rule: how the dashboard's expressions get checked, since promtool parses rule files only. */
-export interface RecordingRule {
-  readonly record: string;
-  readonly expr: string;
-}
-
-/** A rules file's groups: ours, or recording rules made for a check. */
-export type RuleFileGroups = readonly (RuleGroup | { readonly name: string; readonly rules: readonly RecordingRule[] })[];
+/** A rules file's groups: ours, or recording rules (how the dashboard's expressions get checked, since promtool parses rule files only). */
+export type RuleFileGroups = readonly (RuleGroup | RecordingRuleGroup)[];
 
 export function promtool(args: readonly string[], cwd: string): PromtoolRun {
   const run = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 120_000 });
