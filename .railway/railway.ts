@@ -122,7 +122,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
   });
   const tenAgent0Service = service("ten-agent-0", {
     source: github("acme/voice-agent", { branch: "main", rootDirectory: "services/ten-agent" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/tenapp/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/telemetry/**","/services/ten-agent/tenapp/**"] },
     healthcheck: "/health",
     healthcheckTimeout: 120,
     replicas: 1,
@@ -132,7 +132,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       AGENT_LANGUAGE: "en-US",
       AGENT_PROMPT: "You are a voice assistant in a video meeting. Answer in one or two short spoken sentences, without lists or markup. When a request needs an outside action, use one of your tools, and say what you did.",
       AGORA_APP_ID: "unused-websocket-transport-00000",
-      BUILD_VERSION: "sha-77a6fb85be49",
+      BUILD_VERSION: "sha-e6f77c2308d2",
       DEEPGRAM_API_KEY: ctx.shared["DEEPGRAM_API_KEY"],
       DRAIN_TIMEOUT_SECONDS: "1800",
       ELEVENLABS_TTS_KEY: ctx.shared["ELEVENLABS_TTS_KEY"],
@@ -147,6 +147,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
       REPLICA_NAME: "ten-agent-0",
       REQUIRED_VARIABLES: "DEEPGRAM_API_KEY,ELEVENLABS_TTS_KEY,OPENAI_API_KEY",
       SERVER_PORT: "8080",
+      TEN_METRICS_PORT: "9464",
       TTS_VOICE_ID: "pNInz6obpgDQGcFmaJgB",
       WORKERS_MAX: "5",
       WORKER_QUIT_TIMEOUT_SECONDS: "60",
@@ -340,7 +341,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
   });
   const tenAgent0Service = service("ten-agent-0", {
     source: github("acme/voice-agent", { branch: "main", rootDirectory: "services/ten-agent" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/tenapp/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/telemetry/**","/services/ten-agent/tenapp/**"] },
     healthcheck: "/health",
     healthcheckTimeout: 120,
     replicas: 1,
@@ -350,7 +351,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       AGENT_LANGUAGE: "en-US",
       AGENT_PROMPT: "You are a voice assistant in a video meeting. Answer in one or two short spoken sentences, without lists or markup. When a request needs an outside action, use one of your tools, and say what you did.",
       AGORA_APP_ID: "unused-websocket-transport-00000",
-      BUILD_VERSION: "sha-77a6fb85be49",
+      BUILD_VERSION: "sha-e6f77c2308d2",
       DEEPGRAM_API_KEY: ctx.shared["DEEPGRAM_API_KEY"],
       DRAIN_TIMEOUT_SECONDS: "1800",
       ELEVENLABS_TTS_KEY: ctx.shared["ELEVENLABS_TTS_KEY"],
@@ -365,6 +366,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       REPLICA_NAME: "ten-agent-0",
       REQUIRED_VARIABLES: "DEEPGRAM_API_KEY,ELEVENLABS_TTS_KEY,OPENAI_API_KEY",
       SERVER_PORT: "8080",
+      TEN_METRICS_PORT: "9464",
       TTS_VOICE_ID: "pNInz6obpgDQGcFmaJgB",
       WORKERS_MAX: "20",
       WORKER_QUIT_TIMEOUT_SECONDS: "60",
@@ -372,7 +374,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
   });
   const tenAgent1Service = service("ten-agent-1", {
     source: github("acme/voice-agent", { branch: "main", rootDirectory: "services/ten-agent" }),
-    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/tenapp/**"] },
+    build: { builder: "DOCKERFILE", dockerfilePath: "Dockerfile", watchPatterns: ["/services/ten-agent/Dockerfile","/services/ten-agent/drain/**","/services/ten-agent/telemetry/**","/services/ten-agent/tenapp/**"] },
     healthcheck: "/health",
     healthcheckTimeout: 120,
     replicas: 1,
@@ -382,7 +384,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       AGENT_LANGUAGE: "en-US",
       AGENT_PROMPT: "You are a voice assistant in a video meeting. Answer in one or two short spoken sentences, without lists or markup. When a request needs an outside action, use one of your tools, and say what you did.",
       AGORA_APP_ID: "unused-websocket-transport-00000",
-      BUILD_VERSION: "sha-77a6fb85be49",
+      BUILD_VERSION: "sha-e6f77c2308d2",
       DEEPGRAM_API_KEY: ctx.shared["DEEPGRAM_API_KEY"],
       DRAIN_TIMEOUT_SECONDS: "1800",
       ELEVENLABS_TTS_KEY: ctx.shared["ELEVENLABS_TTS_KEY"],
@@ -397,6 +399,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
       REPLICA_NAME: "ten-agent-1",
       REQUIRED_VARIABLES: "DEEPGRAM_API_KEY,ELEVENLABS_TTS_KEY,OPENAI_API_KEY",
       SERVER_PORT: "8080",
+      TEN_METRICS_PORT: "9464",
       TTS_VOICE_ID: "pNInz6obpgDQGcFmaJgB",
       WORKERS_MAX: "20",
       WORKER_QUIT_TIMEOUT_SECONDS: "60",

@@ -301,6 +301,15 @@ export class StackService extends Construct implements ReferencedService {
     return metrics === undefined ? undefined : this.data.ports.find((port) => port.port === metrics.port && port.protocol === 'tcp');
   }
 
+  /**
+   * The ports the services that depend on this one may connect to: every port but a listener of
+   * its own for metrics (the metrics port when it is named `metrics`), which only Prometheus scrapes.
+   */
+  public get clientPorts(): ServicePort[] {
+    const metrics = this.metricsPort;
+    return this.data.ports.filter((port) => port !== metrics || port.name !== 'metrics');
+  }
+
   /** Finds a declared port by number. */
   public findPort(port: number): ServicePort | undefined {
     return this.data.ports.find((candidate) => candidate.port === port);

@@ -7,6 +7,7 @@ import type { Redis } from './redis.ts';
 import { resourcesSchema, type ResourcesProps, type ServicePortRange } from './service-props.ts';
 import { StackService } from './stack-service.ts';
 import type { TenGraph } from './ten/ten-graph.ts';
+import { TEN_METRICS_PORT, TEN_METRICS_PORT_VARIABLE } from './ten/ten-telemetry.ts';
 import { tenVersionOfImage } from './ten/ten-version.ts';
 import { checkTenGraph, EXAMPLE_APP_ADDONS, ownAppAddons, tenappManifest } from './ten/tenapp.ts';
 import {
@@ -146,15 +147,21 @@ export class TenAgent extends StackService {
       build: {
         context: 'services/ten-agent',
         dockerfile: 'Dockerfile',
-        // TEN's sources come in by the version pinned in the Dockerfile, so these (with the drain
-        // step its entrypoint runs) are the whole image.
-        paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/drain', 'services/ten-agent/tenapp'],
+        // TEN's sources and the collector come in by the versions pinned in the Dockerfile, so
+        // these (with the drain step and the collector's supervisor its entrypoint runs) are the
+        // whole image.
+        paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/drain', 'services/ten-agent/telemetry', 'services/ten-agent/tenapp'],
       },
       // TEN builds its runtime for linux/amd64 only.
       platform: 'linux/amd64',
       // It needs the speech and language vendors' keys, which a first local run may not have.
       tier: 'voice',
-      ports: [{ name: 'api', port: TEN_API_PORT, appProtocol: 'TEN API (/start, /stop, /ping)' }],
+      ports: [
+        { name: 'api', port: TEN_API_PORT, appProtocol: 'TEN API (/start, /stop, /ping)' },
+        // The collector in the container serves what TEN's workers push (ten/ten-telemetry.ts).
+        { name: 'metrics', port: TEN_METRICS_PORT, appProtocol: 'Prometheus metrics (TEN runtime, through the collector)' },
+      ],
+      metrics: { port: TEN_METRICS_PORT },
       portRanges: [{ name: TEN_WORKER_RANGE, start: TEN_WORKER_PORT_BASE, end: TEN_WORKER_PORT_BASE + Math.max(1, workersMax) - 1, appProtocol: 'WebSocket (session audio and messages)' }],
       healthCheck: {
         http: { path: '/health', port: TEN_API_PORT },
@@ -185,6 +192,8 @@ export class TenAgent extends StackService {
         // The entrypoint refuses to start, naming them, while any is empty (Compose renders them
         // with an empty default so the core runs without them).
         REQUIRED_VARIABLES: vendorKeys.join(','),
+        // Read by the collector's configuration (services/ten-agent/telemetry/otelcol.yaml).
+        [TEN_METRICS_PORT_VARIABLE]: String(TEN_METRICS_PORT),
       },
       replicas: props.replicas ?? 1,
       resources: props.resources ?? { cpuMillicores: 1000, memoryMiB: 2048 },

@@ -291,6 +291,8 @@ const DOCKERFILES = ['services/mcp-server/Dockerfile', 'services/frontend/Docker
 const TEN_DOCKERFILE = 'services/ten-agent/Dockerfile';
 const TEN_SOURCES = 'TEN-framework/ten-framework';
 const TEN_BUILD_IMAGE = 'ghcr.io/ten-framework/ten_agent_build';
+/** Where the ten-agent image takes the OpenTelemetry Collector for TEN's metrics from (its own FROM, the dockerfile manager's). */
+const COLLECTOR_IMAGE = 'otel/opentelemetry-collector';
 /** What an offline extract (no GitHub token) marks a github-tags dependency with; the bot has a token. */
 const TOKEN_SKIP = 'github-token-required';
 
@@ -374,6 +376,14 @@ describe('renovate --platform=local --dry-run=extract (offline) on a copy of the
     expect(depsIn('regex', TEN_DOCKERFILE).map((dep) => [dep.depName, dep.currentValue, dep.datasource, dep.skipReason ?? TOKEN_SKIP])).toEqual([
       [TEN_SOURCES, sources!.value, 'github-tags', TOKEN_SKIP],
     ]);
+  });
+
+  it(`finds the OpenTelemetry Collector that ${TEN_DOCKERFILE} takes TEN's metrics collector from, at its tag`, () => {
+    const stage = parseDockerfile(readFileSync(join(REPO_ROOT, TEN_DOCKERFILE), 'utf8')).stages.find((candidate) => candidate.alias === 'collector');
+    const image = parseImageRef(stage?.base ?? '');
+    expect(image.name).toBe(COLLECTOR_IMAGE);
+    const found = depsIn('dockerfile', TEN_DOCKERFILE).filter((dep) => dep.depName === COLLECTOR_IMAGE);
+    expect(found.map((dep) => [dep.currentValue, dep.datasource, dep.skipReason])).toEqual([[image.tag, 'docker', undefined]]);
   });
 
   it('finds Jitsi once, at the one version every rendered Jitsi component (web, prosody, jicofo, jvb) runs', async () => {

@@ -67,11 +67,11 @@ export function servicePolicy(scope: Construct, service: StackService): void {
   const environment = service.environment;
   const ingress: k8s.NetworkPolicyIngressRule[] = [];
   const dependents = dependentsOf(service).filter(runsInCluster);
-  const privatePorts = service.data.ports;
-  if (dependents.length > 0 && privatePorts.length > 0) {
+  const clientPorts = service.clientPorts;
+  if (dependents.length > 0 && clientPorts.length > 0) {
     ingress.push({
       from: dependents.map((dependent) => ({ podSelector: { matchLabels: selectorLabels(dependent.name) } })),
-      ports: privatePorts.map(policyPort),
+      ports: clientPorts.map(policyPort),
     });
   }
   // Its replicas call each other (a request forwarded to the replica that holds its state).
@@ -112,11 +112,11 @@ export function servicePolicy(scope: Construct, service: StackService): void {
 
   const egress: k8s.NetworkPolicyEgressRule[] = [];
   for (const dependency of dependenciesOf(service)) {
-    if (dependency.data.ports.length === 0 && dependency.portRangesFor(service).length === 0) continue;
+    if (dependency.clientPorts.length === 0 && dependency.portRangesFor(service).length === 0) continue;
     if (runsInCluster(dependency)) {
       egress.push({
         to: [{ podSelector: { matchLabels: selectorLabels(dependency.name) } }],
-        ports: [...dependency.data.ports.map(policyPort), ...dependency.portRangesFor(service).map(rangePort)],
+        ports: [...dependency.clientPorts.map(policyPort), ...dependency.portRangesFor(service).map(rangePort)],
       });
     } else if (isManagedDatabase(dependency)) {
       // An external database lives outside the cluster at an address only Doppler knows, often

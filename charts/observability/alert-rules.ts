@@ -58,6 +58,12 @@ const SERVICE_DOWN: Record<ObservedService, { meaning: string; runbook: string }
     meaning: 'nobody can sign in to the console or start an agent',
     runbook: 'Check the frontend pods or containers and their last log lines; then the identity provider it signs in with.',
   },
+  // Its metrics come from the collector beside the agent server, so down may be either.
+  'ten-agent': {
+    meaning: "either the TEN agent is down, and no agent can listen or answer in any room, or only the metrics collector beside it is failing",
+    runbook:
+      "Check the ten-agent pods or containers: restarts, /health on port 8080, and the log lines of the collector's supervisor (service ten-agent-telemetry: the collector exiting) and of the drain step (ten-agent-drain). agent_bridge_ten_sessions shows whether sessions still start.",
+  },
   'jitsi-jvb': {
     meaning: 'no media flows: meetings have no audio or video',
     runbook: "Check the jitsi-jvb pod or container, its public UDP port and advertised IPs, and jicofo's log for the bridge leaving.",

@@ -43,7 +43,7 @@ export interface Threshold {
 
 export interface FieldConfig {
   readonly defaults: {
-    /** Grafana's unit ids: `s`, `reqps`, `percentunit`, `short`. */
+    /** Grafana's unit ids: `s`, `µs`, `reqps`, `percentunit`, `short`. */
     readonly unit?: string;
     readonly min?: number;
     readonly max?: number;

@@ -9,6 +9,7 @@ import {
 } from './grafana-dashboard.ts';
 import { COMPONENT_VERSION_METRIC } from './component-versions.ts';
 import { JICOFO, JVB } from './jitsi-metrics.ts';
+import { TEN } from './ten-metrics.ts';
 import { buildInfoSelector, type ObservedService } from './observed-services.ts';
 import { DEFAULT_ADDED_LATENCY_TARGET_SECONDS, DEFAULT_AUDIT_MAX_LAG_SECONDS, DEFAULT_VIDEOBRIDGE_STRESS_THRESHOLD } from './thresholds.ts';
 
@@ -75,6 +76,7 @@ function quantileOf(quantile: number, histogram: string, by?: string): string {
 function panelSpecs(props: Required<VoiceDashboardProps>): PanelSpec[] {
   const bridge = 'jitsi-agent-bridge';
   const mcp = 'mcp-server';
+  const tenAgent = 'ten-agent';
   const versions = buildInfoSelector(props.services);
   // One table of every service's versions: the selector already holds only the services present.
   const versionQueries: Query[] = [
@@ -164,6 +166,24 @@ function panelSpecs(props: Required<VoiceDashboardProps>): PanelSpec[] {
         { service: 'frontend', expr: `sum by (outcome) (rate(console_agent_starts_total[${RATE}]))`, legend: 'agent starts {{outcome}} /s' },
         { service: 'frontend', expr: quantileOf(0.95, 'console_http_request_duration_seconds'), legend: 'request p95 (s)' },
       ],
+    },
+    {
+      title: 'TEN extension callbacks',
+      description:
+        "How long TEN's extensions spend in a callback (on_cmd, on_data, on_audio_frame), p95 per extension, and how long a message waits in an extension thread's queue: a callback that blocks holds up the session's audio behind it. Microseconds, as TEN measures them.",
+      unit: 'µs',
+      width: 12,
+      queries: [
+        { service: tenAgent, expr: quantileOf(0.95, TEN.callbackDuration, 'extension_name'), legend: 'callback p95 {{extension_name}}' },
+        { service: tenAgent, expr: quantileOf(0.95, TEN.queueWait, 'extension_group_name'), legend: 'queue wait p95 {{extension_group_name}}' },
+      ],
+    },
+    {
+      title: 'TEN commands',
+      description: "From an extension's on_cmd to the command's final result, p95 per extension and command (mcp_client's tool calls among them). Microseconds, as TEN measures them.",
+      unit: 'µs',
+      width: 12,
+      queries: [{ service: tenAgent, expr: quantileOf(0.95, TEN.commandDuration, 'extension_name, msg_name'), legend: 'p95 {{extension_name}} {{msg_name}}' }],
     },
     {
       title: 'Video bridge stress',

@@ -70,11 +70,32 @@ const tenLogHandlerSchema = z.strictObject({
   ]),
 });
 
-/** A tenapp's property.json: `ten.predefined_graphs` and the log configuration (`advancedLogConfiguration`). */
+/**
+ * `ten.services.telemetry` (property.schema.json `tenConfiguration.services`): the runtime's metrics,
+ * pushed over OTLP. Only the OTLP exporter is modelled: TEN's Prometheus exporter would bind one port
+ * in every worker process (see constructs/ten/ten-telemetry.ts).
+ */
+const tenTelemetrySchema = z.strictObject({
+  enabled: z.boolean(),
+  metrics: z.strictObject({
+    enabled: z.boolean(),
+    exporter: z.strictObject({
+      type: z.literal('otlp'),
+      config: z.strictObject({
+        endpoint: z.url('must be a URL such as http://127.0.0.1:4317'),
+        protocol: z.enum(['grpc', 'http']),
+        headers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must match ^[A-Za-z0-9_-]+$ (header names)'), z.string()).optional(),
+      }),
+    }),
+  }),
+});
+
+/** A tenapp's property.json: `ten.predefined_graphs`, the log configuration (`advancedLogConfiguration`) and the telemetry service. */
 export const tenPropertyFileSchema = z.strictObject({
   ten: z.strictObject({
     predefined_graphs: z.array(tenPredefinedGraphSchema),
     log: z.strictObject({ handlers: z.array(tenLogHandlerSchema).min(1) }).optional(),
+    services: z.strictObject({ telemetry: tenTelemetrySchema }).optional(),
   }),
 });
 

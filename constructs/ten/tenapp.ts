@@ -4,6 +4,7 @@ import { checkProps } from '../props-check.ts';
 import { referencesIn, SecretRef, type EnvValue } from '../references.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 import type { TenGraph } from './ten-graph.ts';
+import { tenTelemetryServices } from './ten-telemetry.ts';
 import {
   tenManifestSchema,
   tenPredefinedGraphSchema,
@@ -64,7 +65,8 @@ export function tenappManifest(graphs: readonly TenGraph[]): TenManifest {
 }
 
 /**
- * The app's property.json: the graphs, sorted by name, and logs to stdout as plain text. TEN's
+ * The app's property.json: the graphs, sorted by name, TEN's metrics pushed to the collector in the
+ * container (`ten-telemetry.ts`), and logs to stdout as plain text. TEN's
  * `ten.log.handlers[].formatter` also takes `{type: "json"}` (its property schema,
  * `core/src/ten_rust/src/json_schema/data/property.schema.json`, and `log/mod.rs`), but that
  * formatter writes TEN's own keys (`timestamp`, `level` in capitals, `message`…), escapes only
@@ -78,6 +80,7 @@ export function tenappProperty(graphs: readonly TenGraph[]): TenPropertyFile {
       log: {
         handlers: [{ matchers: [{ level: 'info' }], formatter: { type: 'plain', colored: false }, emitter: { type: 'console', config: { stream: 'stdout' } } }],
       },
+      services: tenTelemetryServices(),
     },
   };
 }

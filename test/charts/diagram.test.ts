@@ -31,7 +31,7 @@ describe('dist/<env>.md', () => {
     expect(staging).toContain('| frontend | AGENT_BRIDGE_TOKEN, CONSOLE_SESSION_SECRET, JWT_APP_SECRET, MCP_CONSOLE_TOKEN, OIDC_CLIENT_SECRET, POSTGRES_PASSWORD, REDIS_PASSWORD |');
     expect(staging).toContain('| jitsi-agent-bridge | AGENT_BRIDGE_TOKEN, JWT_APP_SECRET, REDIS_PASSWORD |');
     expect(staging).toContain('| jitsi-agent-bridge | `build .` | 8090/tcp | 1 | kubernetes; railway |');
-    expect(staging).toContain('| ten-agent | `build services/ten-agent` | 8080/tcp, 8800-8804/tcp (workers) | 1 |');
+    expect(staging).toContain('| ten-agent | `build services/ten-agent` | 8080/tcp, 9464/tcp, 8800-8804/tcp (workers) | 1 |');
     expect(development).toContain('Targets: compose.');
   });
 

@@ -425,9 +425,10 @@ describe('kubernetes target', () => {
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9464, protocol: 'TCP' }] },
     ]);
     const agent = find('dist/kubernetes/staging/', 'NetworkPolicy', 'ten-agent');
-    const agentFrom = agent.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name']));
-    // The API and the worker ports, each to the bridge alone.
-    expect(agentFrom).toEqual(['jitsi-agent-bridge', 'jitsi-agent-bridge']);
+    const agentFrom = agent.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name']));
+    // The API and the worker ports, each to the bridge alone; TEN's metrics port to Prometheus alone.
+    expect(agentFrom).toEqual(['jitsi-agent-bridge', 'jitsi-agent-bridge', 'monitoring']);
+    expect(agent.spec.ingress.map((rule: any) => rule.ports.map((port: any) => port.port))).toEqual([[8080], [8800], [9464]]);
   });
 
   it('lets the console embed Jitsi: jitsi-web\'s CSP names the console\'s origin', () => {

@@ -158,11 +158,15 @@ describe('VoiceAgentStack', () => {
     const { voiceAgent } = stack();
     const agent = voiceAgent.tenAgent;
     expect(agent.data.image).toBeUndefined();
-    expect(agent.data.build).toMatchObject({ context: 'services/ten-agent', dockerfile: 'Dockerfile', paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/drain', 'services/ten-agent/tenapp'] });
+    expect(agent.data.build).toMatchObject({ context: 'services/ten-agent', dockerfile: 'Dockerfile', paths: ['services/ten-agent/Dockerfile', 'services/ten-agent/drain', 'services/ten-agent/telemetry', 'services/ten-agent/tenapp'] });
     expect(agent.data.platform).toBe('linux/amd64');
     expect(agent.publicPorts).toEqual([]);
     // The stock image's playground (3000) is gone.
-    expect(agent.data.ports.map((port) => port.port)).toEqual([8080]);
+    expect(agent.data.ports.map((port) => port.port)).toEqual([8080, 9464]);
+    // TEN's metrics, through the collector in the image, on a listener of their own that only Prometheus may reach.
+    expect(agent.data.metrics).toEqual({ port: 9464, path: '/metrics' });
+    expect(agent.clientPorts.map((port) => port.port)).toEqual([8080]);
+    expect(agent.env['TEN_METRICS_PORT']).toBe('9464');
     expect(agent.data.portRanges).toEqual([{ name: 'workers', start: 8800, end: 8809, appProtocol: 'WebSocket (session audio and messages)' }]);
     expect(agent.data.healthCheck?.http).toEqual({ path: '/health', port: 8080 });
     expect(agent.env).toMatchObject({ SERVER_PORT: '8080', LOG_PATH: '/var/log/ten_agent', WORKER_QUIT_TIMEOUT_SECONDS: '60', WORKERS_MAX: '10' });

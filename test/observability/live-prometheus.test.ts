@@ -40,8 +40,10 @@ import { startPrometheus, type RunningPrometheus, type Sample } from '../helpers
  * development): the bridge's failed start, and the console's 503.
  *
  * Jitsi's video bridge and jicofo export their own series (jitsi_jvb_*, jitsi_jicofo_*), but no
- * Jitsi server runs here (npm run dev has stand-ins for jitsi-web only, and no media server): they
- * are left out of the scrape, the rules and the dashboard this test checks.
+ * Jitsi server runs here (npm run dev has stand-ins for jitsi-web only, and no media server); TEN's
+ * runtime series come from its workers through the collector in the ten-agent image, and npm run
+ * dev runs the fake agent server, which has neither. They are left out of the scrape, the rules
+ * and the dashboard this test checks (voice-dashboard.test.ts evaluates TEN's panels with promtool).
  */
 
 const SERVICES: ObservedService[] = ['mcp-server', 'jitsi-agent-bridge', 'frontend'];

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../constructs/repo-root.ts';
+import { TEN_METRICS_PORT, TEN_METRICS_PORT_VARIABLE } from '../../constructs/ten/ten-telemetry.ts';
 import { TEN_AGENT_BUILD_VERSION, TEN_VERSION } from '../../environments/versions.ts';
 import { argOf, execForm, parseDockerfile, parseImageRef, type Dockerfile, type Instruction, type Stage } from '../helpers/dockerfile.ts';
 
@@ -25,6 +26,11 @@ const API_PORT = 8080;
 /** The drain step (services/ten-agent/drain/), which the ENTRYPOINT runs the server under. */
 const DRAIN_SCRIPT = '/app/drain/ten_drain.py';
 const DRAIN_RUN = ['python3', DRAIN_SCRIPT, 'run', '--'];
+/** The supervisor that runs TEN's metrics collector beside the server (services/ten-agent/telemetry/). */
+const COLLECTOR_RUN = ['python3', '/app/telemetry/with_collector.py', '--'];
+const COLLECTOR_IMAGE = 'otel/opentelemetry-collector';
+/** What the image holds of the collector, each from where (constructs/ten/ten-telemetry.ts says why). */
+const TELEMETRY_FILES = ['telemetry/otelcol.yaml', 'telemetry/with_collector.py'];
 
 /** A tag that names one release: `0.7.14`, `22.04`, `26.11.1-bookworm-slim`; never `latest`, `22` or a variable. */
 const EXACT_TAG = /^\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?$/;
@@ -178,14 +184,15 @@ const RULES: Rule[] = [
     ],
   },
   {
-    name: `the runtime stage EXPOSEs ${API_PORT} and the worker range ${WORKER_PORTS}`,
+    name: `the runtime stage EXPOSEs ${API_PORT}, the metrics port ${TEN_METRICS_PORT} and the worker range ${WORKER_PORTS}`,
     check(dockerfile) {
       const exposed = only(finalStage(dockerfile), 'EXPOSE').flatMap((expose) => expose.args.split(/\s+/).map((port) => port.replace(/\/tcp$/, '')));
-      return [String(API_PORT), WORKER_PORTS].filter((port) => !exposed.includes(port)).map((port) => `EXPOSE ${port} is missing (exposed: ${exposed.join(' ') || 'nothing'})`);
+      return [String(API_PORT), String(TEN_METRICS_PORT), WORKER_PORTS].filter((port) => !exposed.includes(port)).map((port) => `EXPOSE ${port} is missing (exposed: ${exposed.join(' ') || 'nothing'})`);
     },
     breaks: [
       ['a shorter range', (source) => source.replace(`EXPOSE ${WORKER_PORTS}`, 'EXPOSE 8800-8809')],
       ['no API port', (source) => source.replace(`EXPOSE ${API_PORT}\n`, '')],
+      ['no metrics port', (source) => source.replace(`EXPOSE ${TEN_METRICS_PORT}\n`, '')],
     ],
   },
   {
@@ -221,7 +228,7 @@ const RULES: Rule[] = [
       const problems: string[] = [];
       const entrypoint = only(runtime, 'ENTRYPOINT').pop();
       const words = entrypoint === undefined ? undefined : execForm(entrypoint.args);
-      if (JSON.stringify(words) !== JSON.stringify([...DRAIN_RUN, '/app/server/bin/api', '-tenapp_dir=/app/agents'])) problems.push(`ENTRYPOINT is ${entrypoint?.args ?? 'missing'}`);
+      if (JSON.stringify(words) !== JSON.stringify([...DRAIN_RUN, ...COLLECTOR_RUN, '/app/server/bin/api', '-tenapp_dir=/app/agents'])) problems.push(`ENTRYPOINT is ${entrypoint?.args ?? 'missing'}`);
       const copies = only(runtime, 'COPY').map((copy) => copy.args.split(/\s+/));
       if (!copies.some(([source = '', destination]) => source.endsWith(`/${EXAMPLE_TENAPP}.release/`) && destination === '/app/agents/')) problems.push("the release tenapp is not copied to /app/agents/");
       if (!copies.some(([, destination]) => destination === '/app/server/bin/api')) problems.push('the agent server is not copied to /app/server/bin/api');
@@ -233,6 +240,39 @@ const RULES: Rule[] = [
       ['no tman', (source) => source.replace(/^COPY --from=builder \/usr\/local\/bin\/tman .*\n/m, '')],
       ['the server started without the drain step', (source) => source.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["/app/server/bin/api", "-tenapp_dir=/app/agents"]')],
       ['the drain step in shell form', (source) => source.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT python3 /app/drain/ten_drain.py run -- /app/server/bin/api -tenapp_dir=/app/agents')],
+      ['the server without the collector', (source) => source.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["python3", "/app/drain/ten_drain.py", "run", "--", "/app/server/bin/api", "-tenapp_dir=/app/agents"]')],
+      ['the collector in front of the drain step', (source) => source.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["python3", "/app/telemetry/with_collector.py", "--", "python3", "/app/drain/ten_drain.py", "run", "--", "/app/server/bin/api", "-tenapp_dir=/app/agents"]')],
+    ],
+  },
+  {
+    // Every worker pushes its metrics to the collector, which the image must hold and configure.
+    name: `the runtime stage holds the collector from ${COLLECTOR_IMAGE} at an exact tag, its configuration and its supervisor (root-owned, read-only), and serves ${TEN_METRICS_PORT_VARIABLE}=${TEN_METRICS_PORT}`,
+    check(dockerfile) {
+      const runtime = finalStage(dockerfile);
+      const problems: string[] = [];
+      const collectorStage = stageNamed(dockerfile, 'collector');
+      const image = collectorStage === undefined ? undefined : parseImageRef(collectorStage.base);
+      if (image?.name !== COLLECTOR_IMAGE) problems.push(`no stage named collector from ${COLLECTOR_IMAGE} (found ${collectorStage?.base ?? 'none'})`);
+      const copies = only(runtime, 'COPY');
+      const binary = copies.find((copy) => copy.flags['from'] === 'collector');
+      if (binary === undefined || binary.args !== '/otelcol /usr/local/bin/otelcol') problems.push(`the collector binary is not copied from the collector stage to /usr/local/bin/otelcol (${binary?.args ?? 'no COPY --from=collector'})`);
+      else if (binary.flags['chown'] !== '0:0' || (parseInt(binary.flags['chmod'] ?? '0777', 8) & 0o222) !== 0) problems.push(`${at(binary)}: the collector binary is not root-owned and read-only`);
+      const files = copies.find((copy) => copy.flags['from'] === undefined && copy.args.split(/\s+/).pop() === '/app/telemetry/');
+      const sources = files?.args.split(/\s+/).slice(0, -1) ?? [];
+      if (JSON.stringify(sources) !== JSON.stringify(TELEMETRY_FILES)) problems.push(`/app/telemetry/ gets ${sources.join(' ') || 'nothing'}, expected ${TELEMETRY_FILES.join(' ')}`);
+      else if (files?.flags['chown'] !== '0:0' || files.flags['chmod'] !== '0444') problems.push(`${at(files!)}: the telemetry files are not root-owned with mode 0444`);
+      for (const source of sources) if (!existsSync(join(REPO_ROOT, 'services/ten-agent', source))) problems.push(`services/ten-agent/${source} is not in the build context`);
+      const env = only(runtime, 'ENV').map((instruction) => instruction.args).join(' ');
+      if (!new RegExp(`\\b${TEN_METRICS_PORT_VARIABLE}=${TEN_METRICS_PORT}\\b`).test(env)) problems.push(`no ENV ${TEN_METRICS_PORT_VARIABLE}=${TEN_METRICS_PORT} (the collector's configuration reads it)`);
+      return problems;
+    },
+    breaks: [
+      ['no collector stage', (source) => source.replace(/^FROM otel\/opentelemetry-collector:\S+ AS collector\n/m, '')],
+      ['the binary not copied', (source) => source.replace(/^COPY --from=collector .*\n/m, '')],
+      ['the binary writable', (source) => source.replace('--chmod=0555 /otelcol', '--chmod=0755 /otelcol')],
+      ['no supervisor', (source) => source.replace(' telemetry/with_collector.py /app/telemetry/', ' /app/telemetry/')],
+      ['the files owned by the runtime user', (source) => source.replace('COPY --chown=0:0 --chmod=0444 telemetry/', 'COPY --chown=1000:1000 --chmod=0444 telemetry/')],
+      ['another metrics port', (source) => source.replace(`${TEN_METRICS_PORT_VARIABLE}=${TEN_METRICS_PORT}`, `${TEN_METRICS_PORT_VARIABLE}=9999`)],
     ],
   },
   {
@@ -264,8 +304,8 @@ const RULES: Rule[] = [
 describe(`${DOCKERFILE} (read offline)`, () => {
   const dockerfile = parseDockerfile(SOURCE);
 
-  it('has a builder stage and a final runtime stage', () => {
-    expect(dockerfile.stages.map((stage) => stage.alias)).toEqual(['builder', 'runtime']);
+  it('has a builder stage, the collector stage and a final runtime stage', () => {
+    expect(dockerfile.stages.map((stage) => stage.alias)).toEqual(['builder', 'collector', 'runtime']);
   });
 
   for (const rule of RULES) {

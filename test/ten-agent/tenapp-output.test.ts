@@ -115,7 +115,7 @@ describe('the tenapp synth writes', () => {
         const railway = JSON.parse(output.files.get(`dist/railway/${environment.name}.json`) ?? '{}');
         const service = railway.resources.find((resource: any) => resource.address === 'service.ten-agent-0');
         expect(service.source).toMatchObject({ type: 'github', rootDirectory: 'services/ten-agent' });
-        expect(service.build).toEqual({ builder: 'DOCKERFILE', dockerfilePath: 'Dockerfile', watchPatterns: ['/services/ten-agent/Dockerfile', '/services/ten-agent/drain/**', '/services/ten-agent/tenapp/**'] });
+        expect(service.build).toEqual({ builder: 'DOCKERFILE', dockerfilePath: 'Dockerfile', watchPatterns: ['/services/ten-agent/Dockerfile', '/services/ten-agent/drain/**', '/services/ten-agent/telemetry/**', '/services/ten-agent/tenapp/**'] });
         // No playground owns PORT any more: Railway gates the deploy on /health.
         expect(service.deploy.healthcheckPath).toBe('/health');
       }

@@ -14,8 +14,9 @@ import {
   voiceDashboard,
   type Dashboard,
   type ObservedService,
+  TEN,
 } from '../../../charts/observability/index.ts';
-import { checkRules } from './promtool.ts';
+import { checkRules, promtool, toYaml, writeFiles } from './promtool.ts';
 
 const ALL = [...OBSERVED_SERVICES];
 
@@ -73,6 +74,8 @@ describe('voiceDashboard', () => {
       'Tool call latency',
       'Errors',
       'Console',
+      'TEN extension callbacks',
+      'TEN commands',
       'Video bridge stress',
       'Conferences and participants',
       'Audit backlog',
@@ -164,9 +167,58 @@ describe('voiceDashboard', () => {
       'mcp_server_build_info',
       'agent_bridge_build_info',
       'console_build_info',
+      'extension_callback_execution_duration_bucket',
+      'extension_cmd_processing_duration_bucket',
+      'extension_thread_msg_queue_stay_time_bucket',
     ]) {
       expect(all, name).toContain(name);
     }
+  });
+
+  // TEN's runtime cannot run here, so its series are written as the collector in the image serves
+  // them (one histogram per session, with TEN's labels and the exporter's scope label) and
+  // promtool evaluates the panel's queries over them: summed over sessions, split per extension.
+  it("reads TEN's series as the collector serves them: p95 per extension over every session", () => {
+    const callbacks = dashboardExpressions(full).filter((expr) => expr.includes(`${TEN.callbackDuration}_bucket`));
+    const commands = dashboardExpressions(full).filter((expr) => expr.includes(`${TEN.commandDuration}_bucket`));
+    expect(callbacks).toHaveLength(1);
+    expect(commands).toHaveLength(1);
+    const bucket = (name: string, labels: string, le: string, values: string) => ({
+      series: `${name}_bucket{app_uri="localhost",otel_scope_name="ten-framework",service="ten-agent",instance="10.0.0.7:9464",${labels},le="${le}"}`,
+      values,
+    });
+    // 100 callbacks a minute in each of two sessions: stt's under 1 ms, tts's between 1 and 5 ms.
+    const input = ['g1', 'g2'].flatMap((graph) => [
+      bucket(TEN.callbackDuration, `graph_id="${graph}",extension_name="stt",msg_type="audio_frame",msg_name="pcm_frame"`, '1000', '0+100x10'),
+      bucket(TEN.callbackDuration, `graph_id="${graph}",extension_name="stt",msg_type="audio_frame",msg_name="pcm_frame"`, '5000', '0+100x10'),
+      bucket(TEN.callbackDuration, `graph_id="${graph}",extension_name="stt",msg_type="audio_frame",msg_name="pcm_frame"`, '+Inf', '0+100x10'),
+      bucket(TEN.callbackDuration, `graph_id="${graph}",extension_name="tts",msg_type="data",msg_name="tts_text_input"`, '1000', '0+0x10'),
+      bucket(TEN.callbackDuration, `graph_id="${graph}",extension_name="tts",msg_type="data",msg_name="tts_text_input"`, '5000', '0+100x10'),
+      bucket(TEN.callbackDuration, `graph_id="${graph}",extension_name="tts",msg_type="data",msg_name="tts_text_input"`, '+Inf', '0+100x10'),
+      bucket(TEN.commandDuration, `graph_id="${graph}",extension_name="mcp_client",msg_name="tool_call"`, '100000', '0+10x10'),
+      bucket(TEN.commandDuration, `graph_id="${graph}",extension_name="mcp_client",msg_name="tool_call"`, '+Inf', '0+10x10'),
+    ]);
+    const directory = writeFiles({
+      'rules.yml': toYaml({ groups: [] }),
+      'tests.yml': toYaml({
+        rule_files: ['rules.yml'],
+        evaluation_interval: '1m',
+        tests: [
+          {
+            interval: '1m',
+            input_series: input,
+            promql_expr_test: [
+              // Linear inside the bucket: stt 0 + 0.95 × 1000, tts 1000 + 0.95 × 4000 (µs).
+              { expr: callbacks[0], eval_time: '10m', exp_samples: [{ labels: '{extension_name="stt"}', value: 950 }, { labels: '{extension_name="tts"}', value: 4800 }] },
+              { expr: commands[0], eval_time: '10m', exp_samples: [{ labels: '{extension_name="mcp_client",msg_name="tool_call"}', value: 95000 }] },
+            ],
+          },
+        ],
+      }),
+    });
+    const run = promtool(['test', 'rules', 'tests.yml'], directory);
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).toContain('SUCCESS');
   });
 
   it('marks each deploy on every graph: a (service, version) present now and not 5 minutes before', () => {
