@@ -44,6 +44,15 @@ export interface JitsiMeetProps {
   readonly webReplicas?: number;
   /** @default - sized per component for a small deployment */
   readonly resources?: Partial<Record<'web' | 'prosody' | 'jicofo' | 'jvb', ResourcesProps>>;
+  /**
+   * The IPv4 block whose addresses prosody answers `/metrics` to (`PROSODY_METRICS_ALLOWED_CIDR`;
+   * the image's own default is 172.16.0.0/12, Docker's usual networks). Who reaches the port at
+   * all is the network's business (the NetworkPolicy on Kubernetes admits only web, jicofo, the
+   * video bridge and the monitoring namespace), so by default any address that gets there, since
+   * the scraping Prometheus's pod or container address is not known in advance.
+   * @default '0.0.0.0/0'
+   */
+  readonly prosodyMetricsAllowedCidr?: string;
 }
 
 /** A JWT claim value prosody compares; its lists are comma-separated. */
@@ -64,6 +73,7 @@ const jitsiMeetPropsSchema = z.strictObject({
   resources: z
     .strictObject({ web: resourcesSchema.optional(), prosody: resourcesSchema.optional(), jicofo: resourcesSchema.optional(), jvb: resourcesSchema.optional() })
     .optional(),
+  prosodyMetricsAllowedCidr: z.cidrv4('must be an IPv4 block such as 10.0.0.0/8 (prosody takes one)').optional(),
 });
 
 function isTimeZone(name: string): boolean {
@@ -177,8 +187,14 @@ export class JitsiMeet extends Construct {
         http: { path: '/http-bind', port: PROSODY_HTTP_PORT },
         exec: ['/usr/local/bin/healthcheck.sh'],
       },
+      // The image's template loads mod_http_openmetrics when PROSODY_ENABLE_METRICS is true
+      // (prosody/rootfs/defaults/prosody.cfg.lua): prosody_* series at /metrics on the HTTP port,
+      // answered to source addresses in PROSODY_METRICS_ALLOWED_CIDR only.
+      metrics: { port: PROSODY_HTTP_PORT },
       env: {
         ...common,
+        PROSODY_ENABLE_METRICS: 'true',
+        PROSODY_METRICS_ALLOWED_CIDR: props.prosodyMetricsAllowedCidr ?? '0.0.0.0/0',
         ...JWT_AUTH,
         JWT_APP_ID: appId,
         JWT_APP_SECRET: secret('JWT_APP_SECRET'),

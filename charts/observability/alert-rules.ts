@@ -72,6 +72,11 @@ const SERVICE_DOWN: Record<ObservedService, { meaning: string; runbook: string }
     meaning: 'no new conference starts, and running ones cannot add participants',
     runbook: 'Check the jitsi-jicofo pod or container and its XMPP connection to prosody.',
   },
+  'jitsi-prosody': {
+    meaning: 'nobody can join a meeting, the agent bridge included: browsers, jicofo and the video bridge all sign in to prosody',
+    runbook:
+      "Check the jitsi-prosody pod or container and its last log lines (its XMPP port 5222, BOSH on 5280). A 403 on /metrics alone means the scraper's address is outside PROSODY_METRICS_ALLOWED_CIDR.",
+  },
 };
 
 /**

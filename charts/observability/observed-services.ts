@@ -3,7 +3,7 @@
  * configs give their series (the stack service name). An environment without one of them gets no
  * rule and no panel for it.
  */
-export const OBSERVED_SERVICES = ['mcp-server', 'jitsi-agent-bridge', 'frontend', 'ten-agent', 'jitsi-jvb', 'jitsi-jicofo'] as const;
+export const OBSERVED_SERVICES = ['mcp-server', 'jitsi-agent-bridge', 'frontend', 'ten-agent', 'jitsi-jvb', 'jitsi-jicofo', 'jitsi-prosody'] as const;
 
 export type ObservedService = (typeof OBSERVED_SERVICES)[number];
 

@@ -240,8 +240,10 @@ describe('kubernetes target', () => {
     const deny = find('dist/kubernetes/staging/', 'NetworkPolicy', 'default-deny');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const prosody = find('dist/kubernetes/staging/', 'NetworkPolicy', 'jitsi-prosody');
-    const from = prosody.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name']));
-    expect(from.sort()).toEqual(['jitsi-jicofo', 'jitsi-jvb', 'jitsi-web']);
+    const from = prosody.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.podSelector?.matchLabels['app.kubernetes.io/name'] ?? peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name']));
+    // Its dependents, and Prometheus on the HTTP port where its /metrics is.
+    expect(from.sort()).toEqual(['jitsi-jicofo', 'jitsi-jvb', 'jitsi-web', 'monitoring']);
+    expect(prosody.spec.ingress.at(-1).ports).toEqual([{ port: 5280, protocol: 'TCP' }]);
     expect(prosody.spec.egress).toEqual([]);
     const web = find('dist/kubernetes/staging/', 'NetworkPolicy', 'jitsi-web');
     expect(web.spec.ingress).toEqual([

@@ -43,7 +43,7 @@ beforeAll(async () => {
 describe('ServiceMonitors', () => {
   it.each(['staging', 'production'])('%s: one per service with metrics, labelled for the Prometheus selector', (environment) => {
     const monitors = objects(environment).filter((object) => object.kind === 'ServiceMonitor');
-    expect(monitors.map((monitor) => monitor.metadata.name).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'mcp-server', 'ten-agent']);
+    expect(monitors.map((monitor) => monitor.metadata.name).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'mcp-server', 'ten-agent']);
     for (const monitor of monitors) {
       expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
       expect(monitor.metadata.namespace).toBe(`voice-agent-${environment}`);

@@ -154,6 +154,14 @@ describe('VoiceAgentStack', () => {
     expect(voiceAgent.jitsi.jvb.data.healthCheck?.http).toEqual({ path: '/about/health', port: 8080 });
   });
 
+  it("turns on prosody's metrics at /metrics on its HTTP port, for any address the network lets through unless told a block", () => {
+    const prosody = stack().voiceAgent.jitsi.prosody;
+    expect(prosody.data.metrics).toEqual({ port: 5280, path: '/metrics' });
+    expect(prosody.env).toMatchObject({ PROSODY_ENABLE_METRICS: 'true', PROSODY_METRICS_ALLOWED_CIDR: '0.0.0.0/0' });
+    const narrowed = stack({}, { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], prosodyMetricsAllowedCidr: '10.0.0.0/8' } }).voiceAgent.jitsi.prosody;
+    expect(narrowed.env['PROSODY_METRICS_ALLOWED_CIDR']).toBe('10.0.0.0/8');
+  });
+
   it('builds the TEN agent from services/ten-agent: private API, worker port range, amd64, one replica', () => {
     const { voiceAgent } = stack();
     const agent = voiceAgent.tenAgent;
@@ -249,6 +257,7 @@ describe('VoiceAgentStack', () => {
     ['an empty audience list, which prosody reads as "any"', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], jwtAcceptedAudiences: [] } }, 'field "jwtAcceptedAudiences": give at least one audience'],
     ['an issuer with a comma, which splits it in two', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], jwtAcceptedIssuers: ['a,b'] } }, 'field "jwtAcceptedIssuers[0]": must be a non-empty value without spaces or commas'],
     ['an unknown time zone', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], timeZone: 'Mars/Olympus' } }, 'field "timeZone": must be an IANA time zone'],
+    ['an address where prosody takes a block', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], prosodyMetricsAllowedCidr: '10.0.0.1' } }, 'field "prosodyMetricsAllowedCidr": must be an IPv4 block such as 10.0.0.0/8'],
     ['a resources key that names no component', { jitsi: { version: JITSI_VERSION, advertiseIps: ['192.0.2.1'], resources: { bridge: { cpuMillicores: 100, memoryMiB: 64 } } as never } }, 'field "resources": unknown field(s) "bridge"'],
     ['no Jitsi settings at all', { jitsi: undefined as never }, 'construct "voice-agent", field "jitsi": must be an object'],
     ['TEN agent variables that are not an object', { tenAgent: { env: 'EXTRA=yes' as never } }, 'construct "voice-agent", field "tenAgent.env": must be an object, got "EXTRA=yes"'],

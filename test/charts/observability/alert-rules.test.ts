@@ -21,7 +21,7 @@ describe('alertRuleGroups', () => {
     expect(run.status, run.output).toBe(0);
     // An empty or unparsed file also "succeeds" with 0 rules: the count proves promtool read ours.
     expect(run.output).toContain(`SUCCESS: ${count} rules found`);
-    expect(count).toBe(14);
+    expect(count).toBe(15);
   });
 
   it('promtool check rules rejects a broken expression and a duration it cannot read, naming them', () => {

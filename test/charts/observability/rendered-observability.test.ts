@@ -121,7 +121,7 @@ describe("Compose's observability profile", () => {
     expect(check.output).toMatch(/SUCCESS: \d+ rules found/);
     expect(check.status).toBe(0);
     const config = parse(readFileSync(join(directory, 'observability/prometheus.yml'), 'utf8'));
-    expect(config.scrape_configs.map((job: { job_name: string }) => job.job_name).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'mcp-server', 'ten-agent']);
+    expect(config.scrape_configs.map((job: { job_name: string }) => job.job_name).sort()).toEqual(['frontend', 'jitsi-agent-bridge', 'jitsi-jicofo', 'jitsi-jvb', 'jitsi-prosody', 'mcp-server', 'ten-agent']);
     const bridge = config.scrape_configs.find((job: { job_name: string }) => job.job_name === 'jitsi-agent-bridge');
     expect(bridge).toMatchObject({ metrics_path: '/metrics', dns_sd_configs: [{ names: ['jitsi-agent-bridge'], type: 'A', port: 8090 }], relabel_configs: [{ target_label: 'service', replacement: 'jitsi-agent-bridge' }] });
   });
