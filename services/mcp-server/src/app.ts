@@ -145,6 +145,8 @@ export function createApp(deps: AppDependencies): McpApp {
     });
   });
   app.get('/metrics', async (_req, res) => {
+    // Gauges of what the server counts anyway, set when scraped rather than on every change.
+    metrics.inFlight.set(tools.inFlight);
     metrics.auditPending.set(audit.pending);
     metrics.auditOldestPendingAge.set(audit.oldestPendingMs / 1000);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

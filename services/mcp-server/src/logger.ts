@@ -69,12 +69,29 @@ function decoded(text: string): string {
   }
 }
 
+/** Bytes of log lines gathered before they are written to stdout… */
+const LOG_BUFFER_BYTES = 4096;
+/** …or after this long, whichever comes first. */
+const LOG_FLUSH_MS = 100;
+
+/**
+ * Where the server's lines go when no destination is given: stdout, written asynchronously as
+ * pino's default does, but in chunks of up to LOG_BUFFER_BYTES at least every LOG_FLUSH_MS
+ * rather than one write (a trip through libuv's thread pool) per line, which cost a tool call
+ * more CPU than building its line. pino writes what is left synchronously when the process
+ * exits (also after an uncaught exception), so only a kill (SIGKILL, the OOM killer) can lose
+ * lines: those of the last LOG_FLUSH_MS.
+ */
+function bufferedStdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
+}
+
 /**
  * Structured logs: one JSON object per line on stdout. Anything that can hold a token or a secret
  * is redacted: authorization headers, cookies, tokens in SSE paths and credential-looking query
  * parameters (`redactUrl`); tool arguments and results are never logged.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(level: string, destination: DestinationStream = bufferedStdout()): Logger {
   return pino(
     {
       level,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { ArgumentLimits } from './argument-bounds.ts';
@@ -39,10 +39,13 @@ export class ToolService {
   private readonly byName: Map<string, CatalogTool>;
   private readonly options: ToolServiceOptions;
   private readonly running = new InFlight();
+  /** The digest key as OpenSSL takes it, prepared once rather than for every call. */
+  private readonly digestKey: KeyObject;
 
   constructor(options: ToolServiceOptions) {
     this.options = options;
     this.byName = new Map(options.tools.map((tool) => [tool.entry.name, tool]));
+    this.digestKey = createSecretKey(Buffer.from(options.digestKey, 'utf8'));
   }
 
   /** The catalog as MCP tool definitions. */
@@ -74,26 +77,24 @@ export class ToolService {
     if (tool === undefined) {
       return { isError: true, content: [{ type: 'text', text: `I don't have a tool called ${name}.` }] };
     }
-    const { metrics } = this.options;
     const calledAt = new Date();
     const started = performance.now();
     // Before the tool runs, so nothing about the arguments can fail after it has.
     const description = this.describe(args);
+    // Counted here; mcp_tool_calls_in_flight reads the count when it is scraped (src/app.ts).
     const done = this.running.enter();
-    metrics.inFlight.inc();
     try {
       const run = await this.run(tool, args, context);
       this.account({ name, context, description, run, calledAt, durationMs: Math.round(performance.now() - started) });
       return run.result;
     } finally {
-      metrics.inFlight.dec();
       done();
     }
   }
 
   private describe(args: unknown): ArgumentDescription {
     try {
-      return describeArguments(args, this.options.digestKey);
+      return describeArguments(args, this.digestKey);
     } catch (error) {
       this.options.logger.error({ err: (error as Error).message }, 'could not describe tool arguments for the audit log');
       return { argumentNames: [], argumentDigest: 'unavailable' };

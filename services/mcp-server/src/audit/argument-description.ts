@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 
 /** What the audit log keeps of a call's arguments: their names and a keyed digest, never the values. */
 export interface ArgumentDescription {
@@ -10,9 +10,10 @@ export interface ArgumentDescription {
 /**
  * The argument names and a keyed digest of the values: equal calls can be matched up without
  * the log holding what was said (names, numbers, messages). Never throws, however deep or large
- * the arguments are, so it can run before the tool does.
+ * the arguments are, so it can run before the tool does. The key is best a KeyObject made once
+ * (`createSecretKey`): a string key is converted and checked again for every digest.
  */
-export function describeArguments(args: unknown, key: string): ArgumentDescription {
+export function describeArguments(args: unknown, key: KeyObject | string): ArgumentDescription {
   const argumentNames = args !== null && typeof args === 'object' && !Array.isArray(args) ? Object.keys(args).sort() : [];
   const digest = createHmac('sha256', key).update(canonicalJson(args ?? {})).digest('hex');
   return { argumentNames, argumentDigest: `hmac-sha256:${digest}` };
