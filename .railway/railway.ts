@@ -102,7 +102,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     replicas: 1,
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
-      BUILD_VERSION: "sha-de564ef183e3",
+      BUILD_VERSION: "sha-c95fc8c3d29e",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
       LOG_LEVEL: "info",
@@ -323,7 +323,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     replicas: 2,
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
-      BUILD_VERSION: "sha-de564ef183e3",
+      BUILD_VERSION: "sha-c95fc8c3d29e",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
       LOG_LEVEL: "info",
