@@ -92,7 +92,8 @@ class Collector:
         if code is None:
             return
         ran = now - self.started_at
-        self.backoff = FIRST_BACKOFF_SECONDS if ran >= STABLE_SECONDS else self.backoff
+        if ran >= STABLE_SECONDS:
+            self.backoff = FIRST_BACKOFF_SECONDS
         log("warn", f"the metrics collector exited with code {exit_code(code)} after {ran:.1f} s; restarting it in {self.backoff:g} s")
         self.process = None
         self.next_start = now + self.backoff

@@ -10,10 +10,10 @@ export interface ArgumentDescription {
 /**
  * The argument names and a keyed digest of the values: equal calls can be matched up without
  * the log holding what was said (names, numbers, messages). Never throws, however deep or large
- * the arguments are, so it can run before the tool does. The key is best a KeyObject made once
- * (`createSecretKey`): a string key is converted and checked again for every digest.
+ * the arguments are, so it can run before the tool does. The key is made once (`createSecretKey`):
+ * a string key would be converted and checked again for every digest.
  */
-export function describeArguments(args: unknown, key: KeyObject | string): ArgumentDescription {
+export function describeArguments(args: unknown, key: KeyObject): ArgumentDescription {
   const argumentNames = args !== null && typeof args === 'object' && !Array.isArray(args) ? Object.keys(args).sort() : [];
   const digest = createHmac('sha256', key).update(canonicalJson(args ?? {})).digest('hex');
   return { argumentNames, argumentDigest: `hmac-sha256:${digest}` };
