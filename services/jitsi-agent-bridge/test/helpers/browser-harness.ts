@@ -243,19 +243,32 @@ export async function startBridgeHarness(options: BridgeHarnessOptions = {}): Pr
 /** Levels for onset detection: speech peaks near 0.1–0.3 RMS, silence is digital zero or noise. */
 export const ONSET_THRESHOLD = 0.01;
 
+/** How long after the onset a half second carrying the tone may start: the first packets of a track can be concealment or a codec ramp, more so on a loaded machine. */
+const TONE_SEARCH_SECONDS = 2;
+
 /**
  * Waits until the bot delivers a human's tone of `frequency` (a toneWav as the human's
  * microphone) after `since`: the first frame above the onset threshold (the frames before the
- * human's track are digital silence), then half a second from there that carries the tone, so
- * what was heard is the human and not noise. Throws, saying which, if either never comes.
+ * human's track are digital silence), then, within TONE_SEARCH_SECONDS of it, half a second that
+ * carries the tone, so what was heard is the human and not noise. Throws, saying which, if either
+ * never comes.
  */
 export async function untilHeardTone(events: RecordingEvents, since: number, frequency: number): Promise<void> {
   const heardAt = () => events.timeline(since).find(([, level]) => level > ONSET_THRESHOLD)?.[0];
   await events.waitFor("the human's tone", () => heardAt() !== undefined, 20_000);
   const onset = heardAt() ?? since;
   const halfSecond = FRAME_SAMPLE_RATE / 2;
-  await events.waitFor('half a second of the tone', (recorded) => recorded.samples(onset).length >= halfSecond);
-  const amplitude = toneAmplitude(events.samples(onset).subarray(0, halfSecond), frequency, FRAME_SAMPLE_RATE);
+  // Half-second windows a quarter second apart, from the onset: the loudest tone among them.
+  const loudestTone = () => {
+    const samples = events.samples(onset);
+    let loudest = 0;
+    for (let start = 0; start + halfSecond <= Math.min(samples.length, TONE_SEARCH_SECONDS * FRAME_SAMPLE_RATE); start += halfSecond / 2) {
+      loudest = Math.max(loudest, toneAmplitude(samples.subarray(start, start + halfSecond), frequency, FRAME_SAMPLE_RATE));
+    }
+    return loudest;
+  };
+  await events.waitFor('half a second of the tone', () => loudestTone() > 0.05 || events.samples(onset).length >= TONE_SEARCH_SECONDS * FRAME_SAMPLE_RATE);
+  const amplitude = loudestTone();
   if (!(amplitude > 0.05)) throw new Error(`the bot heard sound but not the ${frequency} Hz tone (amplitude ${amplitude.toFixed(3)})`);
 }
 
