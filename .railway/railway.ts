@@ -102,7 +102,7 @@ function stagingResources(ctx: RailwayContext): ResourceNode[] {
     replicas: 1,
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
-      BUILD_VERSION: "sha-8a6c5a80ed8a",
+      BUILD_VERSION: "sha-6cacc3ae849b",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
       LOG_LEVEL: "info",
@@ -323,7 +323,7 @@ function productionResources(ctx: RailwayContext): ResourceNode[] {
     replicas: 2,
     deploy: { limitOverride: { containers: { cpu: 0.5, memoryBytes: 268435456 } }, drainingSeconds: 1825 },
     env: {
-      BUILD_VERSION: "sha-8a6c5a80ed8a",
+      BUILD_VERSION: "sha-6cacc3ae849b",
       DATABASE_URL: postgresDatabase.env["DATABASE_URL"],
       HOST: "::",
       LOG_LEVEL: "info",

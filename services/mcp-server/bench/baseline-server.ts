@@ -6,7 +6,10 @@
  * endpoint, a bearer token compare; nothing else (no audit, rate limit, metrics or logs).
  *
  * Run as its own process, like the real server: PORT, WORKFLOW_URL and TOKEN in the environment;
- * FRAMEWORK=express serves the same on Express instead (`BENCH_BASELINE=express npm run bench:mcp`).
+ * FRAMEWORK=express serves the same on Express instead (`BENCH_BASELINE=express npm run bench:mcp`),
+ * and WORKFLOW_CLIENT=request calls the workflow with undici's request API, as our tool runner
+ * does, instead of fetch (`BENCH_BASELINE_WORKFLOW_CLIENT=request npm run bench:mcp`): for telling
+ * what our server's own work costs apart from its cheaper workflow call.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,6 +20,20 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/
 const port = Number(process.env['PORT']);
 const workflowUrl = String(process.env['WORKFLOW_URL']);
 const token = String(process.env['TOKEN']);
+
+/** The workflow's answer: whether it was a 2xx, and its text. */
+type CallWorkflow = (body: string) => Promise<{ ok: boolean; status: number; text: string }>;
+const viaFetch: CallWorkflow = async (body) => {
+  const response = await fetch(workflowUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { ok: response.ok, status: response.status, text: await response.text() };
+};
+const callWorkflow: CallWorkflow =
+  process.env['WORKFLOW_CLIENT'] === 'request'
+    ? await import('undici').then(({ request }) => async (body: string) => {
+        const response = await request(workflowUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        return { ok: response.statusCode >= 200 && response.statusCode <= 299, status: response.statusCode, text: await response.body.text() };
+      })
+    : viaFetch;
 
 const validator = new AjvJsonSchemaValidator();
 const inputSchema = { type: 'object' } as const;
@@ -35,9 +52,8 @@ function createMcpServer(): Server {
     const args = request.params.arguments ?? {};
     const checked = checkArguments(args);
     if (!checked.valid) return { isError: true, content: [{ type: 'text', text: checked.errorMessage ?? 'invalid arguments' }] };
-    const response = await fetch(workflowUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
-    const text = await response.text();
-    return response.ok ? { content: [{ type: 'text', text }] } : { isError: true, content: [{ type: 'text', text: `workflow answered ${response.status}` }] };
+    const { ok, status, text } = await callWorkflow(JSON.stringify(args));
+    return ok ? { content: [{ type: 'text', text }] } : { isError: true, content: [{ type: 'text', text: `workflow answered ${status}` }] };
   });
   return server;
 }

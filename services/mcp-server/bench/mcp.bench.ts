@@ -36,6 +36,11 @@ const TARGET_CPU_RATIO = 1.1;
 const TARGET_RAW_P50_MS = 1;
 /** The baseline on node:http, or with BENCH_BASELINE=express on Express (see bench/baseline-server.ts). */
 const BASELINE_FRAMEWORK = process.env['BENCH_BASELINE'] === 'express' ? 'express' : 'node:http';
+/**
+ * How the baseline calls the workflow: with fetch, or with BENCH_BASELINE_WORKFLOW_CLIENT=request
+ * with undici's request API, as our tool runner does (see bench/baseline-server.ts).
+ */
+const BASELINE_WORKFLOW_CLIENT = process.env['BENCH_BASELINE_WORKFLOW_CLIENT'] === 'request' ? 'request' : 'fetch';
 /** What a 2025-11-25 client sends with every request. */
 const PROTOCOL_VERSION = '2025-11-25';
 /**
@@ -166,14 +171,17 @@ try {
   );
   const serverPort = await freePort();
   const baselinePort = await freePort();
-  const profile = process.env['BENCH_CPU_PROFILE'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROFILE']}`] : [];
+  // BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of each server, ours and the baseline, named by
+  // prefix, for comparing where their CPU goes (profiling slows both alike; the ratio still holds roughly).
+  const profileDirectory = process.env['BENCH_CPU_PROFILE'];
+  const profile = (name: string) => (profileDirectory !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   // Plain JavaScript under plain Node, as the image runs it (Node strips the types there); tsx
   // would add its own start-up work and memory to the figures. The heap is capped as Node caps
   // it in the service's container (see SERVER_HEAP_MIB). The baseline runs the same way.
   stripped = stripServiceSources();
   const baselineScript = join(stripped, 'baseline-server.js');
   writeFileSync(baselineScript, transformSync(readFileSync(join(SERVICE_ROOT, 'bench/baseline-server.ts'), 'utf8'), { mode: 'strip-only' }).code);
-  const server = spawn(process.execPath, [...profile, `--max-old-space-size=${SERVER_HEAP_MIB}`, join(stripped, 'main.js')], {
+  const server = spawn(process.execPath, [...profile('ours'), `--max-old-space-size=${SERVER_HEAP_MIB}`, join(stripped, 'main.js')], {
     cwd: SERVICE_ROOT,
     env: {
       PATH: process.env['PATH'],
@@ -190,9 +198,9 @@ try {
     stdio: 'ignore',
   });
   children.push(server);
-  const baseline = spawn(process.execPath, [`--max-old-space-size=${SERVER_HEAP_MIB}`, baselineScript], {
+  const baseline = spawn(process.execPath, [...profile('baseline'), `--max-old-space-size=${SERVER_HEAP_MIB}`, baselineScript], {
     cwd: SERVICE_ROOT,
-    env: { PATH: process.env['PATH'], PORT: String(baselinePort), WORKFLOW_URL: workflowUrl, TOKEN: TOKENS.console, FRAMEWORK: BASELINE_FRAMEWORK },
+    env: { PATH: process.env['PATH'], PORT: String(baselinePort), WORKFLOW_URL: workflowUrl, TOKEN: TOKENS.console, FRAMEWORK: BASELINE_FRAMEWORK, WORKFLOW_CLIENT: BASELINE_WORKFLOW_CLIENT },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(baseline);
@@ -274,7 +282,7 @@ try {
   out(`through /mcp            (${LATENCY_CALLS} sequential calls a round): p50 ${mcpP50.toFixed(2)} ms, p99 ${path(ours, 'sdk', (m) => percentile(m.times, 99)).toFixed(2)} ms`);
   out(`p50 overhead of the MCP server: ${overhead.toFixed(2)} ms`);
   out(`throughput with ${CONCURRENCY} concurrent callers for ${THROUGHPUT_SECONDS} s a round: ${mcpRate.toFixed(0)} calls/s through /mcp, ${directRate.toFixed(0)} calls/s direct`);
-  out(`against the minimal baseline server on ${BASELINE_FRAMEWORK} (${LATENCY_CALLS} sequential calls, then ${CONCURRENCY} concurrent callers for ${THROUGHPUT_SECONDS} s, a round; CPU of the server process over the concurrent phase):`);
+  out(`against the minimal baseline server on ${BASELINE_FRAMEWORK}, calling the workflow with ${BASELINE_WORKFLOW_CLIENT === 'request' ? "undici's request" : 'fetch'} (${LATENCY_CALLS} sequential calls, then ${CONCURRENCY} concurrent callers for ${THROUGHPUT_SECONDS} s, a round; CPU of the server process over the concurrent phase):`);
   out(`  server    client  p50 ms  p95 ms  calls/s  CPU µs/call`);
   for (const { target, client } of pairs) {
     out(

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { bearerAuthChallengeResponse, OAuthError, OAuthErrorCode, verifyBearerToken, type AuthInfo, type VerifyBearerTokenOptions } from '@modelcontextprotocol/server';
 import { ConfigError } from './config.ts';
 import type { Guard } from './http-guards.ts';
@@ -38,8 +38,9 @@ export function parseCallers(text: string): Caller[] {
     });
 }
 
+/** One-shot, as it runs for every request: a Hash object per token would cost several times more. */
 function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return hash('sha256', token, 'buffer');
 }
 
 /**

@@ -117,6 +117,14 @@ describe('tools over /mcp', () => {
     expect(fake.requestsTo('/workflows/flaky').length - before).toBe(1);
     expect((await auditRows('flaky_service')).at(-1)).toMatchObject({ outcome: 'tool_error', error_class: 'upstream_500' });
 
+    // A redirect is not followed: the workflow URL is the one the catalog allows.
+    fake.setWorkflow('flaky', { status: 307, headers: { location: `${fake.url}/workflows/lookup-order` }, body: '' });
+    const lookupsBefore = fake.requestsTo('/workflows/lookup-order').length;
+    const redirected = await tenAgent.callTool({ name: 'flaky_service', arguments: { sku: 'X1' } });
+    expect(redirected).toEqual({ isError: true, content: [{ type: 'text', text: 'Inventory check did not accept that request.' }] });
+    expect(fake.requestsTo('/workflows/lookup-order').length).toBe(lookupsBefore);
+    expect((await auditRows('flaky_service')).at(-1)).toMatchObject({ outcome: 'tool_error', error_class: 'upstream_307' });
+
     fake.setAccount('user-42', 'slack', 'apn_user42');
     fake.setAction('slack-send-message', { status: 502 });
     const runsBefore = fake.requestsTo(`/v1/connect/${fake.projectId}/actions/run`).length;

@@ -22,6 +22,8 @@ export interface WorkflowBehaviour {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly delayMs?: number;
+  /** Further response headers (a Location with a 3xx status). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Answer like a workflow that never calls $.respond. */
   readonly noRespond?: boolean;
 }
@@ -100,7 +102,7 @@ export async function startFakePipedream(options: FakePipedreamOptions = {}): Pr
       const status = behaviour.status ?? 200;
       const payload = behaviour.body === undefined ? { echo: body } : behaviour.body;
       const contentType = behaviour.contentType ?? (typeof payload === 'string' ? 'text/plain' : 'application/json');
-      return void res.writeHead(status, { 'content-type': contentType }).end(typeof payload === 'string' ? payload : JSON.stringify(payload));
+      return void res.writeHead(status, { 'content-type': contentType, ...behaviour.headers }).end(typeof payload === 'string' ? payload : JSON.stringify(payload));
     }
 
     const connect = new RegExp(`^/v1/connect/${projectId}/(accounts|actions/run|tokens)$`).exec(url.pathname);
