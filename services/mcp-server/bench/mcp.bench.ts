@@ -171,8 +171,8 @@ try {
   );
   const serverPort = await freePort();
   const baselinePort = await freePort();
-  // BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of each server, ours and the baseline, named by
-  // prefix, for comparing where their CPU goes (profiling slows both alike; the ratio still holds roughly).
+  // BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of each server (ours.cpuprofile, baseline.cpuprofile),
+  // for comparing where their CPU goes; profiling slows both, so take the figures from a run without it.
   const profileDirectory = process.env['BENCH_CPU_PROFILE'];
   const profile = (name: string) => (profileDirectory !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   // Plain JavaScript under plain Node, as the image runs it (Node strips the types there); tsx
